@@ -1,0 +1,5 @@
+"""`python -m bulkimport` runs the command line."""
+
+from bulkimport.cli import main
+
+raise SystemExit(main())

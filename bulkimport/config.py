@@ -1,0 +1,62 @@
+"""Run settings: where to send, as whom, how fast. Pure values; reading env/files is in the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Final
+
+
+class Country(StrEnum):
+    """Decides the identity-number rule: Dutch BSN (11-check) or Swedish personnummer (Luhn)."""
+
+    NL = "NL"
+    SE = "SE"
+
+
+@dataclass(frozen=True, slots=True)
+class Environment:
+    name: str
+    base_url: str  # the services live at <base_url><Service>.asmx
+    country: Country
+
+
+ENVIRONMENTS: Final = {
+    "nl": Environment("nl", "https://api.nmbrs.nl/soap/v3/", Country.NL),
+    "se": Environment("se", "https://api.nmbrs.se/soap/v3/", Country.SE),
+    "sandbox": Environment("sandbox", "https://api-sandbox.nmbrs.nl/soap/v3/", Country.NL),
+}
+
+NMBRS_CALLS_PER_SECOND: Final = 150
+
+
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """The AuthHeaderWithDomain values. The token never shows in a repr."""
+
+    username: str
+    token: str = field(repr=False)
+    domain: str = ""
+
+    def __repr__(self) -> str:
+        return f"Credentials(username={self.username!r}, token='***', domain={self.domain!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Bounded exponential backoff with full jitter; every attempt passes the limiter again."""
+
+    max_attempts: int = 6
+    base_delay: float = 0.25
+    max_delay: float = 8.0
+
+
+@dataclass(frozen=True, slots=True)
+class TransportSettings:
+    base_url: str
+    credentials: Credentials
+    rate: float = NMBRS_CALLS_PER_SECOND
+    concurrency: int = 100
+    timeout: float = 30.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    insecure: bool = False

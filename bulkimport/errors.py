@@ -1,0 +1,121 @@
+"""The whole exception tree, sorted by what a run does with each error.
+
+    BulkImportError
+    ├── FatalError                 stop the run, exit 2: nothing else can succeed
+    │   ├── InputFileError         the file cannot be read at all (names file, and row where known)
+    │   ├── TemplateError          a template refers to an unknown operation, field or column
+    │   ├── AuthenticationError    Nmbrs faults 1000-1004, 2042-2044: every call would fail
+    │   ├── JournalMismatchError   the journal belongs to another input file or template
+    │   └── ConfigError            settings that cannot work (insecure endpoint, no credentials)
+    ├── RowError                   record the row in the report, go on with the next one
+    │   ├── RowInvalid             cells failed coercion or validation (all problems together)
+    │   ├── RowFault               Nmbrs answered with a business fault (2xxx) for one call
+    │   └── RowUnresolved          the row names an employee number the company does not have
+    └── TransportError             one call did not get a usable answer
+        ├── RetryableError         timeout, connection error, HTTP 5xx without fault, fault 1006
+        │   └── OutcomeUnknown     the request may have reached Nmbrs: reconcile before resending
+        └── ProtocolError          the reply is not SOAP we can read (hostile or broken)
+
+Foreign exceptions (aiohttp, lxml, openpyxl, sqlite3) are translated where they are raised.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class BulkImportError(Exception):
+    """Root of every error bulkimport raises on purpose."""
+
+
+class FatalError(BulkImportError):
+    """The run cannot go on; the CLI exits with code 2."""
+
+
+class InputFileError(FatalError):
+    """The input file as a whole cannot be read."""
+
+    def __init__(self, path: str, reason: str, *, row_number: int | None = None) -> None:
+        where = f"{path}, row {row_number}" if row_number is not None else path
+        super().__init__(f"{where}: {reason}")
+        self.path = path
+        self.reason = reason
+        self.row_number = row_number
+
+
+class TemplateError(FatalError):
+    """A template file is not usable."""
+
+
+class ConfigError(FatalError):
+    """Settings that cannot work together."""
+
+
+class JournalMismatchError(FatalError):
+    """A journal was given that belongs to a different input or template."""
+
+
+class AuthenticationError(FatalError):
+    """Nmbrs refused the credentials or their rights; every row would fail the same way."""
+
+    def __init__(self, fault_code: int, message: str) -> None:
+        super().__init__(f"Nmbrs refused the credentials ({fault_code}: {message})")
+        self.fault_code = fault_code
+        self.fault_message = message
+
+
+class RowError(BulkImportError):
+    """One row failed; the run records it and goes on."""
+
+
+@dataclass(frozen=True, slots=True)
+class CellProblem:
+    """One cell that could not be used, with enough context for a person to fix it."""
+
+    row_number: int
+    column: str
+    value: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"row {self.row_number}, column {self.column!r}, value {self.value!r}: {self.reason}"
+
+
+class RowInvalid(RowError):
+    """All problems of one row, reported together."""
+
+    def __init__(self, problems: Sequence[CellProblem]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = tuple(problems)
+
+
+class RowFault(RowError):
+    """Nmbrs answered one of the row's calls with a SOAP fault that is about this row's data."""
+
+    def __init__(self, operation: str, fault_code: int | None, message: str) -> None:
+        code = f"{fault_code}: " if fault_code is not None else ""
+        super().__init__(f"{operation} failed: {code}{message}")
+        self.operation = operation
+        self.fault_code = fault_code
+        self.fault_message = message
+
+
+class RowUnresolved(RowError):
+    """The row refers to an employee the company does not have."""
+
+
+class TransportError(BulkImportError):
+    """A call did not produce a usable answer."""
+
+
+class RetryableError(TransportError):
+    """Sending the same call again may succeed."""
+
+
+class OutcomeUnknown(RetryableError):
+    """The request may have been applied although no answer came back."""
+
+
+class ProtocolError(TransportError):
+    """The reply cannot be read as a SOAP message (malformed, hostile or unexpected)."""
