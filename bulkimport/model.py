@@ -13,6 +13,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from bulkimport.errors import CellProblem
+
 # What a reader hands over for one cell: text from CSV, typed values from XLSX.
 Cell = str | int | float | Decimal | bool | date | datetime | None
 
@@ -37,10 +39,15 @@ class SourceInfo:
 
 @dataclass(frozen=True, slots=True)
 class SourceRow:
-    """One data row; `row_number` is the number a person sees in the spreadsheet (header = 1)."""
+    """One data row; `row_number` is the number a person sees in the spreadsheet (header = 1).
+
+    `problems` holds what the reader already found wrong with the row (a cell too large, a NUL
+    byte, more cells than headers); such a row ends as `invalid` without losing its neighbours.
+    """
 
     row_number: int
     cells: tuple[Cell, ...]  # aligned with SourceInfo.headers
+    problems: tuple[CellProblem, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
