@@ -155,6 +155,9 @@ LOONAANGIFTE_TIJDVAK = EnumType("LoonaangifteTijdvak", ("None", "Month", "Week4"
 EMPLOYEE = ComplexType("Employee", (_one("Id", INT), _one("Number", INT), _opt("DisplayName", S)))
 ARRAY_OF_EMPLOYEE = ComplexType("ArrayOfEmployee", (_many("Employee", EMPLOYEE),))
 
+EMPLOYEE_TYPE = ComplexType("EmployeeType", (_one("Id", INT), _opt("Description", S)))
+ARRAY_OF_EMPLOYEE_TYPE = ComplexType("ArrayOfEmployeeType", (_many("EmployeeType", EMPLOYEE_TYPE),))
+
 PERSONAL_INFO = ComplexType(
     "PersonalInfo",
     (
@@ -389,6 +392,13 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         "Get all employees that belong to a company, of the given employee type.",
     ),
     _op(
+        "EmployeeType_GetList",
+        (),
+        ARRAY_OF_EMPLOYEE_TYPE,
+        Effect.READ,
+        "Get the employee types of the environment (the values List_GetByCompany filters on).",
+    ),
+    _op(
         "PersonalInfo_GetCurrent",
         (_EMPLOYEE_ID,),
         PERSONAL_INFO,
@@ -562,6 +572,11 @@ V3_DIFFERENCES: Final[tuple[V3Difference, ...]] = (
         "EmployeeType:int replaces v2.1's active:Active",
         "four independent v3 clients (PyPI nmbrs, go-nmbrs employees/list_by_company.go, "
         "leapforce go_nmbrs Employee.go, an httpx client); API.md section 5.3",
+    ),
+    V3Difference(
+        "EmployeeType_GetList",
+        "v3-only operation: no parameters; result EmployeeType*{Id:int, Description:string}",
+        "tim-online/go-nmbrs employees/type_list.go and types.go; API.md section 5.1",
     ),
     V3Difference(
         "Contract_Insert",
