@@ -1,32 +1,268 @@
 """The command line: argument parsing, exit codes, and the only place that prints.
 
-Exit codes: 0 every row ok, 1 some rows not ok, 2 fatal (bad file, template, credentials),
-130 interrupted (resumable).
+Exit codes: 0 every row ok, 1 some rows not ok, 2 fatal (bad file, template, credentials,
+settings), 130 interrupted (resumable: run the same command again).
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import os
+import signal
 import sys
+import tomllib
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Final
 
+import anyio
+
 from bulkimport import __version__
+from bulkimport.config import ENVIRONMENTS, NMBRS_CALLS_PER_SECOND, Credentials, RetryPolicy
+from bulkimport.errors import FatalError
+from bulkimport.job import ImportJob, ImportOutcome, run_job
+from bulkimport.logs import configure_logging, register_secret
+from bulkimport.model import RowStatus
+from bulkimport.report import format_summary
 
 EXIT_OK: Final = 0
 EXIT_ROWS_FAILED: Final = 1
 EXIT_FATAL: Final = 2
 EXIT_INTERRUPTED: Final = 130
+DEFAULT_CONFIG: Final = Path("~/.config/bulkimport/config.toml")
 
 Handler = Callable[[argparse.Namespace], int]
 
 
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# --- run ---------------------------------------------------------------------------------------
+def _add_run(parser: argparse.ArgumentParser) -> Handler:
+    parser.add_argument("file", type=Path, help="the CSV or XLSX file to import")
+    parser.add_argument("--template", required=True, help="template name or .toml path")
+    parser.add_argument("--company", type=int, required=True, help="Nmbrs company id")
+    target = parser.add_argument_group("target (default: the built-in emulator)")
+    target.add_argument("--endpoint", help="base URL of the SOAP services, e.g. .../soap/v3/")
+    target.add_argument("--environment", choices=sorted(ENVIRONMENTS), help="Nmbrs environment")
+    target.add_argument("--config", type=Path, help=f"config file (default {DEFAULT_CONFIG})")
+    target.add_argument(
+        "--token-stdin", action="store_true", help="read the API token from standard input"
+    )
+    target.add_argument(
+        "--insecure", action="store_true", help="allow a plain-http endpoint off this machine"
+    )
+    pace = parser.add_argument_group("pace")
+    pace.add_argument(
+        "--rate",
+        type=float,
+        default=NMBRS_CALLS_PER_SECOND,
+        help="calls per second at most (lower it when other tools share the account)",
+    )
+    pace.add_argument("--concurrency", type=int, default=100, help="calls in flight at most")
+    pace.add_argument("--timeout", type=float, default=30.0, help="seconds per call")
+    pace.add_argument("--max-attempts", type=int, default=6, help="attempts per call")
+    output = parser.add_argument_group("output")
+    output.add_argument("--report", type=Path, help="report path without suffix")
+    output.add_argument("--failed", type=Path, help="where to write the rows that failed")
+    output.add_argument("--journal", type=Path, help="run journal (default beside the input)")
+    output.add_argument(
+        "--no-xlsx",
+        action="store_true",
+        help="write the CSV report only (the XLSX report costs time on huge files)",
+    )
+    parser.add_argument("--sheet", help="worksheet to read (default: the first)")
+    parser.add_argument("--dry-run", action="store_true", help="validate and build, send nothing")
+    parser.add_argument(
+        "--retry-failed", action="store_true", help="send again the rows that did not succeed"
+    )
+    parser.add_argument("--seed", type=int, help="seed for retry jitter (reproducible runs)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log one line per row")
+    return _run
+
+
+def _credentials(args: argparse.Namespace) -> Credentials | None:
+    """From NMBRS_* variables, else the config file; never from a plain flag."""
+    config_path = (args.config or DEFAULT_CONFIG).expanduser()
+    file_values: dict[str, object] = {}
+    if config_path.is_file():
+        try:
+            file_values = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise FatalError(f"cannot read config file {config_path}: {exc}") from exc
+    elif args.config is not None:
+        raise FatalError(f"config file {config_path} does not exist")
+    username = os.environ.get("NMBRS_USERNAME") or str(file_values.get("username", ""))
+    token = os.environ.get("NMBRS_TOKEN") or str(file_values.get("token", ""))
+    domain = os.environ.get("NMBRS_DOMAIN") or str(file_values.get("domain", ""))
+    if args.token_stdin:
+        token = sys.stdin.readline().strip() if not sys.stdin.isatty() else getpass.getpass()
+    if not args.endpoint and not args.environment:
+        args.endpoint = file_values.get("endpoint") or None
+        args.environment = file_values.get("environment") or None
+    if not username or not token:
+        return None
+    register_secret(token)
+    return Credentials(username, token, domain)
+
+
+def _run(args: argparse.Namespace) -> int:
+    configure_logging(level="info" if args.verbose else "warning")
+    try:
+        credentials = _credentials(args)  # may also take endpoint/environment from the file
+        job = ImportJob(
+            input_path=args.file,
+            template=args.template,
+            company_id=args.company,
+            endpoint=args.endpoint,
+            environment=args.environment,
+            credentials=credentials,
+            rate=args.rate,
+            concurrency=args.concurrency,
+            timeout=args.timeout,
+            retry=RetryPolicy(max_attempts=args.max_attempts),
+            report_base=args.report,
+            failed_path=args.failed,
+            journal_path=args.journal,
+            xlsx_report=not args.no_xlsx,
+            dry_run=args.dry_run,
+            retry_failed=args.retry_failed,
+            sheet=args.sheet,
+            insecure=args.insecure,
+            seed=args.seed,
+        )
+        outcome: ImportOutcome | None = anyio.run(_run_with_signals, job)
+    except* FatalError as group:
+        for error in group.exceptions:
+            _say(f"error: {error}")
+        outcome = None
+        exit_code = EXIT_FATAL
+    except* KeyboardInterrupt:
+        _say("interrupted; run the same command again to resume")
+        outcome = None
+        exit_code = EXIT_INTERRUPTED
+    return exit_code if outcome is None else _finish(args, outcome)
+
+
+async def _run_with_signals(job: ImportJob) -> ImportOutcome:
+    """First Ctrl-C or SIGTERM: finish calls in flight and write the report. Second: stop now."""
+    stop = anyio.Event()
+    async with anyio.create_task_group() as group:
+
+        async def watch_signals() -> None:
+            with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+                async for _ in signals:
+                    if stop.is_set():
+                        _say("stopping at once; the journal keeps what was done")
+                        raise KeyboardInterrupt
+                    _say("stopping: finishing calls in flight (Ctrl-C again to stop at once)")
+                    stop.set()
+
+        group.start_soon(watch_signals)
+        outcome = await run_job(job, on_start=_say, stop=stop)
+        group.cancel_scope.cancel()
+    return outcome
+
+
+def _finish(args: argparse.Namespace, outcome: ImportOutcome) -> int:
+    for warning in outcome.warnings:
+        _say(f"warning: {warning}")
+    if outcome.resumed:
+        _say("resumed an earlier run of this file: rows already done were not sent again")
+    print(format_summary(outcome.summary))
+    for path in outcome.report_paths:
+        print(f"report: {path}")
+    if outcome.failed_path is not None:
+        print(f"rows to correct and feed back: {outcome.failed_path}")
+    if outcome.partial_rows:
+        print(
+            f"{outcome.partial_rows} row(s) were applied in part and are not in the failed-rows "
+            "file (feeding them back would create them twice): see the report"
+        )
+    if outcome.journal_path is not None:
+        print(f"journal: {outcome.journal_path}")
+    if outcome.stopped_early:
+        print("the run was stopped before the end; run the same command again to resume")
+        return EXIT_INTERRUPTED
+    counts = outcome.summary.counts
+    not_ok = sum(
+        count
+        for status, count in counts.items()
+        if status is not RowStatus.OK and not (args.dry_run and status is RowStatus.SKIPPED)
+    )
+    return EXIT_ROWS_FAILED if not_ok else EXIT_OK
+
+
+# --- drill and bench -----------------------------------------------------------------------------
+def _add_drill(parser: argparse.ArgumentParser) -> Handler:
+    from bulkimport.drill import DrillSettings
+
+    defaults = DrillSettings()
+    parser.add_argument("--rows", type=int, default=defaults.rows, help="new hires to import")
+    parser.add_argument("--kills", type=int, default=defaults.kills, help="SIGKILLs to survive")
+    parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of data and faults")
+    parser.add_argument("--workdir", type=Path, help="keep the files here (default: a temp dir)")
+    return _drill
+
+
+def _drill(args: argparse.Namespace) -> int:
+    from bulkimport.drill import DrillSettings, format_drill, run_drill
+
+    settings = DrillSettings(
+        rows=args.rows, kills=args.kills, seed=args.seed, workdir=args.workdir
+    )
+    result = run_drill(settings, say=_say)
+    print(format_drill(result, settings))
+    return EXIT_OK if result.passed else EXIT_ROWS_FAILED
+
+
+def _add_bench(parser: argparse.ArgumentParser) -> Handler:
+    from bulkimport.bench import BenchSettings
+
+    defaults = BenchSettings()
+    for name in ("capped_rows", "uncapped_rows", "csv_rows", "csv_small_rows", "xlsx_rows",
+                 "zeep_rows"):  # fmt: skip
+        parser.add_argument(
+            f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name)
+        )
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    return _bench
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from bulkimport.bench import BenchSettings, figures_json, format_table, run_bench
+
+    settings = BenchSettings(
+        capped_rows=args.capped_rows,
+        uncapped_rows=args.uncapped_rows,
+        csv_rows=args.csv_rows,
+        csv_small_rows=args.csv_small_rows,
+        xlsx_rows=args.xlsx_rows,
+        zeep_rows=args.zeep_rows,
+    )
+    figures = run_bench(settings, say=_say)
+    print(format_table(figures))
+    line = figures_json(figures)
+    if args.json is not None:
+        args.json.write_text(line + "\n", encoding="utf-8")
+    print(line)
+    return EXIT_OK
+
+
+# --- commands ----------------------------------------------------------------------------------
 def _register_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Each command module adds its own arguments and returns its handler."""
+    """Each command adds its own arguments and returns its handler."""
     from bulkimport.emulator import command as emulator_command
+    from bulkimport.mapping import command as templates_command
 
     commands: list[tuple[str, str, Callable[[argparse.ArgumentParser], Handler]]] = [
+        ("run", "import a CSV or XLSX file into Nmbrs through a template", _add_run),
+        ("templates", "list the templates and their columns", templates_command.add),
         ("emulator", "run the local Nmbrs SOAP emulator in the foreground", emulator_command.add),
+        ("drill", "chaos drill: faults and kills, then check nothing is lost or doubled", _add_drill),
+        ("bench", "benchmark: the cap, the engine's cost, streaming, and zeep", _add_bench),
     ]
     for name, help_text, add in commands:
         parser = subparsers.add_parser(name, help=help_text, description=help_text)
@@ -51,5 +287,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        _say("interrupted; run the same command again to resume")
         return EXIT_INTERRUPTED

@@ -1,0 +1,46 @@
+"""A local emulator of the Nmbrs SOAP API v3: bulkimport's default target, test double and bench.
+
+Its rule: whatever it accepts, the real Nmbrs would accept too; where unsure it is stricter.
+Nmbrs (ASP.NET ASMX) silently ignores unknown, misplaced, mis-cased or foreign-namespace
+elements; the emulator refuses them with a soap:Client fault naming the element. It speaks
+SOAP 1.1 only (text/xml), checks every request against the one operation table
+(`bulkimport.soap.schema`), serves a WSDL generated from that table, keeps companies and
+employees with period-based records in memory (seeded from `seed.py`), answers business
+errors with Nmbrs' fault codes (`operations.py`), delays calls beyond 150/s per account by half
+a second, and injects faults on demand (`faults.py`).
+
+Modules: app (HTTP, config, running_emulator), state, operations, rules, seed, faults, stats,
+wsdl, command (the CLI), loadcheck (a throughput probe).
+"""
+
+from __future__ import annotations
+
+from bulkimport.emulator.app import (
+    DEMO_CREDENTIALS,
+    EmulatorConfig,
+    NmbrsEmulator,
+    RunningEmulator,
+    create_app,
+    running_emulator,
+)
+from bulkimport.emulator.faults import FaultMode, FaultSettings, ScriptedFault
+from bulkimport.emulator.rules import FaultCode
+from bulkimport.emulator.seed import DEFAULT_EMPLOYEE_TYPE
+from bulkimport.emulator.state import EmulatorState
+from bulkimport.emulator.stats import Stats
+
+__all__ = [
+    "DEFAULT_EMPLOYEE_TYPE",
+    "DEMO_CREDENTIALS",
+    "EmulatorConfig",
+    "EmulatorState",
+    "FaultCode",
+    "FaultMode",
+    "FaultSettings",
+    "NmbrsEmulator",
+    "RunningEmulator",
+    "ScriptedFault",
+    "Stats",
+    "create_app",
+    "running_emulator",
+]

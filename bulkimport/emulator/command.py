@@ -1,13 +1,99 @@
-"""`bulkimport emulator`: placeholder until the emulator lands (issue 2)."""
+"""`bulkimport emulator`: run the local Nmbrs SOAP emulator in the foreground until Ctrl-C."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import signal
 from collections.abc import Callable
+
+from bulkimport.config import NMBRS_CALLS_PER_SECOND, Credentials
+from bulkimport.emulator.app import DEMO_CREDENTIALS, EmulatorConfig, running_emulator
+from bulkimport.emulator.faults import FaultSettings
+
+_SHARES = ("http-503", "http-500", "drop", "hang", "lost-reply", "hostile-reply")
 
 
 def add(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
-    def run(args: argparse.Namespace) -> int:
-        raise SystemExit("the emulator is not built yet")
-
+    """Add the emulator's options to `parser`; return the handler that runs it."""
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
+    parser.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 = any)")
+    parser.add_argument("--username", default=DEMO_CREDENTIALS.username)
+    parser.add_argument("--token", default=DEMO_CREDENTIALS.token)
+    parser.add_argument("--domain", default=DEMO_CREDENTIALS.domain)
+    parser.add_argument(
+        "--calls-per-second",
+        type=int,
+        default=NMBRS_CALLS_PER_SECOND,
+        help="arrivals per second before the half-second delay (Nmbrs: 150)",
+    )
+    parser.add_argument(
+        "--other-users-calls-per-second",
+        type=int,
+        default=0,
+        help="simulated calls/s of other users of the same account",
+    )
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="added to every call")
+    parser.add_argument(
+        "--latency-spread-ms", type=float, default=0.0, help="plus a uniform random 0..spread ms"
+    )
+    for name in _SHARES:
+        parser.add_argument(
+            f"--{name}-share",
+            type=float,
+            default=0.0,
+            metavar="SHARE",
+            help=f"share of calls (0..1) that get the {name} fault",
+        )
+    parser.add_argument("--seed", type=int, default=None, help="seed for the random faults")
     return run
+
+
+def config_from(args: argparse.Namespace) -> EmulatorConfig:
+    """The emulator config the command-line options describe (ValueError if they cannot work)."""
+    faults = FaultSettings(
+        latency_ms=args.latency_ms,
+        latency_spread_ms=args.latency_spread_ms,
+        **{f"{name.replace('-', '_')}_share": getattr(args, f"{name.replace('-', '_')}_share")
+           for name in _SHARES},
+    )  # fmt: skip
+    return EmulatorConfig(
+        host=args.host,
+        port=args.port,
+        accounts=(Credentials(args.username, args.token, args.domain),),
+        calls_per_second=args.calls_per_second,
+        other_users_calls_per_second=args.other_users_calls_per_second,
+        faults=faults,
+        seed=args.seed,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config = config_from(args)
+    except ValueError as exc:
+        print(f"bulkimport emulator: {exc}")
+        return 2
+    try:
+        asyncio.run(_serve(config))
+    except KeyboardInterrupt:
+        print("emulator stopped")
+    return 0
+
+
+async def _serve(config: EmulatorConfig) -> None:
+    async with running_emulator(config) as emulator:
+        account = config.accounts[0]
+        print(f"Nmbrs SOAP v3 emulator at {emulator.base_url}", flush=True)
+        print(f"  EmployeeService: {emulator.url('EmployeeService')}  (WSDL: ?WSDL)")
+        print(f"  CompanyService:  {emulator.url('CompanyService')}")
+        print(f"  state {emulator.base_url.split('/soap/')[0]}/state  stats .../stats")
+        token = account.token if account == DEMO_CREDENTIALS else "(as given)"
+        print(f"  username {account.username}  token {token}  domain {account.domain}")
+        print("Ctrl-C stops it.", flush=True)
+        stop = asyncio.Event()
+        with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+        await stop.wait()
+    print("emulator stopped", flush=True)

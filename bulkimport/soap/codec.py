@@ -212,7 +212,12 @@ def decode_fields(
             items.append(_decode_one(child, field, namespace, field_path, strict=True))
             position += 1
         if len(items) < field.min_occurs:
-            raise SchemaViolation(field_path, "is required but missing")
+            found = ""
+            if position < len(children):
+                other = etree.QName(children[position])
+                where = f"{{{other.namespace}}}" if other.namespace != namespace else ""
+                found = f" (found {where}{other.localname} in its place)"
+            raise SchemaViolation(field_path, f"is required but missing{found}")
         values[field.name] = items if field.repeated else (items[0] if items else None)
     if position < len(children):
         extra = children[position]

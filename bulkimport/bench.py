@@ -1,0 +1,252 @@
+"""`bulkimport bench`: figures against the cap, the engine's own cost, and the usual way.
+
+Every measurement runs the emulator in a separate process on 127.0.0.1, so the client's CPU
+and memory are its own. Benchmarks report; they never pass or fail on timings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from bulkimport.config import NMBRS_CALLS_PER_SECOND, Country, RetryPolicy
+from bulkimport.drill import emulator_process, fetch_json, next_month_start
+from bulkimport.job import ImportJob, run_job
+from bulkimport.model import RowStatus
+from bulkimport.synthetic import NEW_HIRE_HEADERS, NewHireSpec, new_hire_rows, write_new_hires_csv
+
+BENCH_COMPANY = 54613
+
+
+@dataclass(frozen=True, slots=True)
+class BenchSettings:
+    capped_rows: int = 900  # about 6,300 calls at 7 a row
+    latency_ms: float = 100.0
+    latency_spread_ms: float = 40.0
+    uncapped_rows: int = 1500
+    csv_rows: int = 1_000_000
+    csv_small_rows: int = 10_000
+    xlsx_rows: int = 100_000
+    zeep_rows: int = 15
+    rate: float = NMBRS_CALLS_PER_SECOND
+    concurrency: int = 100
+
+
+def _percentile(values: list[float], share: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def _steady_rate(per_second: list[int]) -> float:
+    """Arrivals per second over the full seconds between the first and the last one."""
+    inner = per_second[1:-1]
+    return statistics.fmean(inner) if inner else 0.0
+
+
+def _demo_job(path: Path, base_url: str, **options: Any) -> ImportJob:
+    from bulkimport.emulator import DEMO_CREDENTIALS
+
+    return ImportJob(
+        input_path=path,
+        template="new_hire",
+        company_id=BENCH_COMPANY,
+        endpoint=base_url,
+        credentials=DEMO_CREDENTIALS,
+        country=Country.NL,
+        retry=RetryPolicy(max_attempts=4, base_delay=0.05, max_delay=0.5),
+        **options,
+    )
+
+
+def measure_capped(settings: BenchSettings, workdir: Path) -> dict[str, float]:
+    """New hires at the cap against ~100 ms latency: how close to the physical minimum."""
+    path = write_new_hires_csv(
+        workdir / "capped.csv",
+        NewHireSpec(rows=settings.capped_rows, start_date=next_month_start(date.today())),
+    )
+    arguments = [
+        f"--latency-ms={settings.latency_ms}",
+        f"--latency-spread-ms={settings.latency_spread_ms}",
+    ]
+    with emulator_process(arguments) as base_url:
+        job = _demo_job(path, base_url, rate=settings.rate, concurrency=settings.concurrency)
+        outcome = anyio.run(run_job, job)
+        stats = fetch_json(base_url.split("/soap/")[0] + "/stats")
+    summary = outcome.summary
+    calls = int(stats["calls_total"])
+    latencies = list(outcome.call_latencies_s)
+    achieved = calls / summary.duration_s
+    return {
+        "capped_rows": float(summary.rows),
+        "capped_rows_ok": float(summary.counts.get(RowStatus.OK, 0)),
+        "capped_calls": float(calls),
+        "capped_seconds": summary.duration_s,
+        "capped_calls_per_s": achieved,
+        "cap_calls_per_s": settings.rate,
+        "cap_utilisation": achieved / settings.rate,
+        "steady_calls_per_s": _steady_rate(stats["arrivals_per_second"]),
+        "max_calls_in_1s_window": float(stats["max_calls_in_any_1s_window"]),
+        "throttled_calls": float(stats["throttled_calls"]),
+        "latency_p50_ms": _percentile(latencies, 0.50) * 1000,
+        "latency_p95_ms": _percentile(latencies, 0.95) * 1000,
+        "latency_p99_ms": _percentile(latencies, 0.99) * 1000,
+        "wall_over_physical_minimum": summary.duration_s / (calls / settings.rate),
+    }
+
+
+def measure_uncapped(settings: BenchSettings, workdir: Path) -> dict[str, float]:
+    """The same work with the cap lifted and no latency: what the client itself costs."""
+    path = write_new_hires_csv(
+        workdir / "uncapped.csv",
+        NewHireSpec(rows=settings.uncapped_rows, start_date=next_month_start(date.today())),
+    )
+    with emulator_process(["--calls-per-second=1000000"]) as base_url:
+        job = _demo_job(path, base_url, rate=1_000_000, concurrency=settings.concurrency)
+        cpu_before = resource.getrusage(resource.RUSAGE_SELF)
+        outcome = anyio.run(run_job, job)
+        cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+        stats = fetch_json(base_url.split("/soap/")[0] + "/stats")
+    calls = int(stats["calls_total"])
+    cpu_s = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+    return {
+        "uncapped_calls": float(calls),
+        "uncapped_calls_per_s": calls / outcome.summary.duration_s,
+        "client_cpu_ms_per_1k_calls": cpu_s * 1000 / calls * 1000,
+    }
+
+
+def _dry_run(path: Path, base_url: str, workdir: Path) -> tuple[float, float]:
+    """Run a dry run in a child process; return (seconds, peak RSS in MB) of that child."""
+    from bulkimport.emulator import DEMO_CREDENTIALS
+
+    environment = dict(os.environ)
+    environment.update(
+        NMBRS_USERNAME=DEMO_CREDENTIALS.username,
+        NMBRS_TOKEN=DEMO_CREDENTIALS.token,
+        NMBRS_DOMAIN=DEMO_CREDENTIALS.domain,
+    )
+    command = [
+        sys.executable, "-m", "bulkimport", "run", str(path), "--template", "new_hire",
+        "--company", str(BENCH_COMPANY), "--endpoint", base_url, "--dry-run",
+        "--no-xlsx", "--report", str(workdir / f"{path.stem}.report"),
+    ]  # fmt: skip
+    started = time.monotonic()
+    process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+        command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.monotonic() - started
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        assert process.stderr is not None
+        raise RuntimeError(f"dry run of {path.name} failed: {process.stderr.read().decode()}")
+    return seconds, usage.ru_maxrss / 1024  # Linux reports kilobytes
+
+
+def _write_xlsx(path: Path, spec: NewHireSpec) -> None:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Nieuwe medewerkers")
+    sheet.append(list(NEW_HIRE_HEADERS))
+    for row in new_hire_rows(spec):
+        sheet.append(list(row))
+    workbook.save(path)
+
+
+def measure_streaming(settings: BenchSettings, workdir: Path) -> dict[str, float]:
+    """Read, validate, map and build every envelope (the dry-run path) of large files."""
+    start = next_month_start(date.today())
+    big = write_new_hires_csv(
+        workdir / "stream_big.csv", NewHireSpec(rows=settings.csv_rows, start_date=start)
+    )
+    small = write_new_hires_csv(
+        workdir / "stream_small.csv", NewHireSpec(rows=settings.csv_small_rows, start_date=start)
+    )
+    workbook = workdir / "stream.xlsx"
+    _write_xlsx(workbook, NewHireSpec(rows=settings.xlsx_rows, start_date=start))
+    with emulator_process([]) as base_url:
+        big_s, big_rss = _dry_run(big, base_url, workdir)
+        _, small_rss = _dry_run(small, base_url, workdir)
+        xlsx_s, xlsx_rss = _dry_run(workbook, base_url, workdir)
+    return {
+        "csv_rows": float(settings.csv_rows),
+        "csv_rows_per_s": settings.csv_rows / big_s,
+        "csv_peak_rss_mb": big_rss,
+        "csv_small_rows": float(settings.csv_small_rows),
+        "csv_small_peak_rss_mb": small_rss,
+        "csv_rss_growth_vs_small": big_rss / small_rss - 1,
+        "xlsx_rows": float(settings.xlsx_rows),
+        "xlsx_rows_per_s": settings.xlsx_rows / xlsx_s,
+        "xlsx_peak_rss_mb": xlsx_rss,
+    }
+
+
+def measure_zeep(settings: BenchSettings, workdir: Path, capped_calls_per_s: float) -> dict[str, float]:
+    """The usual alternative: a zeep client loaded from the WSDL, one call after another."""
+    from bulkimport.zeepclient import run_sequential_new_hires
+
+    path = write_new_hires_csv(
+        workdir / "zeep.csv",
+        NewHireSpec(rows=settings.zeep_rows, start_date=next_month_start(date.today())),
+    )
+    arguments = [
+        f"--latency-ms={settings.latency_ms}",
+        f"--latency-spread-ms={settings.latency_spread_ms}",
+    ]
+    with emulator_process(arguments) as base_url:
+        calls, seconds = run_sequential_new_hires(path, base_url, BENCH_COMPANY)
+    per_s = calls / seconds
+    return {
+        "zeep_calls": float(calls),
+        "zeep_sequential_calls_per_s": per_s,
+        "speedup_vs_zeep": capped_calls_per_s / per_s,
+    }
+
+
+def run_bench(settings: BenchSettings, say: Callable[[str], None]) -> dict[str, float]:
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="bulkimport-bench-") as scratch:
+        workdir = Path(scratch)
+        steps: list[tuple[str, Callable[[], Mapping[str, float]]]] = [
+            ("at the cap", lambda: measure_capped(settings, workdir)),
+            ("engine cost", lambda: measure_uncapped(settings, workdir)),
+            ("streaming", lambda: measure_streaming(settings, workdir)),
+            (
+                "sequential zeep",
+                lambda: measure_zeep(settings, workdir, figures["capped_calls_per_s"]),
+            ),
+        ]
+        for title, step in steps:
+            say(f"measuring {title} ...")
+            started = time.monotonic()
+            figures.update(step())
+            say(f"  done in {time.monotonic() - started:.1f} s")
+    return figures
+
+
+def format_table(figures: Mapping[str, float]) -> str:
+    width = max(len(name) for name in figures)
+    lines = []
+    for name, value in figures.items():
+        shown = f"{value:,.3f}" if abs(value) < 10 else f"{value:,.1f}"
+        lines.append(f"{name.ljust(width)}  {shown}")
+    return "\n".join(lines)
+
+
+def figures_json(figures: Mapping[str, float]) -> str:
+    return json.dumps({name: round(value, 4) for name, value in figures.items()}, sort_keys=False)

@@ -1,0 +1,120 @@
+"""Arrival counting: the rate limit Nmbrs documents, and the counters of GET /stats. No I/O.
+
+Both keep only the arrivals of the last second (plus one integer per elapsed second), so they
+stay cheap after any number of calls.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, deque
+from typing import Any, Final
+
+from bulkimport.config import Credentials
+
+WINDOW_SECONDS: Final = 1.0
+MAX_SECONDS_KEPT: Final = 3600  # arrivals_per_second covers the last hour
+
+
+class SlidingWindow:
+    """How many arrivals fall in the last second, (now - 1 s, now]; exact, not bucketed."""
+
+    __slots__ = ("_times",)
+
+    def __init__(self) -> None:
+        self._times: deque[float] = deque()
+
+    def add(self, now: float) -> int:
+        times = self._times
+        horizon = now - WINDOW_SECONDS
+        while times and times[0] <= horizon:
+            times.popleft()
+        times.append(now)
+        return len(times)
+
+
+AccountKey = tuple[str, str]  # (username, domain)
+UNAUTHENTICATED: Final[AccountKey] = ("", "")
+
+
+class RateLimiter:
+    """ "You can make 150 calls per second, if this is exceeded a delay of half a second will
+    occur. Be aware that other users might do a call at the same second." (Nmbrs)
+
+    Per account: an arrival that makes more than `calls_per_second` arrivals in the last
+    second, counting `other_users_calls_per_second` simulated arrivals of other users of the
+    same account, waits `throttle_delay` before it is handled. It is a delay, not a fault.
+    """
+
+    def __init__(
+        self, calls_per_second: int, other_users_calls_per_second: int, throttle_delay: float
+    ) -> None:
+        self.calls_per_second = calls_per_second
+        self.other_users_calls_per_second = other_users_calls_per_second
+        self.throttle_delay = throttle_delay
+        self._windows: dict[AccountKey, SlidingWindow] = {}
+
+    def reset(self) -> None:
+        self._windows.clear()
+
+    def arrive(self, account: AccountKey, now: float) -> float:
+        """Count one arrival; return the delay (seconds) it must wait before handling."""
+        window = self._windows.get(account)
+        if window is None:
+            window = self._windows[account] = SlidingWindow()
+        in_window = window.add(now) + self.other_users_calls_per_second
+        return self.throttle_delay if in_window > self.calls_per_second else 0.0
+
+
+def account_key(credentials: Credentials) -> AccountKey:
+    return (credentials.username, credentials.domain)
+
+
+class Stats:
+    """Live counters; `snapshot()` is what GET /stats returns."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.calls_total = 0
+        self.calls_by_operation: Counter[str] = Counter()
+        self.faults_by_code: Counter[str] = Counter()
+        self.injected_faults: Counter[str] = Counter()
+        self.responses_by_status: Counter[str] = Counter()
+        self.throttled_calls = 0
+        self.max_calls_in_any_1s_window = 0
+        self._window = SlidingWindow()
+        self._first_arrival: float | None = None
+        self._first_second = 0  # index of arrivals_per_second[0] since the first arrival
+        self._per_second: list[int] = []
+
+    def arrival(self, now: float, operation: str) -> None:
+        self.calls_total += 1
+        self.calls_by_operation[operation] += 1
+        in_window = self._window.add(now)
+        if in_window > self.max_calls_in_any_1s_window:
+            self.max_calls_in_any_1s_window = in_window
+        if self._first_arrival is None:
+            self._first_arrival = now
+        second = int(now - self._first_arrival) - self._first_second
+        per_second = self._per_second
+        if second >= len(per_second):
+            per_second.extend([0] * (second + 1 - len(per_second)))
+        per_second[second] += 1
+        excess = len(per_second) - MAX_SECONDS_KEPT
+        if excess > 0:
+            del per_second[:excess]
+            self._first_second += excess
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "calls_total": self.calls_total,
+            "calls_by_operation": dict(self.calls_by_operation),
+            "faults_by_code": dict(self.faults_by_code),
+            "throttled_calls": self.throttled_calls,
+            "max_calls_in_any_1s_window": self.max_calls_in_any_1s_window,
+            "arrivals_per_second": list(self._per_second),
+            "arrivals_per_second_offset": self._first_second,
+            "injected_faults": dict(self.injected_faults),
+            "responses_by_status": dict(self.responses_by_status),
+        }

@@ -1,0 +1,242 @@
+"""One import, end to end: file, template, journal, reports, target; the typed Python API.
+
+`run_job(ImportJob(...))` is what the CLI calls and what job files and other programs can call:
+it opens everything, runs the pipeline and always closes the reports, so every row read has a
+line in the report whatever stopped the run.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import anyio
+
+from bulkimport.config import (
+    ENVIRONMENTS,
+    NMBRS_CALLS_PER_SECOND,
+    Country,
+    Credentials,
+    RetryPolicy,
+    TransportSettings,
+)
+from bulkimport.errors import ConfigError, FatalError, TemplateError
+from bulkimport.journal import Journal, digest_file
+from bulkimport.mapping.mapper import bind_columns
+from bulkimport.mapping.template import Template, load_builtin_template, load_template
+from bulkimport.pipeline import Importer, RunOptions
+from bulkimport.report import (
+    FailedRowsWriter,
+    ReportWriter,
+    RunSummary,
+    default_failed_path,
+    default_report_base,
+)
+from bulkimport.sources import open_source
+from bulkimport.transport import AiohttpTransport, DryRunTransport, Transport, check_endpoint
+
+
+@dataclass(frozen=True, slots=True)
+class ImportJob:
+    """Everything one import needs. `endpoint=None` targets the built-in emulator."""
+
+    input_path: Path
+    template: str  # a built-in template name or a path to a .toml file
+    company_id: int
+    endpoint: str | None = None
+    environment: str | None = None  # nl, se or sandbox: picks the host and the country
+    credentials: Credentials | None = None
+    country: Country | None = None
+    rate: float = NMBRS_CALLS_PER_SECOND
+    concurrency: int = 100
+    timeout: float = 30.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    report_base: Path | None = None
+    failed_path: Path | None = None
+    journal_path: Path | None = None
+    xlsx_report: bool = True
+    dry_run: bool = False
+    retry_failed: bool = False
+    sheet: str | None = None
+    insecure: bool = False
+    seed: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOutcome:
+    summary: RunSummary
+    report_paths: tuple[Path, ...]
+    partial_rows: int  # rows applied in part: in the report, not in the failed-rows file
+    failed_path: Path | None
+    journal_path: Path | None
+    warnings: tuple[str, ...]
+    stopped_early: bool
+    resumed: bool
+    target: str
+
+
+def resolve_template(name_or_path: str) -> Template:
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise TemplateError(f"template file {path} does not exist")
+        return load_template(path)
+    return load_builtin_template(name_or_path)
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    base_url: str
+    credentials: Credentials
+    country: Country
+    description: str
+    ephemeral: bool  # the in-process emulator forgets everything when the run ends
+
+
+@asynccontextmanager
+async def _open_target(job: ImportJob) -> AsyncIterator[_Target]:
+    """Where the calls go: an explicit endpoint, an Nmbrs environment, or the emulator."""
+    if job.endpoint or job.environment:
+        environment = ENVIRONMENTS.get(job.environment or "nl")
+        if environment is None:
+            raise ConfigError(
+                f"unknown environment {job.environment!r}; choose one of {', '.join(ENVIRONMENTS)}"
+            )
+        base_url = job.endpoint or environment.base_url
+        if not base_url.endswith("/"):
+            base_url += "/"
+        check_endpoint(base_url, insecure=job.insecure)
+        if job.credentials is None:
+            raise ConfigError(
+                "no Nmbrs credentials: set NMBRS_USERNAME, NMBRS_TOKEN and NMBRS_DOMAIN "
+                "or put them in the config file"
+            )
+        country = job.country or environment.country
+        yield _Target(base_url, job.credentials, country, base_url, ephemeral=False)
+        return
+    from bulkimport.emulator import EmulatorConfig, running_emulator
+
+    async with running_emulator(EmulatorConfig()) as emulator:
+        country = job.country or emulator.country_of(job.company_id) or Country.NL
+        yield _Target(
+            emulator.base_url,
+            emulator.credentials,
+            country,
+            f"the built-in Nmbrs emulator at {emulator.base_url}",
+            ephemeral=True,
+        )
+
+
+async def run_job(
+    job: ImportJob,
+    *,
+    on_start: Callable[[str], None] | None = None,
+    stop: anyio.Event | None = None,
+) -> ImportOutcome:
+    """Run one import. `on_start` hears one line about the target; setting `stop` ends early."""
+    template = resolve_template(job.template)
+    input_path = job.input_path
+    report_base = job.report_base or default_report_base(input_path)
+    failed_path = job.failed_path or default_failed_path(input_path)
+    async with AsyncExitStack() as stack:
+        target = await stack.enter_async_context(_open_target(job))
+        if on_start is not None:
+            on_start(f"target: {target.description}")
+        files = stack.enter_context(ExitStack())
+        source = files.enter_context(open_source(input_path, sheet=job.sheet))
+        binding = bind_columns(template, source.info)
+        journal_path = _journal_path(job, target, files)
+        input_digest = digest_file(input_path)
+        journal = files.enter_context(
+            Journal.open(
+                journal_path,
+                input_sha256=input_digest.sha256,
+                input_size=input_digest.size,
+                template=template.name,
+                template_sha256=template.digest,
+                options={
+                    "input": str(input_path),
+                    "company_id": job.company_id,
+                    "target": target.base_url,
+                    "username": target.credentials.username,
+                    "domain": target.credentials.domain,
+                    "rate": job.rate,
+                    "sheet": job.sheet,
+                },
+            )
+        )
+        report = files.enter_context(ReportWriter(report_base, source.info, xlsx=job.xlsx_report))
+        failed = files.enter_context(FailedRowsWriter(failed_path, source.info))
+        settings = TransportSettings(
+            base_url=target.base_url,
+            credentials=target.credentials,
+            rate=job.rate,
+            concurrency=job.concurrency,
+            timeout=job.timeout,
+            retry=job.retry,
+            insecure=job.insecure,
+        )
+        network = await stack.enter_async_context(AiohttpTransport(settings))
+        sender: Transport = DryRunTransport(target.credentials) if job.dry_run else network
+        importer = Importer(
+            template=template,
+            binding=binding,
+            transport=sender,
+            directory_transport=network,
+            journal=journal,
+            sinks=(report, failed),
+            options=RunOptions(
+                company_id=job.company_id,
+                country=target.country,
+                concurrency=job.concurrency,
+                retry=job.retry,
+                dry_run=job.dry_run,
+                retry_failed=job.retry_failed,
+                seed=job.seed,
+            ),
+        )
+        async with anyio.create_task_group() as watchers:
+            if stop is not None:
+
+                async def watch_stop() -> None:
+                    await stop.wait()
+                    importer.stop()
+
+                watchers.start_soon(watch_stop)
+            try:
+                summary = await importer.run(source.rows())
+            except FatalError:
+                # Every row already has its line (the rest reported skipped): keep the reports.
+                report.close()
+                failed.close()
+                raise
+            watchers.cancel_scope.cancel()
+        warnings = tuple(source.warnings) + tuple(
+            f"column {header!r} is not used by template {template.name}"
+            for header in binding.unused_headers
+        )
+        resumed = journal.resumed
+    return ImportOutcome(
+        summary=summary,
+        report_paths=report.paths,
+        partial_rows=failed.partial_rows_left_out,
+        failed_path=failed.path if failed.rows_written else None,
+        journal_path=None if target.ephemeral or job.dry_run else journal_path,
+        warnings=warnings,
+        stopped_early=importer.stopped_early,
+        resumed=resumed,
+        target=target.description,
+    )
+
+
+def _journal_path(job: ImportJob, target: _Target, files: ExitStack) -> Path:
+    """Dry runs and runs against the in-process emulator keep their journal only for the run."""
+    if job.dry_run or target.ephemeral:
+        scratch = files.enter_context(tempfile.TemporaryDirectory(prefix="bulkimport-"))
+        return Path(scratch) / "journal.sqlite"
+    if job.journal_path is not None:
+        return job.journal_path
+    return job.input_path.with_name(f"{job.input_path.stem}.journal.sqlite")

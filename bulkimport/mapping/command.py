@@ -1,0 +1,73 @@
+"""`bulkimport templates [NAME | --file PATH]`: what each template expects in a file.
+
+Formatting is pure (`format_template`); only the handler prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import textwrap
+from collections.abc import Callable
+
+from bulkimport.errors import TemplateError
+from bulkimport.mapping.template import (
+    Template,
+    list_builtin_templates,
+    load_builtin_template,
+    load_template,
+)
+
+
+def add(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
+    parser.add_argument("name", nargs="?", help="show one shipped template in full")
+    parser.add_argument("--file", metavar="PATH", help="show a template file of your own")
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            if args.file:
+                templates = [load_template(args.file)]
+            elif args.name:
+                templates = [load_builtin_template(args.name)]
+            else:
+                templates = list_builtin_templates()
+        except TemplateError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print("\n\n".join(format_template(t) for t in templates))
+        return 0
+
+    return run
+
+
+def format_template(template: Template) -> str:
+    """A readable page: description, the calls a row becomes, then one line per column."""
+    kind = "creates employees" if template.creates_employee else "updates existing employees"
+    lines = [f"{template.name}  ({kind}; key column: {template.key})"]
+    lines += textwrap.wrap(template.description, 96, initial_indent="  ", subsequent_indent="  ")
+    steps = []
+    for step in template.operations:
+        when = f" [if any of: {', '.join(step.when_any)}]" if step.when_any else ""
+        steps.append(f"{step.step}: {step.operation.name}{when}")
+    lines.append("  calls per row:")
+    lines += [f"    {number}. {text}" for number, text in enumerate(steps, start=1)]
+    lines.append("  columns:")
+    rows = [("name", "type", "required", "example", "also accepted")]
+    for column in template.columns:
+        required = "yes" if column.required else ""
+        if column.default is not None:
+            required = f"default {_literal(column.default)}"
+        rows.append(
+            (column.name, str(column.type), required, column.example, ", ".join(column.aliases))
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        cells = [row[i].ljust(widths[i]) for i in range(4)]
+        lines.append("    " + "  ".join([*cells, row[4]]).rstrip())
+    return "\n".join(lines)
+
+
+def _literal(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -1,0 +1,350 @@
+"""Rows -> planned calls, through a template. Pure: no I/O, no event loop.
+
+This is the hot path of a million-row file, so a template is compiled once per input file
+(`bind_columns`): headers are matched to column slots and each step's request structure
+becomes a small tree of leaves that read the coerced row directly. `map_row` then coerces the
+cells, checks them, and fills the trees; it never walks the template's TOML structure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from bulkimport.config import Country
+from bulkimport.errors import CellProblem, InputFileError, RowInvalid
+from bulkimport.mapping.coerce import CoercionError, ColumnType, coerce_cell, display_value
+from bulkimport.mapping.template import (
+    Column,
+    ColumnSource,
+    ContextSource,
+    EmployeeSource,
+    FieldMapping,
+    LiteralSource,
+    OperationStep,
+    StepSource,
+    Template,
+)
+from bulkimport.model import Call, Cell, EmployeeRef, RowPlan, SourceInfo, SourceRow, StepRef
+from bulkimport.soap.schema import ComplexType, Field
+from bulkimport.sources.headers import normalise_header
+
+
+@dataclass(frozen=True, slots=True)
+class MappingContext:
+    """What the run knows that rows do not: the company, and its country's identity rule."""
+
+    company_id: int
+    country: Country
+
+
+class _Invalid:
+    """Marks a cell that already has a problem, so it counts as filled but is never sent."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<invalid>"
+
+
+_INVALID: Final = _Invalid()
+
+# Leaf kinds, as small ints because they are compared for every leaf of every row.
+_COLUMN, _CONSTANT, _EMPLOYEE, _CONTEXT = range(4)
+
+
+@dataclass(frozen=True, slots=True)
+class _Leaf:
+    name: str
+    kind: int
+    slot: int  # column slot for _COLUMN, else -1
+    constant: Any  # literal or StepRef for _CONSTANT, attribute name for _CONTEXT
+    required: bool
+    label: str  # "Operation Field.Path", for problems
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    name: str
+    children: tuple[_Leaf | _Group, ...]
+    always: bool  # the record is required, so it is sent even when nothing under it is set
+
+
+@dataclass(frozen=True, slots=True)
+class _CompiledStep:
+    step: str
+    service: str
+    operation: str
+    merge_from: str | None
+    when_slots: tuple[int, ...]  # empty: always runs
+    request: tuple[_Leaf | _Group, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _CellPlan:
+    slot: int
+    index: int
+    type: ColumnType
+    header: str
+    column: Column
+
+
+@dataclass(frozen=True, slots=True)
+class BoundColumn:
+    """A template column and where the file has it (`index` None: not in the file)."""
+
+    column: Column
+    header: str  # the file's header text, or the column name when the file lacks it
+    index: int | None
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ColumnBinding:
+    """A template compiled against one file's headers; build it once per file."""
+
+    template: Template
+    path: str
+    columns: tuple[BoundColumn, ...]  # in template column order (slot = position)
+    unused_headers: tuple[str, ...]  # file headers no column accepts (the CLI warns)
+    _steps: tuple[_CompiledStep, ...] = field(repr=False)
+    _cells: tuple[_CellPlan, ...] = field(repr=False)  # the file's columns, left to right
+    _unfilled: tuple[tuple[int, Column], ...] = field(repr=False)  # columns not in the file
+    _key_slot: int = field(repr=False)
+    _uses_employee: bool = field(repr=False)
+
+    @property
+    def absent_columns(self) -> tuple[str, ...]:
+        """Optional template columns the file does not have."""
+        return tuple(bound.column.name for bound in self.columns if bound.index is None)
+
+
+def bind_columns(template: Template, info: SourceInfo) -> ColumnBinding:
+    """Match the file's headers to the template's columns and compile the template for them.
+
+    Raises InputFileError when a required column is missing or two headers fill one column.
+    """
+    owner: dict[str, Column] = {}
+    for declared in template.columns:
+        for header in declared.headers:
+            owner[normalise_header(header)] = declared
+    found: dict[str, tuple[int, str]] = {}
+    unused: list[str] = []
+    for index, header in enumerate(info.headers):
+        column = owner.get(normalise_header(header)) if header.strip() else None
+        if column is None:
+            if header.strip():
+                unused.append(header)
+            continue
+        if column.name in found:
+            first = found[column.name][1]
+            raise InputFileError(
+                info.path,
+                f"columns {first!r} and {header!r} both fill template column {column.name!r}; "
+                f"keep one",
+            )
+        found[column.name] = (index, header)
+    missing = [
+        column for column in template.columns if column.required and column.name not in found
+    ]
+    if missing:
+        raise InputFileError(info.path, "; ".join(_missing_message(c) for c in missing))
+    bound = tuple(
+        BoundColumn(c, found[c.name][1], found[c.name][0])
+        if c.name in found
+        else BoundColumn(c, c.name, None)
+        for c in template.columns
+    )
+    slots = {c.name: slot for slot, c in enumerate(template.columns)}
+    steps = tuple(_compile_step(step, slots) for step in template.operations)
+    uses_employee = any(
+        isinstance(m.source, EmployeeSource) for step in template.operations for m in step.fields
+    )
+    return ColumnBinding(
+        template=template,
+        path=info.path,
+        columns=bound,
+        unused_headers=tuple(unused),
+        _steps=steps,
+        _cells=tuple(
+            sorted(
+                (
+                    _CellPlan(slot, b.index, b.column.type, b.header, b.column)
+                    for slot, b in enumerate(bound)
+                    if b.index is not None
+                ),
+                key=lambda plan: plan.index,
+            )
+        ),
+        _unfilled=tuple((slot, b.column) for slot, b in enumerate(bound) if b.index is None),
+        _key_slot=slots[template.key],
+        _uses_employee=uses_employee,
+    )
+
+
+def _missing_message(column: Column) -> str:
+    also = f" (also accepted: {', '.join(column.aliases)})" if column.aliases else ""
+    return f"missing required column {column.name!r}{also}"
+
+
+def _compile_step(step: OperationStep, slots: dict[str, int]) -> _CompiledStep:
+    operation = step.operation
+    merged = None if step.merge_from is None else step.merge_from.result
+    merged_type = None if merged is None else merged.type
+    by_path = {m.path: m for m in step.fields}
+    prefixes = {m.path[:depth] for m in step.fields for depth in range(1, len(m.path))}
+
+    def compile_fields(
+        fields: Sequence[Field], prefix: tuple[str, ...], in_merged: bool
+    ) -> tuple[_Leaf | _Group, ...]:
+        nodes: list[_Leaf | _Group] = []
+        for schema_field in fields:
+            path = (*prefix, schema_field.name)
+            if isinstance(schema_field.type, ComplexType):
+                if path not in prefixes and not schema_field.required:
+                    continue
+                is_merged = in_merged or schema_field.type is merged_type
+                children = compile_fields(schema_field.type.fields, path, is_merged)
+                nodes.append(_Group(schema_field.name, children, schema_field.required))
+            elif path in by_path:
+                nodes.append(_compile_leaf(by_path[path], operation.name, slots, in_merged))
+        return tuple(nodes)
+
+    return _CompiledStep(
+        step=step.step,
+        service=operation.service,
+        operation=operation.name,
+        merge_from=None if step.merge_from is None else step.merge_from.name,
+        when_slots=tuple(slots[name] for name in step.when_any),
+        request=compile_fields(operation.request, (), False),
+    )
+
+
+def _compile_leaf(
+    mapping: FieldMapping, operation: str, slots: dict[str, int], in_merged: bool
+) -> _Leaf:
+    name = mapping.path[-1]
+    required = mapping.field.required and not in_merged
+    label = f"{operation} {mapping.dotted}"
+    source = mapping.source
+    if isinstance(source, ColumnSource):
+        return _Leaf(name, _COLUMN, slots[source.column], None, required, label)
+    if isinstance(source, LiteralSource):
+        return _Leaf(name, _CONSTANT, -1, source.value, required, label)
+    if isinstance(source, StepSource):
+        return _Leaf(name, _CONSTANT, -1, StepRef(source.step), required, label)
+    if isinstance(source, EmployeeSource):
+        return _Leaf(name, _EMPLOYEE, -1, None, required, label)
+    assert isinstance(source, ContextSource)
+    return _Leaf(name, _CONTEXT, -1, source.name, required, label)
+
+
+# --- per row ---------------------------------------------------------------------------------
+def map_row(
+    template: Template, binding: ColumnBinding, row: SourceRow, context: MappingContext
+) -> RowPlan:
+    """Coerce and map one row; RowInvalid carries every problem of the row at once."""
+    if binding.template is not template:
+        raise ValueError("the binding was made for another template")
+    row_number = row.row_number
+    problems: list[CellProblem] = list(row.problems)
+    values, given = _coerce_row(binding, row, context.country, problems)
+
+    key = values[binding._key_slot]
+    employee: object = _INVALID
+    if binding._uses_employee and isinstance(key, int):
+        employee = EmployeeRef(key)
+
+    calls: list[Call] = []
+    skipped: list[str] = []
+    missing: dict[int, str] = {}
+    for step in binding._steps:
+        if step.when_slots and not any(given[slot] for slot in step.when_slots):
+            skipped.append(step.step)
+            continue
+        request = _fill(step.request, values, employee, context, missing, step.step)
+        calls.append(Call(step.step, step.service, step.operation, request, step.merge_from))
+    for slot, reason in missing.items():
+        bound = binding.columns[slot]
+        if bound.index is None:
+            reason = f"the file has no such column; {reason}"
+        problems.append(CellProblem(row_number, bound.header, "", reason))
+    if problems:
+        raise RowInvalid(problems)
+    return RowPlan(
+        row_number=row_number,
+        calls=tuple(calls),
+        employee_key=str(key),
+        skipped_steps=tuple(skipped),
+    )
+
+
+def _coerce_row(
+    binding: ColumnBinding, row: SourceRow, country: Country, problems: list[CellProblem]
+) -> tuple[list[object], list[bool]]:
+    """Coerce every column; values hold defaults for empty cells and _INVALID for bad ones."""
+    cells = row.cells
+    count = len(cells)
+    size = len(binding.columns)
+    values: list[object] = [None] * size
+    given = [False] * size
+    for plan in binding._cells:
+        slot = plan.slot
+        raw: Cell = cells[plan.index] if plan.index < count else None
+        try:
+            value = coerce_cell(plan.type, raw, country=country)
+        except CoercionError as exc:
+            problems.append(
+                CellProblem(row.row_number, plan.header, display_value(raw), exc.reason)
+            )
+            values[slot] = _INVALID
+            given[slot] = True
+            continue
+        if value is not None:
+            values[slot] = value
+            given[slot] = True
+        elif plan.column.defaults is not None:
+            values[slot] = plan.column.defaults[country]
+        elif plan.column.required:
+            problems.append(CellProblem(row.row_number, plan.header, "", "required"))
+            values[slot] = _INVALID
+    for slot, column in binding._unfilled:  # optional by construction: bind_columns checked
+        if column.defaults is not None:
+            values[slot] = column.defaults[country]
+    return values, given
+
+
+def _fill(
+    nodes: tuple[_Leaf | _Group, ...],
+    values: list[object],
+    employee: object,
+    context: MappingContext,
+    missing: dict[int, str],
+    step: str,
+) -> dict[str, Any]:
+    """One request level as a dict; required leaves left empty are noted in `missing`."""
+    out: dict[str, Any] = {}
+    for node in nodes:
+        if isinstance(node, _Group):
+            inner: dict[int, str] = {}
+            record = _fill(node.children, values, employee, context, inner, step)
+            if record or node.always:
+                out[node.name] = record
+                for slot, reason in inner.items():
+                    missing.setdefault(slot, reason)
+            continue
+        kind = node.kind
+        if kind == _COLUMN:
+            value = values[node.slot]
+            if value is None:
+                if node.required:
+                    missing.setdefault(node.slot, f"required for step {step!r} ({node.label})")
+                continue
+        elif kind == _CONSTANT:
+            value = node.constant
+        elif kind == _EMPLOYEE:
+            value = employee
+        else:
+            value = getattr(context, node.constant)
+        out[node.name] = value
+    return out

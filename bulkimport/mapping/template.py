@@ -1,0 +1,662 @@
+"""Declarative templates: a TOML file says which columns a file has and which calls a row becomes.
+
+Pure apart from reading the template file. Everything a template names is checked when it
+loads, so that a typo stops the run before the first row instead of losing data row by row
+(Nmbrs silently ignores a mis-spelled element).
+
+Format (one file per mutation kind; ``templates/README.md`` has a worked example)::
+
+    name = "address"                   # what --template names
+    description = "..."                # one paragraph, shown by `bulkimport templates`
+    creates_employee = false           # true: the row creates the employee (new_hire);
+                                       # false: the row refers to an existing one by number
+    key = "employee_number"            # the key column: the employee number (an int column)
+
+    [[columns]]
+    name = "postal_code"               # the name used inside the template
+    aliases = ["Postcode", "Postnummer"]  # other headers accepted in files
+    type = "postal_code"               # a ColumnType value (coerce.py)
+    required = true                    # the cell must not be empty
+    default = "HomeAddress"            # optional: used when the cell is empty
+    description = "..."
+    example = "1234 AB"
+
+    [[operations]]
+    step = "address"                   # id, unique within the template
+    operation = "Address_InsertCurrent"   # a name from bulkimport.soap.schema
+    when_any = ["street", "city"]      # optional: run only if one of these cells is filled
+    merge_from = "PersonalInfo_GetCurrent"  # optional, for whole-record updates (see below)
+
+    [operations.fields]                # dotted keys follow the request structure
+    EmployeeId = { employee = true }   # the EmployeeId the row's employee number resolves to
+    Address.Id = { value = 0 }         # a literal (dates as TOML dates)
+    Address.PostalCode = { column = "postal_code" }
+    # also: { step = "employee" } (the result of an earlier step of the same row) and
+    #       { context = "company_id" } (the company the run is for)
+
+Headers match case-, space-, punctuation- and accent-insensitively over a column's name and
+aliases. A required schema field must be mapped; inside a record named by ``merge_from``'s
+result type it may be left out, because the pipeline reads the current record first and the
+row only overrides the fields it sets. Optional fields whose cell is empty are not sent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Final
+
+import bulkimport
+from bulkimport.config import Country
+from bulkimport.errors import TemplateError
+from bulkimport.mapping.coerce import CoercionError, ColumnType, coerce_cell
+from bulkimport.soap.codec import SchemaViolation, format_simple
+from bulkimport.soap.schema import (
+    ComplexType,
+    Effect,
+    EnumType,
+    Field,
+    FieldType,
+    Operation,
+    Xsd,
+    lookup_operation,
+)
+from bulkimport.sources.headers import normalise_header
+
+BUILTIN_TEMPLATES_DIR: Final = Path(bulkimport.__file__).resolve().parent.parent / "templates"
+
+# What the run itself provides to templates, and the schema type each value has.
+CONTEXT_VALUES: Final[Mapping[str, Xsd]] = {"company_id": Xsd.INT}
+
+_TOP_KEYS: Final = frozenset(
+    {"name", "description", "creates_employee", "key", "columns", "operations"}
+)
+_COLUMN_KEYS: Final = frozenset(
+    {"name", "aliases", "type", "required", "default", "description", "example"}
+)
+_OPERATION_KEYS: Final = frozenset({"step", "operation", "when_any", "merge_from", "fields"})
+
+# Which schema types each column type's coerced value can fill.
+_TEXT_COLUMN_TYPES: Final = frozenset(
+    {
+        ColumnType.TEXT,
+        ColumnType.BSN,
+        ColumnType.PERSONNUMMER,
+        ColumnType.IDENTITY_NUMBER,
+        ColumnType.IBAN,
+        ColumnType.BIC,
+        ColumnType.POSTAL_CODE,
+        ColumnType.COUNTRY_CODE,
+        ColumnType.EMAIL,
+        ColumnType.PHONE,
+    }
+)
+_ENUM_COLUMN_TYPES: Final[Mapping[ColumnType, str]] = {
+    ColumnType.GENDER: "Gender",
+    ColumnType.ADDRESS_TYPE: "AddressType",
+    ColumnType.BANK_ACCOUNT_TYPE: "BankAccountType",
+    ColumnType.SALARY_TYPE: "SalaryType",
+}
+_SIMPLE_COLUMN_TYPES: Final[Mapping[ColumnType, frozenset[Xsd]]] = {
+    ColumnType.INT: frozenset({Xsd.INT, Xsd.DECIMAL}),
+    ColumnType.DECIMAL: frozenset({Xsd.DECIMAL}),
+    ColumnType.DATE: frozenset({Xsd.DATETIME}),
+    ColumnType.BOOLEAN: frozenset({Xsd.BOOLEAN}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One input column. `defaults` holds the coerced default per country (None: no default)."""
+
+    name: str
+    type: ColumnType
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    default: object = None  # the literal as written in the template
+    description: str = ""
+    example: str = ""
+    defaults: Mapping[Country, object] | None = dataclasses.field(default=None, hash=False)
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        """Every header text this column accepts, its own name first."""
+        return (self.name, *self.aliases)
+
+    def default_for(self, country: Country) -> object:
+        return None if self.defaults is None else self.defaults[country]
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnSource:
+    column: str
+
+
+@dataclass(frozen=True, slots=True)
+class LiteralSource:
+    value: object  # already in the codec's Python type for the field
+
+
+@dataclass(frozen=True, slots=True)
+class StepSource:
+    step: str
+
+
+@dataclass(frozen=True, slots=True)
+class EmployeeSource:
+    """The EmployeeId of the row's key column (an existing employee)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ContextSource:
+    name: str
+
+
+FieldSource = ColumnSource | LiteralSource | StepSource | EmployeeSource | ContextSource
+
+
+@dataclass(frozen=True, slots=True)
+class FieldMapping:
+    """One leaf of a request: the schema field at `path` and where its value comes from."""
+
+    path: tuple[str, ...]
+    field: Field
+    source: FieldSource
+
+    @property
+    def dotted(self) -> str:
+        return ".".join(self.path)
+
+
+@dataclass(frozen=True, slots=True)
+class OperationStep:
+    step: str
+    operation: Operation
+    fields: tuple[FieldMapping, ...]
+    when_any: tuple[str, ...] = ()
+    merge_from: Operation | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A loaded, validated template. `digest` identifies the exact file content (journals)."""
+
+    name: str
+    description: str
+    creates_employee: bool
+    key: str
+    columns: tuple[Column, ...]
+    operations: tuple[OperationStep, ...]
+    source: str = ""
+    digest: str = ""
+
+    def column(self, name: str) -> Column:
+        for candidate in self.columns:
+            if candidate.name == name:
+                return candidate
+        raise KeyError(name)
+
+    @property
+    def key_column(self) -> Column:
+        return self.column(self.key)
+
+
+# --- loading ---------------------------------------------------------------------------------
+def load_template(path: Path | str) -> Template:
+    """Read and validate one template file; TemplateError names the file and the bad key."""
+    path = Path(path)
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise TemplateError(f"{path}: cannot read template ({exc.strerror or exc})") from exc
+    try:
+        document = tomllib.loads(content.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise TemplateError(f"{path}: template is not UTF-8 text") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise TemplateError(f"{path}: not valid TOML ({exc})") from exc
+    return _Loader(str(path)).template(document, hashlib.sha256(content).hexdigest())
+
+
+def load_builtin_template(name: str) -> Template:
+    """One of the templates shipped in the top-level `templates/` folder, by name."""
+    path = BUILTIN_TEMPLATES_DIR / f"{name}.toml"
+    if "/" in name or "\\" in name or not path.is_file():
+        known = ", ".join(p.stem for p in _builtin_paths()) or "none"
+        raise TemplateError(f"unknown template {name!r} (shipped templates: {known})")
+    return load_template(path)
+
+
+def list_builtin_templates() -> list[Template]:
+    return [load_template(path) for path in _builtin_paths()]
+
+
+def _builtin_paths() -> list[Path]:
+    return sorted(BUILTIN_TEMPLATES_DIR.glob("*.toml"))
+
+
+class _Loader:
+    """Validates one parsed document; every error message starts with the file name."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def fail(self, where: str, reason: str) -> TemplateError:
+        return TemplateError(f"{self.source}: {where}: {reason}")
+
+    def template(self, document: dict[str, Any], digest: str) -> Template:
+        self.check_keys(document, _TOP_KEYS, "top level")
+        name = self.text(document, "name", "top level", required=True)
+        description = self.text(document, "description", "top level")
+        creates_employee = document.get("creates_employee", False)
+        if not isinstance(creates_employee, bool):
+            raise self.fail("creates_employee", "must be true or false")
+        columns = self._columns(document.get("columns"))
+        by_name = {column.name: column for column in columns}
+        key = self.text(document, "key", "top level", required=True)
+        key_column = by_name.get(key)
+        if key_column is None:
+            raise self.fail("key", f"names column {key!r}, which is not declared in [[columns]]")
+        if key_column.type is not ColumnType.INT or not key_column.required:
+            raise self.fail(
+                "key",
+                f"column {key!r} must be a required int column (Nmbrs employee numbers are "
+                f"whole numbers)",
+            )
+        operations = self._operations(document.get("operations"), by_name, creates_employee)
+        return Template(
+            name=name,
+            description=description,
+            creates_employee=creates_employee,
+            key=key,
+            columns=columns,
+            operations=operations,
+            source=self.source,
+            digest=digest,
+        )
+
+    # --- columns -----------------------------------------------------------------------------
+    def _columns(self, raw: object) -> tuple[Column, ...]:
+        if not isinstance(raw, list) or not raw:
+            raise self.fail("columns", "declare at least one [[columns]] table")
+        columns: list[Column] = []
+        owner_of_header: dict[str, str] = {}
+        for index, entry in enumerate(raw):
+            where = f"columns[{index}]"
+            if not isinstance(entry, dict):
+                raise self.fail(where, "must be a table")
+            column = self._column(entry, where)
+            where = f"column {column.name!r}"
+            if any(earlier.name == column.name for earlier in columns):
+                raise self.fail(where, "is declared twice")
+            for header in column.headers:
+                normalised = normalise_header(header)
+                if not normalised:
+                    raise self.fail(where, f"header {header!r} has no letters or digits")
+                owner = owner_of_header.setdefault(normalised, column.name)
+                if owner != column.name:
+                    raise self.fail(
+                        where,
+                        f"name or alias {header!r} matches the same header as column {owner!r}",
+                    )
+            columns.append(column)
+        return tuple(columns)
+
+    def _column(self, entry: dict[str, Any], where: str) -> Column:
+        self.check_keys(entry, _COLUMN_KEYS, where)
+        name = self.text(entry, "name", where, required=True)
+        where = f"column {name!r}"
+        type_text = self.text(entry, "type", where, required=True)
+        try:
+            column_type = ColumnType(type_text)
+        except ValueError:
+            known = ", ".join(member.value for member in ColumnType)
+            raise self.fail(where, f"unknown type {type_text!r} (known: {known})") from None
+        aliases = entry.get("aliases", [])
+        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+            raise self.fail(f"{where}.aliases", "must be a list of header texts")
+        required = entry.get("required", False)
+        if not isinstance(required, bool):
+            raise self.fail(f"{where}.required", "must be true or false")
+        default = entry.get("default")
+        defaults = None
+        if default is not None:
+            if required:
+                raise self.fail(f"{where}.default", "a required column cannot have a default")
+            defaults = self._coerce_default(column_type, default, f"{where}.default")
+        return Column(
+            name=name,
+            type=column_type,
+            required=required,
+            aliases=tuple(aliases),
+            default=default,
+            description=self.text(entry, "description", where),
+            example=str(entry.get("example", "")),
+            defaults=defaults,
+        )
+
+    def _coerce_default(
+        self, column_type: ColumnType, literal: object, where: str
+    ) -> dict[Country, object]:
+        """Coerce the default like a cell, once per country (some types depend on it)."""
+        if isinstance(literal, list | dict | time):
+            raise self.fail(where, f"{literal!r} is not a cell value")
+        cell: Any = Decimal(str(literal)) if isinstance(literal, float) else literal
+        defaults: dict[Country, object] = {}
+        for country in Country:
+            try:
+                value = coerce_cell(column_type, cell, country=country)
+            except CoercionError as exc:
+                raise self.fail(
+                    where, f"{literal!r} is not a valid {column_type}: {exc.reason}"
+                ) from None
+            if value is None:
+                raise self.fail(where, "an empty default means no default; leave it out")
+            defaults[country] = value
+        return defaults
+
+    # --- operations --------------------------------------------------------------------------
+    def _operations(
+        self, raw: object, columns: Mapping[str, Column], creates_employee: bool
+    ) -> tuple[OperationStep, ...]:
+        if not isinstance(raw, list) or not raw:
+            raise self.fail("operations", "declare at least one [[operations]] table")
+        steps: list[OperationStep] = []
+        for index, entry in enumerate(raw):
+            if not isinstance(entry, dict):
+                raise self.fail(f"operations[{index}]", "must be a table")
+            later = {str(e.get("step")) for e in raw[index + 1 :] if isinstance(e, dict)}
+            where = f"operations[{index}]"
+            loader = _StepLoader(self, entry, where, columns, creates_employee, later, steps)
+            steps.append(loader.load())
+        return tuple(steps)
+
+    # --- small helpers -----------------------------------------------------------------------
+    def check_keys(self, table: Mapping[str, Any], known: frozenset[str], where: str) -> None:
+        unknown = sorted(set(table) - known)
+        if unknown:
+            allowed = ", ".join(sorted(known))
+            raise self.fail(where, f"unknown key {unknown[0]!r} (allowed: {allowed})")
+
+    def text(
+        self, table: Mapping[str, Any], key: str, where: str, *, required: bool = False
+    ) -> str:
+        value = table.get(key)
+        if value is None:
+            if required:
+                raise self.fail(where, f"{key!r} is missing")
+            return ""
+        if not isinstance(value, str) or (required and not value.strip()):
+            raise self.fail(f"{where}.{key}", "must be a non-empty string")
+        return value
+
+
+class _StepLoader:
+    """Validates one [[operations]] table against the operation table in soap/schema.py."""
+
+    def __init__(
+        self,
+        loader: _Loader,
+        entry: dict[str, Any],
+        where: str,
+        columns: Mapping[str, Column],
+        creates_employee: bool,
+        later: set[str],
+        earlier: list[OperationStep],
+    ) -> None:
+        self.loader = loader
+        self.entry = entry
+        self.where = where
+        self.columns = columns
+        self.creates_employee = creates_employee
+        self.later = later
+        self.earlier = {step.step: step for step in earlier}
+
+    def fail(self, reason: str, key: str = "") -> TemplateError:
+        return self.loader.fail(f"{self.where}{key}", reason)
+
+    def load(self) -> OperationStep:
+        self.loader.check_keys(self.entry, _OPERATION_KEYS, self.where)
+        step_id = self.loader.text(self.entry, "step", self.where, required=True)
+        if step_id in self.earlier:
+            raise self.fail(f"step {step_id!r} is declared twice", ".step")
+        self.where = f"{self.where} (step {step_id!r})"
+        operation_name = self.loader.text(self.entry, "operation", self.where, required=True)
+        try:
+            operation = lookup_operation(operation_name)
+        except KeyError:
+            raise self.fail(f"unknown operation {operation_name!r}", ".operation") from None
+        if operation.effect is Effect.READ:
+            raise self.fail(
+                f"{operation_name} only reads; a template step must write", ".operation"
+            )
+        when_any = self._when_any()
+        merge_from = self._merge_from(operation)
+        merged_type = None if merge_from is None else merge_from.result
+        raw_fields = self.entry.get("fields")
+        if not isinstance(raw_fields, dict) or not raw_fields:
+            raise self.fail("map the request's fields in [operations.fields]", ".fields")
+        mappings: list[FieldMapping] = []
+        self._walk(raw_fields, operation.request, (), mappings)
+        self._check_required(
+            operation.request,
+            (),
+            {m.path for m in mappings},
+            None if merged_type is None else merged_type.type,
+        )
+        return OperationStep(
+            step=step_id,
+            operation=operation,
+            fields=tuple(mappings),
+            when_any=when_any,
+            merge_from=merge_from,
+        )
+
+    def _when_any(self) -> tuple[str, ...]:
+        raw = self.entry.get("when_any", [])
+        if not isinstance(raw, list) or (not raw and "when_any" in self.entry):
+            raise self.fail("must be a non-empty list of column names", ".when_any")
+        for name in raw:
+            if not isinstance(name, str) or name not in self.columns:
+                raise self.fail(f"unknown column {name!r}", ".when_any")
+        return tuple(raw)
+
+    def _merge_from(self, operation: Operation) -> Operation | None:
+        name = self.entry.get("merge_from")
+        if name is None:
+            return None
+        if not isinstance(name, str):
+            raise self.fail("must be an operation name", ".merge_from")
+        try:
+            reader = lookup_operation(name)
+        except KeyError:
+            raise self.fail(f"unknown operation {name!r}", ".merge_from") from None
+        records = {f.type for f in operation.request if isinstance(f.type, ComplexType)}
+        if (
+            reader.effect is not Effect.READ
+            or reader.result is None
+            or reader.result.type not in records
+        ):
+            wanted = ", ".join(sorted(t.name for t in records)) or "no record"
+            raise self.fail(
+                f"{name} must be a read operation returning the record "
+                f"{operation.name} writes ({wanted})",
+                ".merge_from",
+            )
+        own = {f.name: f.type for f in operation.request}
+        for parameter in reader.request:
+            if own.get(parameter.name) != parameter.type:
+                raise self.fail(
+                    f"{name} takes {parameter.name}, which {operation.name} does not have, "
+                    f"so the pipeline cannot call it with this step's values",
+                    ".merge_from",
+                )
+        return reader
+
+    def _walk(
+        self,
+        table: Mapping[str, Any],
+        fields: tuple[Field, ...],
+        prefix: tuple[str, ...],
+        out: list[FieldMapping],
+    ) -> None:
+        by_name = {f.name: f for f in fields}
+        for name, spec in table.items():
+            path = (*prefix, name)
+            key = ".fields." + ".".join(path)
+            field = by_name.get(name)
+            if field is None:
+                close = [f.name for f in fields if f.name.lower() == name.lower()]
+                hint = f" (did you mean {close[0]!r}? names are case-sensitive)" if close else ""
+                parent = ".".join(prefix) or "the request"
+                raise self.fail(f"{parent} has no field {name!r}{hint}", key)
+            if field.repeated:
+                raise self.fail(f"{name} is a list; templates cannot fill lists", key)
+            if isinstance(field.type, ComplexType):
+                if not isinstance(spec, dict) or _looks_like_source(spec):
+                    raise self.fail(
+                        f"{name} is a record ({field.type.name}): map its fields "
+                        f"({name}.<Field> = {{ ... }})",
+                        key,
+                    )
+                self._walk(spec, field.type.fields, path, out)
+                continue
+            out.append(FieldMapping(path, field, self._source(spec, field, key)))
+
+    def _source(self, spec: object, field: Field, key: str) -> FieldSource:
+        if not isinstance(spec, dict):
+            raise self.fail(
+                "must be an inline table with one source: { column = ... }, { value = ... }, "
+                "{ step = ... }, { employee = true } or { context = ... }",
+                key,
+            )
+        kinds = sorted(spec)
+        unknown = [k for k in kinds if k not in _SOURCE_KINDS]
+        if unknown:
+            raise self.fail(f"unknown source {unknown[0]!r} (use one of {_SOURCE_LIST})", key)
+        if len(kinds) != 1:
+            found = " and ".join(kinds) if kinds else "none"
+            raise self.fail(f"needs exactly one source, found {found}", key)
+        kind = kinds[0]
+        raw = spec[kind]
+        target = field.type
+        assert not isinstance(target, ComplexType)  # _walk only calls this for simple fields
+        if kind == "column":
+            return self._column_source(raw, target, key)
+        if kind == "value":
+            return LiteralSource(self._literal(raw, target, key))
+        if kind == "step":
+            return self._step_source(raw, target, key)
+        if kind == "employee":
+            if raw is not True:
+                raise self.fail("write { employee = true }", key)
+            if self.creates_employee:
+                raise self.fail(
+                    "{ employee = true } refers to an existing employee, but this template "
+                    "creates the employee (use { step = ... } with the insert step)",
+                    key,
+                )
+            self._expect(Xsd.INT, target, "an EmployeeId (int)", key)
+            return EmployeeSource()
+        if not isinstance(raw, str) or raw not in CONTEXT_VALUES:
+            known = ", ".join(CONTEXT_VALUES)
+            raise self.fail(f"unknown context value {raw!r} (known: {known})", key)
+        self._expect(CONTEXT_VALUES[raw], target, f"context {raw} ({CONTEXT_VALUES[raw]})", key)
+        return ContextSource(raw)
+
+    def _column_source(self, raw: object, target: Xsd | EnumType, key: str) -> ColumnSource:
+        column = self.columns.get(raw) if isinstance(raw, str) else None
+        if column is None:
+            raise self.fail(f"unknown column {raw!r}", key)
+        if not _column_fits(column.type, target):
+            raise self.fail(
+                f"column {column.name!r} of type {column.type} cannot fill a field of type "
+                f"{_type_name(target)}",
+                key,
+            )
+        return ColumnSource(column.name)
+
+    def _step_source(self, raw: object, target: Xsd | EnumType, key: str) -> StepSource:
+        if not isinstance(raw, str):
+            raise self.fail("step must name an earlier step", key)
+        earlier = self.earlier.get(raw)
+        if earlier is None:
+            reason = "a later step" if raw in self.later else "an unknown step"
+            raise self.fail(f"{raw!r} is {reason}; only earlier steps' results can be used", key)
+        if earlier.when_any:
+            raise self.fail(
+                f"step {raw!r} may be skipped (it has when_any), so its result cannot feed "
+                f"another step",
+                key,
+            )
+        result = earlier.operation.result
+        if result is None:
+            raise self.fail(f"step {raw!r} ({earlier.operation.name}) returns nothing", key)
+        self._expect(result.type, target, f"the result of {earlier.operation.name}", key)
+        return StepSource(raw)
+
+    def _literal(self, raw: object, target: Xsd | EnumType, key: str) -> object:
+        value = Decimal(str(raw)) if isinstance(raw, float) and target is Xsd.DECIMAL else raw
+        try:
+            if isinstance(value, datetime | time):
+                raise SchemaViolation(key, "write a date without a time")
+            format_simple(target, value, key)
+        except SchemaViolation as exc:
+            raise self.fail(
+                f"literal {raw!r} does not fit a field of type {_type_name(target)} ({exc.reason})",
+                key,
+            ) from None
+        return value
+
+    def _expect(self, have: FieldType, target: Xsd | EnumType, what: str, key: str) -> None:
+        if have != target:
+            raise self.fail(f"{what} cannot fill a field of type {_type_name(target)}", key)
+
+    def _check_required(
+        self,
+        fields: tuple[Field, ...],
+        prefix: tuple[str, ...],
+        mapped: set[tuple[str, ...]],
+        merged: FieldType | None,
+    ) -> None:
+        """Required fields must be mapped, inside every record the step fills at all."""
+        for field in fields:
+            path = (*prefix, field.name)
+            if isinstance(field.type, ComplexType):
+                used = any(m[: len(path)] == path for m in mapped)
+                if not used and not field.required:
+                    continue
+                if field.type is merged:
+                    continue  # the current record supplies what the row leaves out
+                self._check_required(field.type.fields, path, mapped, merged)
+            elif field.required and path not in mapped:
+                raise self.fail(
+                    f"required field {'.'.join(path)} is not mapped",
+                    ".fields",
+                )
+
+
+_SOURCE_KINDS: Final = ("column", "value", "step", "employee", "context")
+_SOURCE_LIST: Final = ", ".join(_SOURCE_KINDS)
+
+
+def _looks_like_source(spec: Mapping[str, Any]) -> bool:
+    return any(key in _SOURCE_KINDS for key in spec)
+
+
+def _column_fits(column_type: ColumnType, target: Xsd | EnumType) -> bool:
+    if isinstance(target, EnumType):
+        return _ENUM_COLUMN_TYPES.get(column_type) == target.name
+    if target is Xsd.STRING:
+        return column_type in _TEXT_COLUMN_TYPES
+    return target in _SIMPLE_COLUMN_TYPES.get(column_type, frozenset())
+
+
+def _type_name(type_: Xsd | EnumType) -> str:
+    return type_.name if isinstance(type_, EnumType) else f"xs:{type_.value}"

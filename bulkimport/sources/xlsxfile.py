@@ -1,0 +1,387 @@
+"""XLSX rows -> SourceRow, streamed with openpyxl's read-only sheet parser. Does I/O.
+
+Before openpyxl touches the file, its zip directory is checked (entry count, uncompressed
+sizes and compression ratios, XML DTDs), so a zip bomb or an entity bomb posing as a workbook
+is refused in bounded time and memory. Python's zipfile never inflates a member past the size
+the directory declares, so the declared sizes are the real bound.
+
+Decisions, each with a test:
+- The header row is the first row with a value; `row_number` is Excel's own row number.
+- Rows without a value are skipped wherever they are, not only at the end: unlike Nmbrs' own
+  importer, rows after a gap are read. Cells right of the last header are ignored when empty
+  and a problem of their row when they hold data.
+- A formula gives the value Excel last calculated. A formula without such a value (files
+  written by programs that do not calculate) and error values (#N/A, #REF!, ...) are
+  problems of their row.
+- Date-formatted cells arrive as datetime; time-of-day and duration formats as text
+  ("08:30:00"). Plain numbers stay numbers; `coerce` reads them as Excel serial dates where a
+  date is expected. For a workbook in the 1904 date system that would be four years off, so
+  such a workbook gets a warning.
+"""
+
+from __future__ import annotations
+
+import zipfile
+import zlib
+from collections.abc import Generator, Iterator
+from datetime import date, datetime, time, timedelta
+from types import TracebackType
+from typing import Any, Final, Self, cast
+
+import openpyxl
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, from_excel
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from openpyxl.worksheet._reader import FORMULA_TAG, VALUE_TAG, WorkSheetParser
+
+from bulkimport.errors import CellProblem, InputFileError
+from bulkimport.model import Cell, SourceFormat, SourceInfo, SourceRow
+from bulkimport.sources.base import MAX_CELL_CHARS, preview, text_cell_problem
+from bulkimport.sources.headers import check_headers, column_label
+
+MAX_ARCHIVE_ENTRIES: Final = 10_000
+MAX_UNCOMPRESSED_BYTES: Final = 4 * 1024**3  # all members together, as the zip directory says
+MAX_COMPRESSION_RATIO: Final = 200  # real sheets compress 5-20x; deflate bombs reach ~1000x
+_RATIO_CHECK_FROM_BYTES: Final = 1024 * 1024  # tiny members may compress oddly well
+_PROLOG_BYTES: Final = 64 * 1024
+_NO_CACHED_VALUE: Final = "formula-without-value"  # our marker in the parser's data_type
+_WORKBOOK_MEMBER: Final = "xl/workbook.xml"
+_NO_HEADER: Final = (
+    "the cell has data but its column has no header; give the column a name in the header "
+    "row or clear the cell"
+)
+
+
+class _CellParser(WorkSheetParser):
+    """openpyxl's sheet parser, telling a formula without a cached value from an empty cell.
+
+    Dates are converted here rather than by openpyxl, which warns (and pytest fails) on a
+    date-formatted number out of range; we report such a cell as a row problem instead.
+    """
+
+    def __init__(
+        self,
+        source: Any,
+        shared_strings: Any,
+        *,
+        epoch: datetime,
+        date_styles: set[int],
+        duration_styles: set[int],
+    ) -> None:
+        super().__init__(source, shared_strings, data_only=True, epoch=epoch)
+        self._date_styles = date_styles
+        self._duration_styles = duration_styles
+
+    def parse_cell(self, element: Any) -> dict[str, Any]:
+        cell: dict[str, Any] = super().parse_cell(element)
+        value = cell["value"]
+        if value is None:
+            # A calculated empty text is <v></v> with t="str"; openpyxl and other writers that
+            # do not calculate leave the <v> out or empty on any other formula.
+            cached_empty_text = element.get("t") == "str" and element.find(VALUE_TAG) is not None
+            if element.find(FORMULA_TAG) is not None and not cached_empty_text:
+                cell["data_type"] = _NO_CACHED_VALUE
+        elif cell["data_type"] == "n" and cell["style_id"] in self._date_styles:
+            duration = cell["style_id"] in self._duration_styles
+            try:
+                cell["value"] = from_excel(value, self.epoch, timedelta=duration)
+                cell["data_type"] = "d"
+            except (OverflowError, ValueError):
+                cell["data_type"] = "e"
+                cell["value"] = "#VALUE!"
+        return cell
+
+
+class XlsxSource:
+    """One sheet of an .xlsx workbook opened for streaming; see the module docstring."""
+
+    def __init__(self, path: str, *, sheet: str | None, warnings: list[str]) -> None:
+        """Check the archive, open the workbook and read the header row.
+
+        Raises:
+            InputFileError: a damaged, encrypted or hostile archive, a missing sheet, or no
+                usable header row.
+        """
+        self.warnings = warnings
+        self._path = path
+        inspect_archive(path)
+        # A file object, not the path: openpyxl refuses paths not named .xlsx/.xlsm, and the
+        # content has already shown this is a workbook whatever its name.
+        self._file = open(path, "rb")  # noqa: SIM115 - closed by close()
+        try:
+            workbook = openpyxl.load_workbook(
+                self._file, read_only=True, data_only=True, keep_links=False
+            )
+        except Exception as exc:  # openpyxl raises many types on a damaged file
+            self._file.close()
+            raise InputFileError(
+                path, f"the workbook is damaged and cannot be read ({type(exc).__name__})"
+            ) from exc
+        self._workbook = workbook
+        try:
+            worksheet = _pick_sheet(path, workbook, sheet)
+        except BaseException:
+            workbook.close()
+            self._file.close()
+            raise
+        if workbook.epoch == CALENDAR_MAC_1904:
+            warnings.append(
+                "the workbook uses the 1904 date system: dates typed as plain numbers "
+                "would be read four years early; format date columns as dates"
+            )
+        self._parsed = self._parse(worksheet)
+        try:
+            self.info = self._read_header(path, worksheet.title)
+        except BaseException:
+            self.close()
+            raise
+        self._blank_columns = tuple(
+            index for index, header in enumerate(self.info.headers) if not header
+        )
+        self._started = False
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._parsed.close()
+        self._workbook.close()
+        self._file.close()
+
+    def _parse(
+        self, worksheet: ReadOnlyWorksheet
+    ) -> Generator[tuple[int, list[dict[str, Any]]], None, None]:
+        # openpyxl keeps what its own row iterator needs in private attributes; we read the
+        # sheet with its parser directly to see formulas without values (pinned: openpyxl<4).
+        sheet = cast(Any, worksheet)
+        workbook = cast(Any, self._workbook)
+        with workbook._archive.open(sheet._worksheet_path) as source:
+            parser = _CellParser(
+                source,
+                sheet._shared_strings,
+                epoch=workbook.epoch,
+                date_styles=set(workbook._date_formats),
+                duration_styles=set(workbook._timedelta_formats),
+            )
+            yield from parser.parse()
+
+    def _next_parsed(self, after_row: int) -> tuple[int, list[dict[str, Any]]] | None:
+        """The next <row> of the sheet, or None at its end; damage becomes an InputFileError."""
+        try:
+            return next(self._parsed)
+        except StopIteration:
+            return None
+        except Exception as exc:  # the XML parser, shared strings or openpyxl's converters
+            raise InputFileError(
+                self._path,
+                f"the sheet is damaged after row {after_row} and cannot be read further "
+                f"({type(exc).__name__}); rows before it were read",
+                row_number=after_row + 1,
+            ) from exc
+
+    def _read_header(self, path: str, sheet_title: str) -> SourceInfo:
+        while True:
+            parsed = self._next_parsed(0)
+            if parsed is None:
+                raise InputFileError(path, f"the sheet {sheet_title!r} is empty: no header row")
+            row_number, cells = parsed
+            texts = _header_texts(cells)
+            if any(texts):
+                break
+        headers = check_headers(path, texts, row_number)
+        return SourceInfo(
+            path=path,
+            format=SourceFormat.XLSX,
+            headers=headers,
+            encoding="",
+            delimiter="",
+            sheet=sheet_title,
+            header_row_number=row_number,
+        )
+
+    def rows(self) -> Iterator[SourceRow]:
+        """Every data row in sheet order; rows without a value are skipped."""
+        if self._started:
+            raise RuntimeError("rows() reads the sheet once")
+        self._started = True
+        headers = self.info.headers
+        width = len(headers)
+        blank_columns = self._blank_columns
+        last_row = self.info.header_row_number
+        yielded = 0
+        while (parsed := self._next_parsed(last_row)) is not None:
+            row_number, cells = parsed
+            last_row = row_number
+            values: list[Cell] = [None] * width
+            problems: list[CellProblem] = []
+            for cell in cells:
+                value, problem = _cell_value(cell, row_number, headers)
+                if value is None and problem is None:
+                    continue
+                index = cell["column"] - 1
+                if index < width:
+                    values[index] = value
+                if problem is not None:
+                    problems.append(problem)
+                elif index >= width or index in blank_columns:
+                    label = column_label(headers, index)
+                    text = preview(str(value))
+                    problems.append(CellProblem(row_number, label, text, _NO_HEADER))
+            if problems or any(value is not None for value in values):
+                yielded += 1
+                yield SourceRow(row_number, tuple(values), tuple(problems))
+        if not yielded:
+            self.warnings.append("the sheet has a header row but no data rows")
+
+
+def _cell_value(
+    cell: dict[str, Any], row_number: int, headers: tuple[str, ...]
+) -> tuple[Cell, CellProblem | None]:
+    """The cell as a reader hands it on, and its problem if it cannot be used as it is."""
+    value = cell["value"]
+    kind = cell["data_type"]
+    if isinstance(value, str):
+        value = value.strip()
+        if kind == "e":
+            return value, CellProblem(
+                row_number,
+                column_label(headers, cell["column"] - 1),
+                value,
+                f"the cell shows the error {value}; correct the formula or type the value",
+            )
+        if not value:
+            return None, None
+        if len(value) > MAX_CELL_CHARS or "\x00" in value:
+            label = column_label(headers, cell["column"] - 1)
+            return value, text_cell_problem(row_number, label, value)
+        return value, None
+    if kind == _NO_CACHED_VALUE:
+        return None, CellProblem(
+            row_number,
+            column_label(headers, cell["column"] - 1),
+            "",
+            "the cell holds a formula that was never calculated; open the file in Excel and "
+            "save it again, or type the value",
+        )
+    if isinstance(value, time | timedelta):
+        return str(value), None
+    return cast(Cell, value), None
+
+
+def _header_texts(cells: list[dict[str, Any]]) -> list[str]:
+    """The header row as text, aligned by column (a gap in the XML is an empty header)."""
+    texts: list[str] = []
+    for cell in cells:
+        value = cell["value"]
+        if value is None:
+            continue
+        index = cell["column"] - 1
+        texts.extend([""] * (index + 1 - len(texts)))
+        if isinstance(value, datetime):
+            text = value.date().isoformat() if value.time() == time() else value.isoformat()
+        elif isinstance(value, date):
+            text = value.isoformat()
+        elif isinstance(value, float) and value.is_integer():
+            text = str(int(value))
+        else:
+            text = str(value)
+        texts[index] = text.strip()
+    return texts
+
+
+def _pick_sheet(path: str, workbook: Any, wanted: str | None) -> ReadOnlyWorksheet:
+    names: list[str] = list(workbook.sheetnames)
+    if wanted is None:
+        for name in names:
+            candidate = workbook[name]
+            if isinstance(candidate, ReadOnlyWorksheet):
+                return candidate
+        raise InputFileError(path, "the workbook has no sheet with rows (only charts)")
+    matches = [name for name in names if name == wanted] or [
+        name for name in names if name.strip().casefold() == wanted.strip().casefold()
+    ]
+    if len(matches) != 1:
+        listing = ", ".join(repr(candidate) for candidate in names)
+        raise InputFileError(
+            path, f"the workbook has no sheet named {wanted!r}; its sheets: {listing}"
+        )
+    sheet = workbook[matches[0]]
+    if not isinstance(sheet, ReadOnlyWorksheet):
+        raise InputFileError(path, f"the sheet {matches[0]!r} is a chart, not a sheet with rows")
+    return sheet
+
+
+def inspect_archive(path: str) -> None:
+    """Refuse, from the zip directory alone, what is not a sane .xlsx; inflate only XML prologs.
+
+    Raises:
+        InputFileError: not a workbook, damaged, encrypted, too large, a zip bomb, or XML with
+            a DTD (Excel never writes one; entity expansion is how XML bombs work).
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            if len(infos) > MAX_ARCHIVE_ENTRIES:
+                raise InputFileError(
+                    path, f"the file holds {len(infos):,} packed parts; not a real workbook"
+                )
+            names = {info.filename for info in infos}
+            if _WORKBOOK_MEMBER not in names:
+                raise InputFileError(path, _what_zip_is(names))
+            total = 0
+            for info in infos:
+                if info.flag_bits & 0x1:
+                    raise InputFileError(
+                        path, "parts of the workbook are encrypted; save it without a password"
+                    )
+                total += info.file_size
+                ratio = info.file_size / max(info.compress_size, 1)
+                if info.file_size > _RATIO_CHECK_FROM_BYTES and ratio > MAX_COMPRESSION_RATIO:
+                    raise InputFileError(
+                        path,
+                        f"the part {info.filename!r} would unpack {ratio:,.0f} times larger "
+                        "than it is stored: a zip bomb, not a workbook",
+                    )
+            if total > MAX_UNCOMPRESSED_BYTES:
+                raise InputFileError(
+                    path,
+                    f"the workbook would unpack to {total / 1024**3:,.1f} GiB; the limit is "
+                    f"{MAX_UNCOMPRESSED_BYTES / 1024**3:,.0f} GiB",
+                )
+            for info in infos:
+                if info.filename.endswith((".xml", ".rels")):
+                    with archive.open(info) as member:
+                        prolog = member.read(_PROLOG_BYTES)
+                    if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog:
+                        raise InputFileError(
+                            path,
+                            f"the part {info.filename!r} declares XML entities, which Excel "
+                            "never writes; the file is refused as unsafe",
+                        )
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        EOFError,
+        NotImplementedError,
+    ) as exc:
+        raise InputFileError(
+            path, f"the workbook is damaged and cannot be read ({exc.__class__.__name__})"
+        ) from exc
+
+
+def _what_zip_is(names: set[str]) -> str:
+    if "xl/workbook.bin" in names:
+        return "this is an Excel binary workbook (.xlsb); save it as .xlsx (Excel Workbook)"
+    if "content.xml" in names:
+        return "this is an OpenDocument spreadsheet (.ods); save it as .xlsx (Excel Workbook)"
+    if "word/document.xml" in names:
+        return "this is a Word document, not a spreadsheet"
+    return "this is a zip archive, not an Excel workbook"

@@ -1,0 +1,281 @@
+"""End to end against the emulator on 127.0.0.1: files in, calls out, one report line per row."""
+
+from __future__ import annotations
+
+import csv
+import random
+import shutil
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+
+from bulkimport.config import Country, Credentials, RetryPolicy
+from bulkimport.emulator import DEMO_CREDENTIALS, RunningEmulator
+from bulkimport.errors import AuthenticationError, JournalMismatchError
+from bulkimport.job import ImportJob, ImportOutcome, run_job
+from bulkimport.model import RowStatus
+from bulkimport.synthetic import NewHireSpec, make_bsn, make_iban, write_new_hires_csv
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+COMPANY = 54613
+FAST_RETRY = RetryPolicy(max_attempts=4, base_delay=0.01, max_delay=0.05)
+
+
+def _job(emulator: RunningEmulator, path: Path, template: str, **options: Any) -> ImportJob:
+    settings: dict[str, Any] = {
+        "input_path": path,
+        "template": template,
+        "company_id": COMPANY,
+        "endpoint": emulator.base_url,
+        "credentials": DEMO_CREDENTIALS,
+        "retry": FAST_RETRY,
+        "timeout": 5.0,
+        "seed": 7,
+    }
+    settings.update(options)
+    return ImportJob(**settings)
+
+
+def _copy_sample(name: str, tmp_path: Path) -> Path:
+    return Path(shutil.copy(SAMPLES / name, tmp_path / name))
+
+
+def _report_rows(outcome: ImportOutcome) -> list[dict[str, str]]:
+    csv_path = next(path for path in outcome.report_paths if path.suffix == ".csv")
+    with csv_path.open(encoding="utf-8-sig", newline="") as stream:
+        sample = stream.readline()
+        stream.seek(0)
+        delimiter = ";" if sample.count(";") > sample.count(",") else ","
+        return list(csv.DictReader(stream, delimiter=delimiter))
+
+
+def _employees_by_number(emulator: RunningEmulator, company: int = COMPANY) -> dict[int, list[Any]]:
+    found: dict[int, list[Any]] = {}
+    for employee in emulator.state.employees.values():
+        if employee.company_id == company:
+            found.setdefault(employee.number, []).append(employee)
+    return found
+
+
+async def test_new_hire_sample_end_to_end(emulator: RunningEmulator, tmp_path: Path) -> None:
+    path = _copy_sample("new_hires.csv", tmp_path)
+    outcome = await run_job(_job(emulator, path, "new_hire"))
+
+    rows = _report_rows(outcome)
+    assert len(rows) == 25
+    statuses = {row["Personeelsnummer"]: row["status"] for row in rows}
+    invalid = sorted(number for number, status in statuses.items() if status == "invalid")
+    assert len(invalid) == 3
+    assert all(status == "ok" for status in statuses.values() if status != "invalid")
+    employees = _employees_by_number(emulator)
+    for number, status in statuses.items():
+        matches = employees.get(int(number), [])
+        if status == "ok":
+            assert len(matches) == 1, number
+            employee = matches[0]
+            assert employee.addresses and employee.bank_accounts and employee.contracts
+        else:
+            assert matches == []
+    assert outcome.failed_path is not None and outcome.failed_path.exists()
+
+
+async def test_new_hire_workbook(emulator: RunningEmulator, tmp_path: Path) -> None:
+    path = _copy_sample("new_hires.xlsx", tmp_path)
+    outcome = await run_job(_job(emulator, path, "new_hire"))
+    assert outcome.summary.counts[RowStatus.OK] == 22
+    assert outcome.summary.counts[RowStatus.INVALID] == 3
+
+
+async def test_swedish_new_hires(emulator: RunningEmulator, tmp_path: Path) -> None:
+    path = _copy_sample("nyanstallda.csv", tmp_path)
+    outcome = await run_job(_job(emulator, path, "new_hire", company_id=61001, country=Country.SE))
+    assert outcome.summary.counts[RowStatus.OK] == outcome.summary.rows
+
+
+@pytest.mark.parametrize(
+    ("sample", "template"),
+    [
+        ("personal_info.csv", "personal_info"),
+        ("address.csv", "address"),
+        ("bank_account.csv", "bank_account"),
+        ("salary.csv", "salary"),
+        ("schedule.csv", "schedule"),
+        ("contract.csv", "contract"),
+    ],
+)
+async def test_update_templates_end_to_end(
+    emulator: RunningEmulator, tmp_path: Path, sample: str, template: str
+) -> None:
+    path = _copy_sample(sample, tmp_path)
+    outcome = await run_job(_job(emulator, path, template))
+    rows = _report_rows(outcome)
+    assert rows, sample
+    for row in rows:
+        if row["status"] != "ok":
+            # only deliberate mistakes: an employee number the company does not have
+            assert row["status"] == "invalid", row
+            assert "does not exist" in row["message"] or row["message"], row
+
+
+async def test_personal_info_keeps_fields_the_row_does_not_set(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    employee = next(e for e in emulator.state.employees.values() if e.number == 1001)
+    before = employee.personal_info.records[-1]
+    path = tmp_path / "pi.csv"
+    path.write_text("Personeelsnummer;E-mail werk\n1001;nieuw@example.nl\n", encoding="utf-8")
+    outcome = await run_job(_job(emulator, path, "personal_info"))
+    assert outcome.summary.counts[RowStatus.OK] == 1
+    after = employee.personal_info.records[-1]
+    assert after["EmailWork"] == "nieuw@example.nl"
+    for name in ("BSN", "FirstName", "LastName", "Birthday"):
+        assert after[name] == before[name], name
+
+
+async def test_retries_then_ok(emulator: RunningEmulator, tmp_path: Path) -> None:
+    path = write_new_hires_csv(tmp_path / "hires.csv", NewHireSpec(rows=3, core_only=True))
+    emulator.script("http_503", operation="Employee_Insert", count=2)
+    emulator.script("drop", operation="PersonalInfo_UpdateCurrent", count=1)
+    emulator.script("nmbrs_fault", operation="Employee_Insert", count=1, fault_code=1006)
+    outcome = await run_job(_job(emulator, path, "new_hire", concurrency=1))
+    assert outcome.summary.counts[RowStatus.OK] == 3
+    attempts = [int(row["attempts"]) for row in _report_rows(outcome)]
+    assert sum(attempts) == 3 * 2 + 4  # two calls a row, four of them retried once
+    assert len(_employees_by_number(emulator)) == 10 + 3
+
+
+async def test_lost_replies_are_reconciled_not_resent(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    path = write_new_hires_csv(tmp_path / "hires.csv", NewHireSpec(rows=4))
+    emulator.script("lost_reply", operation="Employee_Insert", count=2)
+    emulator.script("lost_reply", operation="Address_InsertCurrent", count=1)
+    emulator.script("lost_reply", operation="BankAccount_InsertCurrent", count=1)
+    emulator.script("lost_reply", operation="Contract_Insert", count=1)
+    outcome = await run_job(_job(emulator, path, "new_hire", concurrency=2))
+    assert outcome.summary.counts[RowStatus.OK] == 4
+    employees = _employees_by_number(emulator)
+    for number in range(100_001, 100_005):
+        (employee,) = employees[number]
+        assert len(employee.addresses) == 1
+        assert len(employee.bank_accounts) == 1
+        assert len(employee.contracts) == 1
+
+
+async def test_business_fault_is_reported_not_retried(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    path = write_new_hires_csv(tmp_path / "hires.csv", NewHireSpec(rows=2))
+    emulator.script("nmbrs_fault", operation="BankAccount_InsertCurrent", fault_code=2014)
+    outcome = await run_job(_job(emulator, path, "new_hire", concurrency=1))
+    rows = _report_rows(outcome)
+    assert [row["status"] for row in rows] == ["fault", "ok"]
+    assert rows[0]["failed_operation"] == "BankAccount_InsertCurrent"
+    assert rows[0]["fault_code"] == "2014"
+    assert rows[0]["attempts"] == "4"  # insert, personal info, address, refused bank account
+    assert "employee=" in rows[0]["created_ids"]
+
+
+async def test_authentication_fault_stops_the_run(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    path = write_new_hires_csv(tmp_path / "hires.csv", NewHireSpec(rows=5, core_only=True))
+    wrong = Credentials(DEMO_CREDENTIALS.username, "not-the-token", DEMO_CREDENTIALS.domain)
+    with pytest.raises(Exception) as caught:
+        await run_job(_job(emulator, path, "new_hire", credentials=wrong))
+    errors = _leaves(caught.value)
+    assert any(isinstance(error, AuthenticationError) for error in errors)
+    assert emulator.stats.calls_total <= 5  # stopped at once, not one call per row
+
+
+def _leaves(error: BaseException) -> list[BaseException]:
+    if isinstance(error, BaseExceptionGroup):
+        return [leaf for inner in error.exceptions for leaf in _leaves(inner)]
+    return [error]
+
+
+async def test_stop_then_resume_sends_nothing_twice(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    path = write_new_hires_csv(tmp_path / "hires.csv", NewHireSpec(rows=40, core_only=True))
+    journal = tmp_path / "run.journal.sqlite"
+    stop = anyio.Event()
+    emulator.script("slow", operation="PersonalInfo_UpdateCurrent", count=1, delay=0.3)
+
+    async def stop_soon() -> None:
+        await anyio.sleep(0.1)
+        stop.set()
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(stop_soon)
+        first = await run_job(
+            _job(emulator, path, "new_hire", journal_path=journal, concurrency=2), stop=stop
+        )
+    assert first.stopped_early
+    rows = _report_rows(first)
+    assert len(rows) == 40
+    done_first = sum(1 for row in rows if row["status"] == "ok")
+    assert 0 < done_first < 40
+    assert {row["status"] for row in rows} <= {"ok", "skipped"}
+
+    calls_before = emulator.stats.calls_total
+    second = await run_job(_job(emulator, path, "new_hire", journal_path=journal))
+    assert second.resumed
+    assert second.summary.counts[RowStatus.OK] == 40
+    employees = _employees_by_number(emulator)
+    assert all(len(employees[n]) == 1 for n in range(100_001, 100_041))
+    # the second run sends two calls for each row the first left, plus its own reads
+    sent_again = emulator.stats.calls_total - calls_before
+    assert sent_again < 2 * (40 - done_first) + 10
+
+
+async def test_changed_input_under_the_same_journal_is_refused(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    path = write_new_hires_csv(tmp_path / "hires.csv", NewHireSpec(rows=2, core_only=True))
+    journal = tmp_path / "run.journal.sqlite"
+    await run_job(_job(emulator, path, "new_hire", journal_path=journal))
+    write_new_hires_csv(path, NewHireSpec(rows=3, core_only=True))
+    with pytest.raises(JournalMismatchError):
+        await run_job(_job(emulator, path, "new_hire", journal_path=journal))
+
+
+async def test_failed_rows_file_round_trip(emulator: RunningEmulator, tmp_path: Path) -> None:
+    path = _copy_sample("new_hires.csv", tmp_path)
+    first = await run_job(_job(emulator, path, "new_hire"))
+    assert first.failed_path is not None
+    with first.failed_path.open(encoding="utf-8-sig", newline="") as stream:
+        failed = list(csv.reader(stream, delimiter=";"))
+    header, rows = failed[0], failed[1:]
+    assert len(rows) == 3
+    # The person corrects the three mistakes in the file as it is and feeds it back.
+    rng = random.Random(3)
+    columns = {name: index for index, name in enumerate(header)}
+    for row in rows:
+        row[columns["BSN"]] = make_bsn(rng)
+        row[columns["IBAN"]] = make_iban(rng)
+        row[columns["Geboortedatum"]] = "30-06-1990"
+    with first.failed_path.open("w", encoding="utf-8-sig", newline="") as stream:
+        csv.writer(stream, delimiter=";").writerows([header, *rows])
+    second = await run_job(_job(emulator, first.failed_path, "new_hire"))
+    assert second.summary.counts[RowStatus.OK] == 3
+    assert second.failed_path is None
+
+
+async def test_dry_run_sends_nothing(emulator: RunningEmulator, tmp_path: Path) -> None:
+    path = _copy_sample("new_hires.csv", tmp_path)
+    outcome = await run_job(_job(emulator, path, "new_hire", dry_run=True))
+    assert outcome.summary.counts[RowStatus.INVALID] == 3
+    assert outcome.summary.counts[RowStatus.SKIPPED] == 22
+    assert emulator.stats.calls_by_operation.get("Employee_Insert", 0) == 0
+    assert outcome.summary.calls > 22  # every envelope was built
+
+
+async def test_cap_holds_at_the_server(emulator: RunningEmulator, tmp_path: Path) -> None:
+    path = write_new_hires_csv(tmp_path / "hires.csv", NewHireSpec(rows=180, core_only=True))
+    outcome = await run_job(_job(emulator, path, "new_hire", rate=60))
+    assert outcome.summary.counts[RowStatus.OK] == 180
+    assert emulator.stats.max_calls_in_any_1s_window() <= 60
+    assert emulator.stats.throttled_calls == 0

@@ -1,0 +1,270 @@
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+from bulkimport.errors import InputFileError
+from bulkimport.model import SourceFormat, SourceInfo, SourceRow
+from bulkimport.sources import XlsxSource, open_source, xlsxfile
+
+SHEET_XML = "xl/worksheets/sheet1.xml"
+
+
+def workbook(tmp_path: Path, rows: list[list[Any]], name: str = "people.xlsx") -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Medewerkers"
+    for row in rows:
+        sheet.append(row)
+    path = tmp_path / name
+    book.save(path)
+    return path
+
+
+def rewrite_member(path: Path, member: str, change: Callable[[str], str]) -> None:
+    """Edit one XML part of a saved workbook, for what openpyxl itself will not write."""
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    parts[member] = change(parts[member].decode()).encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+
+
+def read_all(path: Path, sheet: str | None = None) -> tuple[SourceInfo, list[SourceRow], list[str]]:
+    with open_source(path, sheet=sheet) as source:
+        assert isinstance(source, XlsxSource)
+        return source.info, list(source.rows()), source.warnings
+
+
+def refusal(path: Path, sheet: str | None = None) -> InputFileError:
+    with pytest.raises(InputFileError) as caught, open_source(path, sheet=sheet) as source:
+        list(source.rows())
+    assert str(path) in str(caught.value)
+    return caught.value
+
+
+# --- values ----------------------------------------------------------------------------------
+def test_dates_numbers_and_booleans_are_kept_as_values(tmp_path: Path) -> None:
+    path = workbook(
+        tmp_path,
+        [
+            ["Naam", "Geboortedatum", "Salaris", "Uren", "Actief", "BSN"],
+            ["  Jan ", datetime(1985, 7, 9), 2500.5, 38, True, "012345672"],
+        ],
+    )
+    info, rows, warnings = read_all(path)
+    assert info.format is SourceFormat.XLSX
+    assert info.sheet == "Medewerkers"
+    assert info.headers == ("Naam", "Geboortedatum", "Salaris", "Uren", "Actief", "BSN")
+    assert rows == [SourceRow(2, ("Jan", datetime(1985, 7, 9), 2500.5, 38, True, "012345672"))]
+    assert warnings == []
+
+
+def test_serial_date_in_a_number_cell_stays_a_number(tmp_path: Path) -> None:
+    _, rows, _ = read_all(workbook(tmp_path, [["Datum in dienst"], [45658]]))
+    assert rows == [SourceRow(2, (45658,))]
+
+
+def test_time_of_day_becomes_text(tmp_path: Path) -> None:
+    path = workbook(tmp_path, [["Begintijd"], [0.5]])
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    assert sheet is not None
+    sheet["A2"].number_format = "h:mm"
+    book.save(path)
+    _, rows, _ = read_all(path)
+    assert rows == [SourceRow(2, ("12:00:00",))]
+
+
+def test_date_formatted_number_out_of_range_is_an_error_cell(tmp_path: Path) -> None:
+    path = workbook(tmp_path, [["Datum"], [datetime(2025, 1, 1)], ["x"]])
+    rewrite_member(path, SHEET_XML, lambda xml: xml.replace("<v>45658</v>", "<v>99999999999</v>"))
+    _, rows, _ = read_all(path)
+    (problem,) = rows[0].problems
+    assert (problem.row_number, problem.column, problem.value) == (2, "Datum", "#VALUE!")
+
+
+# --- shape of the sheet ----------------------------------------------------------------------
+def test_trailing_empty_rows_and_columns_are_ignored(tmp_path: Path) -> None:
+    path = workbook(tmp_path, [["Naam", "Plaats"], ["Jan", "Ede"]])
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    assert sheet is not None
+    for coordinate in ("Z1", "Z2", "A500", "AB10000"):
+        sheet[coordinate].number_format = "0.00"  # styled but empty cells
+    sheet["C1"] = "   "
+    book.save(path)
+    info, rows, _ = read_all(path)
+    assert info.headers == ("Naam", "Plaats")
+    assert rows == [SourceRow(2, ("Jan", "Ede"))]
+
+
+def test_rows_after_a_gap_of_empty_rows_are_read(tmp_path: Path) -> None:
+    path = workbook(tmp_path, [["Naam"], ["Jan"], [], [], [], ["Piet"], [None], ["Kees"]])
+    _, rows, _ = read_all(path)
+    assert rows == [SourceRow(2, ("Jan",)), SourceRow(6, ("Piet",)), SourceRow(8, ("Kees",))]
+
+
+def test_header_below_empty_rows(tmp_path: Path) -> None:
+    path = workbook(tmp_path, [[], [None, None], ["Naam", "Plaats"], ["Jan", "Ede"]])
+    info, rows, _ = read_all(path)
+    assert info.header_row_number == 3
+    assert rows == [SourceRow(4, ("Jan", "Ede"))]
+
+
+def test_data_right_of_the_headers_is_a_problem(tmp_path: Path) -> None:
+    path = workbook(tmp_path, [["Naam", None, "Plaats"], ["Jan", "x", "Ede", None, "y"]])
+    info, rows, _ = read_all(path)
+    assert info.headers == ("Naam", "", "Plaats")
+    (row,) = rows
+    assert row.cells == ("Jan", "x", "Ede")
+    assert [(p.row_number, p.column, p.value) for p in row.problems] == [
+        (2, "column B (no header)", "x"),
+        (2, "column E (no header)", "y"),
+    ]
+
+
+def test_header_cells_that_are_numbers_or_dates_become_text(tmp_path: Path) -> None:
+    path = workbook(tmp_path, [["Naam", 2025, datetime(2025, 1, 1)], ["Jan", 1, 2]])
+    info, _, _ = read_all(path)
+    assert info.headers == ("Naam", "2025", "2025-01-01")
+
+
+# --- sheets ----------------------------------------------------------------------------------
+def two_sheets(tmp_path: Path) -> Path:
+    path = workbook(tmp_path, [["Naam"], ["Jan"]])
+    book = openpyxl.load_workbook(path)
+    second = book.create_sheet("Adressen")
+    second.append(["Straat"])
+    second.append(["Dorpsstraat 1"])
+    book.save(path)
+    return path
+
+
+def test_first_sheet_by_default(tmp_path: Path) -> None:
+    info, rows, _ = read_all(two_sheets(tmp_path))
+    assert info.sheet == "Medewerkers"
+    assert rows == [SourceRow(2, ("Jan",))]
+
+
+@pytest.mark.parametrize("name", ["Adressen", "adressen "])
+def test_second_sheet_by_name(tmp_path: Path, name: str) -> None:
+    info, rows, _ = read_all(two_sheets(tmp_path), sheet=name)
+    assert info.sheet == "Adressen"
+    assert rows == [SourceRow(2, ("Dorpsstraat 1",))]
+
+
+def test_missing_sheet_lists_the_sheets(tmp_path: Path) -> None:
+    error = refusal(two_sheets(tmp_path), sheet="Salarissen")
+    assert "'Salarissen'" in error.reason
+    assert "'Medewerkers', 'Adressen'" in error.reason
+
+
+def test_empty_sheet(tmp_path: Path) -> None:
+    assert "empty" in refusal(workbook(tmp_path, [])).reason
+
+
+def test_duplicate_headers_name_row_and_columns(tmp_path: Path) -> None:
+    error = refusal(workbook(tmp_path, [[], ["Voornaam", "Naam", "voornaam"]]))
+    assert error.row_number == 2
+    assert "'voornaam' (columns A and C)" in error.reason
+
+
+def test_1904_date_system_warns(tmp_path: Path) -> None:
+    path = workbook(tmp_path, [["Datum"], [datetime(2025, 1, 1)]])
+    book = openpyxl.load_workbook(path)
+    book.epoch = CALENDAR_MAC_1904
+    book.save(path)
+    _, rows, warnings = read_all(path)
+    assert rows == [SourceRow(2, (datetime(2025, 1, 1),))]
+    assert "1904" in warnings[0]
+
+
+# --- formulas and error cells ----------------------------------------------------------------
+def test_formula_without_cached_value_is_a_problem(tmp_path: Path) -> None:
+    path = workbook(tmp_path, [["Naam", "Salaris"], ["Jan", "=1000*2"], ["Piet", 3000]])
+    _, rows, _ = read_all(path)
+    (problem,) = rows[0].problems
+    assert (problem.row_number, problem.column) == (2, "Salaris")
+    assert "formula" in problem.reason
+    assert rows[0].cells == ("Jan", None)
+    assert rows[1] == SourceRow(3, ("Piet", 3000))
+
+
+def test_formula_with_cached_value_gives_the_value(tmp_path: Path) -> None:
+    path = workbook(tmp_path, [["Salaris", "Toelichting"], ["=1000*2", '=IF(1,"","x")']])
+
+    def cache(xml: str) -> str:
+        xml = xml.replace("<f>1000*2</f><v></v>", "<f>1000*2</f><v>2000</v>")
+        return xml.replace('<c r="B2"><f>', '<c r="B2" t="str"><f>')
+
+    rewrite_member(path, SHEET_XML, cache)
+    _, rows, _ = read_all(path)
+    assert rows == [SourceRow(2, (2000, None))]
+
+
+@pytest.mark.parametrize("error", ["#N/A", "#REF!", "#DIV/0!", "#VALUE!", "#NAME?"])
+def test_error_cells_are_problems(tmp_path: Path, error: str) -> None:
+    path = workbook(tmp_path, [["Naam", "Salaris"], ["Jan", error], ["Piet", 1]])
+    _, rows, _ = read_all(path)
+    (problem,) = rows[0].problems
+    assert (problem.row_number, problem.column, problem.value) == (2, "Salaris", error)
+    assert error in problem.reason
+    assert rows[1] == SourceRow(3, ("Piet", 1))
+
+
+def test_a_sheet_damaged_half_way_names_the_row(tmp_path: Path) -> None:
+    path = workbook(tmp_path, [["Naam"], ["Jan"], ["Piet"], ["Kees"]])
+    kees = '<c r="A4" t="inlineStr"><is><t>Kees</t></is></c>'
+    broken = '<c r="A4" t="s"><v>999</v></c>'  # a shared string that does not exist
+    rewrite_member(path, SHEET_XML, lambda xml: xml.replace(kees, broken))
+    with open_source(path) as source:
+        rows = source.rows()
+        assert next(rows).row_number == 2
+        assert next(rows).row_number == 3
+        with pytest.raises(InputFileError) as caught:
+            next(rows)
+    assert caught.value.row_number == 4
+    assert "damaged" in caught.value.reason
+
+
+# --- hostile archives ------------------------------------------------------------------------
+def test_zip_bomb_is_refused_before_inflating(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr(SHEET_XML, b"\0" * 50_000_000)
+    assert path.stat().st_size < 200_000
+    error = refusal(path)
+    assert "zip bomb" in error.reason
+    assert "sheet1.xml" in error.reason
+
+
+def test_archive_too_large_once_unpacked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(xlsxfile, "MAX_UNCOMPRESSED_BYTES", 1000)
+    error = refusal(workbook(tmp_path, [["Naam"], ["Jan"]]))
+    assert "would unpack to" in error.reason
+
+
+def test_xml_entities_are_refused(tmp_path: Path) -> None:
+    path = workbook(tmp_path, [["Naam"], ["Jan"]])
+    bomb = '<!DOCTYPE lol [<!ENTITY lol "lol">]>'
+    rewrite_member(path, SHEET_XML, lambda xml: bomb + xml)
+    error = refusal(path)
+    assert "entities" in error.reason
+    assert "sheet1.xml" in error.reason
+
+
+def test_too_many_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(xlsxfile, "MAX_ARCHIVE_ENTRIES", 3)
+    assert "packed parts" in refusal(workbook(tmp_path, [["Naam"]])).reason
