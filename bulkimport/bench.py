@@ -18,15 +18,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
 from bulkimport.config import NMBRS_CALLS_PER_SECOND, Country, RetryPolicy
 from bulkimport.drill import emulator_process, fetch_json, next_month_start
-from bulkimport.job import ImportJob, run_job
 from bulkimport.model import RowStatus
 from bulkimport.synthetic import NEW_HIRE_HEADERS, NewHireSpec, new_hire_rows, write_new_hires_csv
+
+if TYPE_CHECKING:
+    from bulkimport.job import ImportJob
 
 BENCH_COMPANY = 54613
 
@@ -60,6 +62,7 @@ def _steady_rate(per_second: list[int]) -> float:
 
 def _demo_job(path: Path, base_url: str, **options: Any) -> ImportJob:
     from bulkimport.emulator import DEMO_CREDENTIALS
+    from bulkimport.job import ImportJob
 
     return ImportJob(
         input_path=path,
@@ -71,6 +74,12 @@ def _demo_job(path: Path, base_url: str, **options: Any) -> ImportJob:
         retry=RetryPolicy(max_attempts=4, base_delay=0.05, max_delay=0.5),
         **options,
     )
+
+
+async def _run_job(job: ImportJob) -> Any:
+    from bulkimport.job import run_job
+
+    return await run_job(job)
 
 
 def measure_capped(settings: BenchSettings, workdir: Path) -> dict[str, float]:
@@ -85,7 +94,7 @@ def measure_capped(settings: BenchSettings, workdir: Path) -> dict[str, float]:
     ]
     with emulator_process(arguments) as base_url:
         job = _demo_job(path, base_url, rate=settings.rate, concurrency=settings.concurrency)
-        outcome = anyio.run(run_job, job)
+        outcome = anyio.run(_run_job, job)
         stats = fetch_json(base_url.split("/soap/")[0] + "/stats")
     summary = outcome.summary
     calls = int(stats["calls_total"])
@@ -118,7 +127,7 @@ def measure_uncapped(settings: BenchSettings, workdir: Path) -> dict[str, float]
     with emulator_process(["--calls-per-second=1000000"]) as base_url:
         job = _demo_job(path, base_url, rate=1_000_000, concurrency=settings.concurrency)
         cpu_before = resource.getrusage(resource.RUSAGE_SELF)
-        outcome = anyio.run(run_job, job)
+        outcome = anyio.run(_run_job, job)
         cpu_after = resource.getrusage(resource.RUSAGE_SELF)
         stats = fetch_json(base_url.split("/soap/")[0] + "/stats")
     calls = int(stats["calls_total"])
@@ -196,7 +205,9 @@ def measure_streaming(settings: BenchSettings, workdir: Path) -> dict[str, float
     }
 
 
-def measure_zeep(settings: BenchSettings, workdir: Path, capped_calls_per_s: float) -> dict[str, float]:
+def measure_zeep(
+    settings: BenchSettings, workdir: Path, capped_calls_per_s: float
+) -> dict[str, float]:
     """The usual alternative: a zeep client loaded from the WSDL, one call after another."""
     from bulkimport.zeepclient import run_sequential_new_hires
 

@@ -14,17 +14,17 @@ import sys
 import tomllib
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import anyio
 
 from bulkimport import __version__
 from bulkimport.config import ENVIRONMENTS, NMBRS_CALLS_PER_SECOND, Credentials, RetryPolicy
 from bulkimport.errors import FatalError
-from bulkimport.job import ImportJob, ImportOutcome, run_job
-from bulkimport.logs import configure_logging, register_secret
 from bulkimport.model import RowStatus
-from bulkimport.report import format_summary
+
+if TYPE_CHECKING:
+    from bulkimport.job import ImportJob, ImportOutcome
 
 EXIT_OK: Final = 0
 EXIT_ROWS_FAILED: Final = 1
@@ -104,11 +104,17 @@ def _credentials(args: argparse.Namespace) -> Credentials | None:
         args.environment = file_values.get("environment") or None
     if not username or not token:
         return None
+    from bulkimport.logs import register_secret
+
     register_secret(token)
     return Credentials(username, token, domain)
 
 
 def _run(args: argparse.Namespace) -> int:
+    # Imported here so that `bulkimport emulator` and `templates` start without the engine.
+    from bulkimport.job import ImportJob
+    from bulkimport.logs import configure_logging
+
     configure_logging(level="info" if args.verbose else "warning")
     try:
         credentials = _credentials(args)  # may also take endpoint/environment from the file
@@ -133,6 +139,14 @@ def _run(args: argparse.Namespace) -> int:
             insecure=args.insecure,
             seed=args.seed,
         )
+    except FatalError as error:
+        _say(f"error: {error}")
+        return EXIT_FATAL
+    return _execute(args, job)
+
+
+def _execute(args: argparse.Namespace, job: ImportJob) -> int:
+    try:
         outcome: ImportOutcome | None = anyio.run(_run_with_signals, job)
     except* FatalError as group:
         for error in group.exceptions:
@@ -148,6 +162,8 @@ def _run(args: argparse.Namespace) -> int:
 
 async def _run_with_signals(job: ImportJob) -> ImportOutcome:
     """First Ctrl-C or SIGTERM: finish calls in flight and write the report. Second: stop now."""
+    from bulkimport.job import run_job
+
     stop = anyio.Event()
     async with anyio.create_task_group() as group:
 
@@ -167,6 +183,8 @@ async def _run_with_signals(job: ImportJob) -> ImportOutcome:
 
 
 def _finish(args: argparse.Namespace, outcome: ImportOutcome) -> int:
+    from bulkimport.report import format_summary
+
     for warning in outcome.warnings:
         _say(f"warning: {warning}")
     if outcome.resumed:
@@ -193,6 +211,34 @@ def _finish(args: argparse.Namespace, outcome: ImportOutcome) -> int:
         if status is not RowStatus.OK and not (args.dry_run and status is RowStatus.SKIPPED)
     )
     return EXIT_ROWS_FAILED if not_ok else EXIT_OK
+
+
+# --- resume ------------------------------------------------------------------------------------
+def _add_resume(parser: argparse.ArgumentParser) -> Handler:
+    parser.add_argument("journal", type=Path, help="the journal of the run to resume")
+    parser.add_argument("--config", type=Path, help=f"config file (default {DEFAULT_CONFIG})")
+    parser.add_argument(
+        "--token-stdin", action="store_true", help="read the API token from standard input"
+    )
+    parser.add_argument(
+        "--retry-failed", action="store_true", help="send again the rows that did not succeed"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log one line per row")
+    parser.set_defaults(endpoint=None, environment=None, dry_run=False)
+    return _resume
+
+
+def _resume(args: argparse.Namespace) -> int:
+    from bulkimport.job import job_from_journal
+    from bulkimport.logs import configure_logging
+
+    configure_logging(level="info" if args.verbose else "warning")
+    try:
+        job = job_from_journal(args.journal, _credentials(args), retry_failed=args.retry_failed)
+    except FatalError as error:
+        _say(f"error: {error}")
+        return EXIT_FATAL
+    return _execute(args, job)
 
 
 # --- drill and bench -----------------------------------------------------------------------------
@@ -259,6 +305,7 @@ def _register_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
 
     commands: list[tuple[str, str, Callable[[argparse.ArgumentParser], Handler]]] = [
         ("run", "import a CSV or XLSX file into Nmbrs through a template", _add_run),
+        ("resume", "resume an interrupted run from its journal", _add_resume),
         ("templates", "list the templates and their columns", templates_command.add),
         ("emulator", "run the local Nmbrs SOAP emulator in the foreground", emulator_command.add),
         ("drill", "chaos drill: faults and kills, then check nothing is lost or doubled", _add_drill),

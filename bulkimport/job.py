@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 import anyio
 
@@ -24,7 +25,7 @@ from bulkimport.config import (
     TransportSettings,
 )
 from bulkimport.errors import ConfigError, FatalError, TemplateError
-from bulkimport.journal import Journal, digest_file
+from bulkimport.journal import Journal, digest_file, read_run_info
 from bulkimport.mapping.mapper import bind_columns
 from bulkimport.mapping.template import Template, load_builtin_template, load_template
 from bulkimport.pipeline import Importer, RunOptions
@@ -37,6 +38,12 @@ from bulkimport.report import (
 )
 from bulkimport.sources import open_source
 from bulkimport.transport import AiohttpTransport, DryRunTransport, Transport, check_endpoint
+
+
+# The built-in demo target stands in November 2026, the month the shipped samples were written
+# for: against a calendar-driven emulator their December 2026 dates would one day fall into a
+# protected past period and every sample row would fault.
+DEMO_PERIOD: Final = (2026, 11)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +126,7 @@ async def _open_target(job: ImportJob) -> AsyncIterator[_Target]:
         return
     from bulkimport.emulator import EmulatorConfig, running_emulator
 
-    async with running_emulator(EmulatorConfig()) as emulator:
+    async with running_emulator(EmulatorConfig(current_period=DEMO_PERIOD)) as emulator:
         country = job.country or emulator.country_of(job.company_id) or Country.NL
         yield _Target(
             emulator.base_url,
@@ -157,15 +164,7 @@ async def run_job(
                 input_size=input_digest.size,
                 template=template.name,
                 template_sha256=template.digest,
-                options={
-                    "input": str(input_path),
-                    "company_id": job.company_id,
-                    "target": target.base_url,
-                    "username": target.credentials.username,
-                    "domain": target.credentials.domain,
-                    "rate": job.rate,
-                    "sheet": job.sheet,
-                },
+                options=job_options(job, target.base_url),
             )
         )
         report = files.enter_context(ReportWriter(report_base, source.info, xlsx=job.xlsx_report))
@@ -229,6 +228,54 @@ async def run_job(
         stopped_early=importer.stopped_early,
         resumed=resumed,
         target=target.description,
+    )
+
+
+def job_options(job: ImportJob, target_url: str) -> dict[str, object]:
+    """What the journal keeps of a job so that `bulkimport resume` can run it again (no token)."""
+    return {
+        "input": str(job.input_path.resolve()),
+        "template": job.template,
+        "company_id": job.company_id,
+        "endpoint": target_url,
+        "country": job.country.value if job.country else None,
+        "rate": job.rate,
+        "concurrency": job.concurrency,
+        "timeout": job.timeout,
+        "max_attempts": job.retry.max_attempts,
+        "report_base": str(job.report_base) if job.report_base else None,
+        "failed_path": str(job.failed_path) if job.failed_path else None,
+        "xlsx_report": job.xlsx_report,
+        "sheet": job.sheet,
+        "insecure": job.insecure,
+    }
+
+
+def job_from_journal(
+    journal_path: Path, credentials: Credentials | None, *, retry_failed: bool
+) -> ImportJob:
+    """The job a journal was started for, to resume it exactly as it was begun."""
+    options = read_run_info(journal_path).options
+    country = options.get("country")
+    report_base, failed_path = options.get("report_base"), options.get("failed_path")
+    return ImportJob(
+        input_path=Path(str(options["input"])),
+        template=str(options["template"]),
+        company_id=int(options["company_id"]),
+        endpoint=str(options["endpoint"]),
+        credentials=credentials,
+        country=Country(country) if country else None,
+        rate=float(options["rate"]),
+        concurrency=int(options["concurrency"]),
+        timeout=float(options["timeout"]),
+        retry=RetryPolicy(max_attempts=int(options["max_attempts"])),
+        report_base=Path(str(report_base)) if report_base else None,
+        failed_path=Path(str(failed_path)) if failed_path else None,
+        journal_path=journal_path,
+        xlsx_report=bool(options["xlsx_report"]),
+        retry_failed=retry_failed,
+        sheet=str(options["sheet"]) if options.get("sheet") else None,
+        insecure=bool(options["insecure"]),
     )
 
 

@@ -15,7 +15,7 @@ because asyncio rounds every timer up to a whole millisecond. So two stages, bot
 
 Other users of the same account share the cap, so the limiter also slows down by itself (AIMD):
 `note_throttled()` cuts the rate to 80% (at most once per period, floor 10% of the configured
-rate) and every quiet period afterwards adds back 10% of the configured rate.
+rate) and every full period without a throttle signal adds back 10% of the configured rate.
 """
 
 from __future__ import annotations
@@ -65,9 +65,10 @@ class CallRateLimiter:
         self._admitted: deque[float] = deque()  # acquisition times within the last period
         self._gate = asyncio.Lock()  # FIFO; a cancelled waiter leaves without taking a slot
         self._throttle_events = 0
-        # AIMD state: the rate right after the last decrease, and when that happened.
+        # AIMD state: the rate right after the last cut, when that was, and the last signal.
         self._decreased_to = self._rate
         self._decreased_at = -math.inf
+        self._throttled_at = -math.inf
         self._paced_rate = self._rate
         self._pacer = self._new_pacer(self._rate)
 
@@ -80,7 +81,7 @@ class CallRateLimiter:
     def current_rate(self) -> float:
         if self._decreased_to >= self._rate:
             return self._rate
-        quiet_periods = math.floor((self._clock() - self._decreased_at) / self._period)
+        quiet_periods = math.floor((self._clock() - self._throttled_at) / self._period)
         if quiet_periods <= 0:
             return self._decreased_to
         recovered = self._decreased_to + quiet_periods * RECOVERY_STEP * self._rate
@@ -102,11 +103,12 @@ class CallRateLimiter:
         """A reply showed Nmbrs' throttle delay: slow down, unless we just did."""
         self._throttle_events += 1
         now = self._clock()
-        # In-flight calls report the same overload together; one cut per period is enough.
-        if now - self._decreased_at < self._period:
-            return
-        self._decreased_to = max(self._floor, self.current_rate * DECREASE_FACTOR)
-        self._decreased_at = now
+        # In-flight calls report the same overload together; one cut per period is enough,
+        # but every signal restarts the quiet time that recovery waits for.
+        if now - self._decreased_at >= self._period:
+            self._decreased_to = max(self._floor, self.current_rate * DECREASE_FACTOR)
+            self._decreased_at = now
+        self._throttled_at = now
 
     async def acquire(self) -> None:
         """Wait for a slot; returns when the call may start."""

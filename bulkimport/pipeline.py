@@ -17,11 +17,13 @@ from typing import Any, Protocol
 
 import anyio
 import structlog
+from anyio.abc import TaskGroup
 
 from bulkimport.config import Country, RetryPolicy
 from bulkimport.directory import EmployeeDirectory
 from bulkimport.errors import (
     AuthenticationError,
+    FatalError,
     ProtocolError,
     RetryableError,
     RowFault,
@@ -126,7 +128,7 @@ class Importer:
         self._directory_transport = directory_transport
         self._stopping = anyio.Event()
         self._window = anyio.Semaphore(max(4 * options.concurrency, 64))
-        self._slots = anyio.CapacityLimiter(options.concurrency)
+        self._slots = anyio.Semaphore(options.concurrency)
         self._finished: dict[int, _Job] = {}
         self._next_to_emit = 0
         self._employee_turns: dict[str, anyio.Event] = {}
@@ -134,7 +136,7 @@ class Importer:
         self._calls = 0
         self._retries = 0
         self._baseline: frozenset[int] = frozenset()
-        self._fatal: AuthenticationError | None = None
+        self._fatal: FatalError | None = None
 
     def stop(self) -> None:
         """Take no new rows; calls in flight finish, the rest of the file is reported skipped."""
@@ -149,26 +151,12 @@ class Importer:
         if self._template.creates_employee and not self._options.dry_run:
             await self._load_baseline()
         async with anyio.create_task_group() as group:
-            for sequence, row in enumerate(rows):
-                await self._window.acquire()
-                job = _Job(sequence, row)
-                if self._stopping.is_set():
-                    self._finish(job, _skipped(row, "not sent: the run was stopped"))
-                    continue
-                earlier = self._earlier_result(row)
-                if earlier is not None:
-                    self._finish(job, earlier)
-                    continue
-                try:
-                    job.plan = map_row(self._template, self._binding, row, self._context)
-                except RowInvalid as invalid:
-                    self._finish(job, _invalid(row, invalid))
-                    continue
-                if self._options.dry_run:
-                    self._finish(job, await self._execute_safely(job.plan))
-                else:
-                    await self._slots.acquire()
-                    group.start_soon(self._run_job, job)
+            try:
+                await self._dispatch(rows, group)
+            except FatalError as error:
+                # The file broke part-way: let the rows in flight finish and be journaled.
+                self._fatal = self._fatal or error
+                self.stop()
         self._journal.flush()
         if self._fatal is not None:
             raise self._fatal
@@ -180,6 +168,29 @@ class Importer:
             throttled_calls=getattr(self._transport, "throttled_calls", 0),
             retries=self._retries,
         )
+
+    async def _dispatch(self, rows: Iterator[SourceRow], group: TaskGroup) -> None:
+        """Hand each row to a worker (or settle it at once), keeping the reorder window."""
+        for sequence, row in enumerate(rows):
+            await self._window.acquire()
+            job = _Job(sequence, row)
+            if self._stopping.is_set():
+                self._finish(job, _skipped(row.row_number, "not sent: the run was stopped"))
+                continue
+            earlier = self._earlier_result(row)
+            if earlier is not None:
+                self._finish(job, earlier)
+                continue
+            try:
+                job.plan = map_row(self._template, self._binding, row, self._context)
+            except RowInvalid as invalid:
+                self._finish(job, _invalid(row, invalid))
+                continue
+            if self._options.dry_run:
+                self._finish(job, await self._execute_safely(job.plan))
+            else:
+                await self._slots.acquire()
+                group.start_soon(self._run_job, job)
 
     # --- ordering ------------------------------------------------------------------------
     def _earlier_result(self, row: SourceRow) -> RowResult | None:
@@ -494,5 +505,5 @@ def _invalid(row: SourceRow, invalid: RowInvalid) -> RowResult:
     )
 
 
-def _skipped(row: SourceRow, message: str) -> RowResult:
-    return RowResult(row.row_number, RowStatus.SKIPPED, message=message)
+def _skipped(row_number: int, message: str) -> RowResult:
+    return RowResult(row_number, RowStatus.SKIPPED, message=message)

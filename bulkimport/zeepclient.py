@@ -36,8 +36,8 @@ def run_sequential_new_hires(path: Path, base_url: str, company_id: int) -> tupl
     clients: dict[str, Any] = {}
     headers: dict[str, Any] = {}
     for service in ("EmployeeService", "CompanyService"):
-        client = zeep.Client(f"{base_url}{service}.asmx?WSDL")
-        header_type = client.get_element("ns0:AuthHeaderWithDomain")
+        client = zeep.Client(f"{base_url}{service}.asmx?WSDL")  # type: ignore[no-untyped-call]
+        header_type = client.get_element("ns0:AuthHeaderWithDomain")  # type: ignore[no-untyped-call]
         headers[service] = header_type(
             Username=DEMO_CREDENTIALS.username,
             Token=DEMO_CREDENTIALS.token,

@@ -151,6 +151,15 @@ def test_cells_are_stripped_and_empty_cells_are_none(tmp_path: Path) -> None:
     assert rows == [SourceRow(2, ("x", None, None, "y"))]
 
 
+def test_excel_text_formula_cells_read_as_excel_shows_them(tmp_path: Path) -> None:
+    text = 'Telefoon;BSN;Naam\n="0612345678";"=""012345672""";Jan\n="";x;=SUM(1)\n'
+    _, rows, _ = read_all(write(tmp_path, text))
+    assert rows == [
+        SourceRow(2, ("0612345678", "012345672", "Jan")),
+        SourceRow(3, (None, "x", "=SUM(1)")),
+    ]
+
+
 def test_short_rows_are_padded(tmp_path: Path) -> None:
     _, rows, _ = read_all(write(tmp_path, "A;B;C\nx\n"))
     assert rows == [SourceRow(2, ("x", None, None))]

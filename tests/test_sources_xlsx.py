@@ -268,3 +268,27 @@ def test_xml_entities_are_refused(tmp_path: Path) -> None:
 def test_too_many_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(xlsxfile, "MAX_ARCHIVE_ENTRIES", 3)
     assert "packed parts" in refusal(workbook(tmp_path, [["Naam"]])).reason
+
+
+def test_parts_openpyxl_cannot_keep_raise_no_warning(tmp_path: Path) -> None:
+    """Real Excel files carry data-validation extensions; pytest turns warnings into errors."""
+    path = workbook(tmp_path, [["Naam"], ["Jan"]])
+    extension = '<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}"/></extLst>'
+    rewrite_member(
+        path, SHEET_XML, lambda xml: xml.replace("</worksheet>", extension + "</worksheet>")
+    )
+    _, rows, warnings = read_all(path)
+    assert rows == [SourceRow(2, ("Jan",))]
+    assert warnings == []
+
+
+def test_a_cell_over_excels_limit_is_a_problem_with_a_short_preview(tmp_path: Path) -> None:
+    path = workbook(tmp_path, [["Naam", "Opmerking"], ["Jan", "LANG"], ["Piet", "kort"]])
+    # openpyxl cuts text at Excel's limit when it writes, so the cell is grown afterwards.
+    rewrite_member(path, SHEET_XML, lambda xml: xml.replace(">LANG<", ">" + "x" * 100_000 + "<"))
+    _, rows, _ = read_all(path)
+    (problem,) = rows[0].problems
+    assert (problem.row_number, problem.column) == (2, "Opmerking")
+    assert len(problem.value) <= 60
+    assert "100,000 characters" in problem.reason
+    assert rows[1] == SourceRow(3, ("Piet", "kort"))

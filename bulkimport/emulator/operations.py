@@ -284,6 +284,11 @@ def contract_insert_current_period(state: EmulatorState, values: Values) -> int:
     return _insert_contract(state, employee, contract, unprotected=False)
 
 
+def contract_get_all(state: EmulatorState, values: Values) -> Record:
+    """Every contract of the employee, past, current and future (reconciliation needs them)."""
+    return {"EmployeeContract": list(_employee(state, values).contracts)}
+
+
 def contract_get_current_period(state: EmulatorState, values: Values) -> Record:
     employee = _employee(state, values)
     company = state.companies[employee.company_id]
@@ -405,6 +410,7 @@ HANDLERS: Final[Mapping[tuple[str, str], Handler]] = {
     ("EmployeeService", "Address_InsertCurrent"): address_insert_current,
     ("EmployeeService", "BankAccount_GetListCurrent"): bank_account_get_list_current,
     ("EmployeeService", "BankAccount_InsertCurrent"): bank_account_insert_current,
+    ("EmployeeService", "Contract_GetAll"): contract_get_all,
     ("EmployeeService", "Contract_GetCurrentPeriod"): contract_get_current_period,
     ("EmployeeService", "Contract_Insert"): contract_insert,
     ("EmployeeService", "Contract_InsertCurrentPeriod"): contract_insert_current_period,

@@ -227,6 +227,8 @@ def _parse_decimal_text(text: str) -> Decimal:
                 f"decimal or {integer_part}{fraction} for a whole number"
             )
     if not integer_part:
+        if not fraction:
+            raise CoercionError(_DECIMAL_EXPECTED)  # a separator alone
         integer_part = "0"
     if not _is_ascii_digits(integer_part) or (fraction and not _is_ascii_digits(fraction)):
         raise CoercionError(_DECIMAL_EXPECTED)
@@ -276,6 +278,16 @@ def _date_from_serial(serial: float) -> date:
 
 
 def _parse_date_text(text: str) -> date:
+    if len(text) == 10 and text.isascii():
+        # Fast path for the two forms nearly every file uses: 31-12-2025 and 2025-12-31.
+        if text[2] == text[5] and text[2] in "-/." and text[:2].isdigit():
+            day, month, year = text[:2], text[3:5], text[6:]
+        elif text[4] == text[7] == "-" and text[:4].isdigit():
+            year, month, day = text[:4], text[5:7], text[8:]
+        else:
+            day = month = year = ""
+        if month.isdigit() and day.isdigit() and year.isdigit():
+            return _make_date(int(year), int(month), int(day))
     match = _DAY_FIRST.match(text)
     if match and _TIME_SUFFIX.fullmatch(text, match.end()):
         day, _, month, year = match.groups()

@@ -448,6 +448,13 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         "Insert given bankaccount to the current period.",
     ),
     _op(
+        "Contract_GetAll",
+        (_EMPLOYEE_ID,),
+        ARRAY_OF_EMPLOYEE_CONTRACT,
+        Effect.READ,
+        "Get all contracts for the specified employee.",
+    ),
+    _op(
         "Contract_GetCurrentPeriod",
         (_EMPLOYEE_ID,),
         EMPLOYEE_CONTRACT_ITEM,
@@ -588,6 +595,12 @@ V3_DIFFERENCES: Final[tuple[V3Difference, ...]] = (
         "v3-only operation; parameter names EmployeeID and EmployeeContract inferred from "
         "Contract_InsertCurrentPeriod_v2 and the v3 EmployeeContract type",
         "API.md section 5.1 (inferred, not verified)",
+    ),
+    V3Difference(
+        "Contract_GetAll",
+        "v3-only operation; shape inferred from Contract_GetAll_v2 (EmployeeId -> "
+        "ArrayOfContract_v2) with the v3 EmployeeContract type",
+        "PyPI nmbrs 1.0.13 lists the v3 name; API.md section 5.3 (inferred, not verified)",
     ),
     V3Difference(
         "Contract_GetCurrentPeriod",

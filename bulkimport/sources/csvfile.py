@@ -16,6 +16,8 @@ Decisions, each with a test:
   other row is lost. A closing quote followed by stray text (`"abc"d`) is a problem of that
   row only.
 - A line longer than 16 Mi characters is left out (memory stays bounded) and its row reported.
+- A cell written as ="0612345678" (Excel's trick to keep leading zeros) reads as 0612345678,
+  the text Excel shows.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ class _LineFeeder:
         self._replay: deque[str] = deque()
         self.lines: list[str] = []
         self.chars = 0
-        self.suspect = False  # a NUL or an overlong line: check every cell of this record
+        self.suspect = False  # a NUL, ="...", or an overlong line: look at every cell
         self.overlong = False
 
     def __iter__(self) -> _LineFeeder:
@@ -85,7 +87,7 @@ class _LineFeeder:
         lines = self.lines
         lines.append(line)
         self.chars += len(line)
-        if "\x00" in line:
+        if "\x00" in line or '="' in line:
             self.suspect = True
         if len(lines) > RECORD_LINE_LIMIT:
             raise _UnclosedQuote
@@ -212,6 +214,12 @@ class CsvSource:
                 record = next(reader)
             except StopIteration:
                 break
+            except UnicodeDecodeError:
+                raise InputFileError(
+                    self.info.path,
+                    "the file changed while it was being read; run again when it is saved",
+                    row_number=row_number + 1,
+                ) from None
             except (_UnclosedQuote, csv.Error) as exc:
                 row_number += 1
                 yielded += 1
@@ -263,7 +271,14 @@ class CsvSource:
                 problems.append(CellProblem(row_number, label, preview(value), _NO_HEADER))
         if self._feeder.suspect or self._feeder.chars > MAX_CELL_CHARS:
             for index, value in enumerate(cells):
-                problem = text_cell_problem(row_number, headers[index], value) if value else None
+                if value is None:
+                    continue
+                if value.startswith('="') and value.endswith('"') and value.count('"') == 2:
+                    # Excel's way to keep leading zeros in a CSV: ="0612345678" shows 0612345678.
+                    cells[index] = value = value[2:-1].strip() or None
+                    if value is None:
+                        continue
+                problem = text_cell_problem(row_number, headers[index], value)
                 if problem is not None:
                     problems.append(problem)
         if self._feeder.overlong:
@@ -365,7 +380,7 @@ def _stray_quote_field(line: str, delimiter: str) -> int:
 
 
 def _detect_delimiter(line: str) -> str:
-    """The most frequent of `;`, `,` and tab outside quotes; `,` for a one-column file."""
+    """The most frequent of `;`, `,` and tab outside quotes (a tie in that order); else `,`."""
     counts = dict.fromkeys(_DELIMITERS, 0)
     in_quotes = False
     for char in line:

@@ -107,6 +107,7 @@ GOLDEN_VALUES: Final[dict[str, dict[str, Any]]] = {
             "Type": "Bankrekening1",
         },
     },
+    "Contract_GetAll": {"EmployeeId": EMPLOYEE},
     "Contract_GetCurrentPeriod": {"EmployeeId": EMPLOYEE},
     "Contract_Insert": {
         "EmployeeId": EMPLOYEE,

@@ -377,6 +377,8 @@ async def test_contract_insert_and_current_period(
     assert [c["ContractID"] for c in active] == [first, second]
     assert active[0]["HoursPerWeek"] == Decimal("32.5")
     assert active[1]["StartDate"] == datetime(2026, 11, 1)
+    every = await ok(session, emulator, "Contract_GetAll", {"EmployeeId": employee_id})
+    assert [c["ContractID"] for c in every["EmployeeContract"]] == [first, second, later]
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,263 @@
+"""Logging setup for the CLI, and the processor that keeps secrets and personal data out of logs.
+
+Tokens, passwords, BSNs, IBANs, personnummer and birth dates must never reach a log line.
+`redact_sensitive` removes them twice over: by key name (anywhere in nested dicts and lists)
+and by what values look like (in any string, whatever its key), because a message or an
+exception text can carry a value the key name does not announce. It errs on the side of
+masking: an order number that happens to pass the BSN 11-check is masked too.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Iterable, Mapping
+from datetime import date
+from decimal import Decimal
+from enum import Enum
+from typing import Any, Final, TextIO
+
+import structlog
+from structlog.typing import EventDict, Processor, WrappedLogger
+
+__all__ = ["configure_logging", "redact_sensitive", "register_secret"]
+
+REDACTED: Final = "[REDACTED]"
+MIN_SECRET_LENGTH: Final = 4  # shorter values would mask ordinary text everywhere
+_MAX_DEPTH: Final = 12
+
+# Key names, compared lower-case without separators ("Birth_Date" -> "birthdate").
+_SENSITIVE_KEY_PARTS: Final = (
+    "token",
+    "password",
+    "passwd",
+    "secret",
+    "authorization",
+    "apikey",
+    "iban",
+    "bsn",
+    "burgerservicenummer",
+    "sofinummer",
+    "birth",
+    "geboorte",
+    "personnummer",
+    "personnr",
+    "födelse",
+    "fodelse",
+    "samordningsnummer",
+)
+_SENSITIVE_KEYS: Final = frozenset({"pwd", "dob", "ssn", "pin", "personalnumber"})
+# Keys whose value names a field, so that a sibling "value" belongs to that field.
+_FIELD_NAME_KEYS: Final = frozenset({"column", "field", "name", "key", "header"})
+_VALUE_KEYS: Final = frozenset({"value", "cell", "raw"})
+_PASS_THROUGH_KEYS: Final = ("exc_info", "_record", "_from_structlog")
+
+_IBAN_RE: Final = re.compile(
+    r"(?<![A-Za-z0-9])[A-Za-z]{2}[0-9]{2}(?:[ ]?[A-Za-z0-9]{4}){2,7}(?:[ ]?[A-Za-z0-9]{1,3})?"
+    r"(?![A-Za-z0-9])"
+)
+_PERSONNUMMER_RE: Final = re.compile(r"(?<![0-9])(?:[0-9]{2})?[0-9]{6}[-+][0-9]{4}(?![0-9])")
+_COMPACT_PERSONNUMMER_RE: Final = re.compile(r"(?<![0-9])(?:[0-9]{12}|[0-9]{10})(?![0-9])")
+_BSN_RE: Final = re.compile(
+    r"(?<![0-9])(?:[0-9]{3}[ .-]?[0-9]{3}[ .-]?[0-9]{3}|[0-9]{4}[ .-]?[0-9]{2}[ .-]?[0-9]{3}"
+    r"|[0-9]{8})(?![0-9])"
+)
+_DATE_RE: Final = re.compile(
+    r"(?<![0-9])(?:[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}|[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{2,4}"
+    r"|[0-9]{8})(?![0-9])"
+)
+_QUOTED_VALUE_RE: Final = re.compile(r"""\b(value\b\s*[=:]?\s*)(?:'[^']*'|"[^"]*"|\S+)""", re.I)
+_SENSITIVE_WORD_RE: Final = re.compile(
+    "|".join(re.escape(part) for part in (*_SENSITIVE_KEY_PARTS, "dob", "ssn")), re.I
+)
+
+_secrets: set[str] = set()
+_secrets_re: re.Pattern[str] | None = None
+
+
+def register_secret(value: str) -> None:
+    """Mask this exact value (the API token, a password) wherever it appears in a log line."""
+    global _secrets_re
+    if len(value) < MIN_SECRET_LENGTH or value in _secrets:
+        return
+    _secrets.add(value)
+    ordered = sorted(_secrets, key=len, reverse=True)  # longest first: no partial masking
+    _secrets_re = re.compile("|".join(re.escape(secret) for secret in ordered))
+
+
+def _normalise_key(key: object) -> str:
+    return re.sub(r"[\W_]+", "", str(key).lower())
+
+
+def _is_sensitive_key(key: object) -> bool:
+    name = _normalise_key(key)
+    return name in _SENSITIVE_KEYS or any(part in name for part in _SENSITIVE_KEY_PARTS)
+
+
+def _passes_bsn_check(digits: str) -> bool:
+    """The Dutch 11-check (elfproef), on 9 digits (8 are padded: a lost leading zero)."""
+    digits = digits.zfill(9)
+    if len(digits) != 9 or digits == "000000000":
+        return False
+    total = sum((9 - i) * int(d) for i, d in enumerate(digits[:8])) - int(digits[8])
+    return total % 11 == 0
+
+
+def _passes_luhn(digits: str) -> bool:
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        n = int(d) * (2 if i % 2 else 1)
+        total += n - 9 if n > 9 else n
+    return total % 10 == 0
+
+
+def _mask_bsn(match: re.Match[str]) -> str:
+    digits = re.sub(r"[^0-9]", "", match[0])
+    return "[BSN]" if _passes_bsn_check(digits) else match[0]
+
+
+def _iban_checksum_ok(compact: str) -> bool:
+    rearranged = (compact[4:] + compact[:4]).upper()
+    return int("".join(str(int(ch, 36)) for ch in rearranged)) % 97 == 1
+
+
+def _mask_iban(match: re.Match[str]) -> str:
+    """Mask the IBAN; when a valid one is followed by words, keep the words (their text only
+    looked like more IBAN groups). An IBAN with a typo is masked whole: still personal data."""
+    text = match[0]
+    cut = len(text)
+    while cut > 0:
+        candidate = text[:cut]
+        compact = candidate.replace(" ", "")
+        if len(compact) >= 15 and _iban_checksum_ok(compact):
+            return "[IBAN]" + text[cut:]
+        cut = candidate.rfind(" ")
+    return "[IBAN]"
+
+
+def _mask_compact_personnummer(match: re.Match[str]) -> str:
+    return "[PERSONNUMMER]" if _passes_luhn(match[0][-10:]) else match[0]
+
+
+def _scrub_text(text: str) -> str:
+    if _secrets_re is not None:
+        text = _secrets_re.sub("[SECRET]", text)
+    text = _IBAN_RE.sub(_mask_iban, text)
+    text = _PERSONNUMMER_RE.sub("[PERSONNUMMER]", text)
+    text = _COMPACT_PERSONNUMMER_RE.sub(_mask_compact_personnummer, text)
+    text = _BSN_RE.sub(_mask_bsn, text)
+    if _SENSITIVE_WORD_RE.search(text):
+        # "column 'Geboortedatum', value '12-03-1985': ..." names the field in the text.
+        text = _DATE_RE.sub("[DATE]", text)
+        text = _QUOTED_VALUE_RE.sub(lambda m: f"{m[1]}{REDACTED}", text)
+    return text
+
+
+def _scrub(value: Any, depth: int) -> Any:
+    if isinstance(value, str):
+        return _scrub_text(value)
+    if value is None or isinstance(value, bool | float | Decimal | date | Enum):
+        return value
+    if isinstance(value, int):
+        return "[BSN]" if 10**8 <= value < 10**9 and _passes_bsn_check(str(value)) else value
+    if depth >= _MAX_DEPTH:
+        return REDACTED
+    if isinstance(value, Mapping):
+        return _scrub_mapping(value, depth + 1)
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_scrub(item, depth + 1) for item in value]
+        return tuple(items) if isinstance(value, tuple) else items
+    # Anything else is rendered with repr() later; mask what that text would show.
+    shown = repr(value)
+    scrubbed = _scrub_text(shown)
+    return value if scrubbed == shown else scrubbed
+
+
+def _redact_item(key: object, value: Any, depth: int) -> Any:
+    if _is_sensitive_key(key) and value not in (None, ""):
+        return REDACTED
+    return _scrub(value, depth)
+
+
+def _scrub_mapping(mapping: Mapping[Any, Any], depth: int) -> dict[Any, Any]:
+    names_sensitive_field = any(
+        _normalise_key(key) in _FIELD_NAME_KEYS and _is_sensitive_key(value)
+        for key, value in mapping.items()
+        if isinstance(value, str)
+    )
+    return {
+        key: REDACTED
+        if names_sensitive_field and _normalise_key(key) in _VALUE_KEYS
+        else _redact_item(key, value, depth)
+        for key, value in mapping.items()
+    }
+
+
+def redact_sensitive(logger: WrappedLogger, method_name: str, event_dict: EventDict) -> EventDict:
+    """structlog processor: mask secrets and personal data by key name and by value pattern.
+
+    Place it after `format_exc_info` so that rendered tracebacks are scrubbed too.
+    """
+    # Left as they are: exc_info is turned into text by format_exc_info (scrubbed when it runs
+    # first); the other two are the stdlib bridge's own bookkeeping.
+    kept = {key: event_dict.pop(key) for key in _PASS_THROUGH_KEYS if key in event_dict}
+    scrubbed = _scrub_mapping(event_dict, 0)
+    scrubbed.update(kept)
+    return scrubbed
+
+
+_HANDLER_MARK: Final = "_bulkimport_handler"
+
+
+def configure_logging(
+    *, level: str = "info", json: bool = False, stream: TextIO | None = None
+) -> None:
+    """Route structlog and the standard library's logging (aiohttp, asyncio) through redaction.
+
+    Args:
+        level: debug, info, warning, error or critical.
+        json: one JSON object per line instead of the human-readable console format.
+        stream: where lines go; sys.stderr (as it is at call time) when None.
+    """
+    names = logging.getLevelNamesMapping()
+    if level.upper() not in names:
+        raise ValueError(f"unknown log level {level!r}")
+    level_number = names[level.upper()]
+    output = stream if stream is not None else sys.stderr
+    renderer: Processor = (
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    shared: list[Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.StackInfoRenderer(),
+        structlog.processors.format_exc_info,
+        redact_sensitive,
+    ]
+    structlog.configure(
+        processors=[*shared, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(level_number),
+        logger_factory=structlog.WriteLoggerFactory(file=output),
+        cache_logger_on_first_use=False,
+    )
+    handler = logging.StreamHandler(output)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+            foreign_pre_chain=shared,
+        )
+    )
+    setattr(handler, _HANDLER_MARK, True)
+    root = logging.getLogger()
+    _remove_own_handlers(root.handlers, root)
+    root.addHandler(handler)
+    root.setLevel(level_number)
+
+
+def _remove_own_handlers(handlers: Iterable[logging.Handler], root: logging.Logger) -> None:
+    """configure_logging may run more than once (tests, a CLI that re-reads options)."""
+    for handler in list(handlers):
+        if getattr(handler, _HANDLER_MARK, False):
+            root.removeHandler(handler)

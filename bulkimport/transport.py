@@ -1,0 +1,371 @@
+"""Sending one SOAP call: the only module that imports aiohttp and the rate limiter. Does I/O.
+
+`Transport` is the seam the pipeline sends through (a REST backend can fill it later).
+`AiohttpTransport` makes ONE attempt per `call` and turns every outcome into a value or one
+error of `bulkimport.errors`; retrying is the caller's job (`bulkimport.retry`).
+
+How replies and failures are sorted:
+
+    no connection (refused, DNS, connect timeout)  RetryableError  request certainly not sent
+    TLS certificate not valid                      ConfigError     every call would fail
+    reply timeout, disconnect, reset, bad payload  OutcomeUnknown  the request may have run
+    HTTP 503 / 429 without a SOAP fault            RetryableError  refused before handling
+    HTTP 500 without a SOAP fault (HTML page)      RetryableError  ASMX answers a method that
+                                                                   ran with a SOAP fault, so
+                                                                   the method did not run
+    HTTP 502, 504, other 5xx without a fault       OutcomeUnknown  a gateway gave up waiting:
+                                                                   the service may have run it
+    HTTP 404 / 405                                 ConfigError     no such service at the URL
+    fault 1006                                     RetryableError  Nmbrs: "retrying tends to
+                                                                   solve the issue"
+    faults 1000-1004, 2042-2044                    AuthenticationError
+    any other fault (2xxx, 9999, soap:Client)      RowFault
+    reply unreadable, hostile (DTD, entities),     ProtocolError   not retried
+    oversize, other status, not the expected
+    response element
+
+Values the operation table refuses raise `soap.codec.SchemaViolation` before anything is
+sent or any limiter slot is taken; `DryRunTransport` raises exactly the same.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import itertools
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Final, Protocol
+from urllib.parse import urlsplit
+
+import aiohttp
+
+from bulkimport.config import Credentials, TransportSettings
+from bulkimport.errors import (
+    AuthenticationError,
+    ConfigError,
+    OutcomeUnknown,
+    ProtocolError,
+    RetryableError,
+    RowFault,
+)
+from bulkimport.limiter import CallRateLimiter
+from bulkimport.soap.codec import SchemaViolation
+from bulkimport.soap.envelope import (
+    MAX_DOCUMENT_BYTES,
+    Fault,
+    UnsafeXml,
+    build_request,
+    parse_reply,
+)
+from bulkimport.soap.schema import ComplexType, Effect, Field, Operation
+
+__all__ = [
+    "AUTHENTICATION_FAULT_CODES",
+    "RETRYABLE_FAULT_CODES",
+    "AiohttpTransport",
+    "DryRunTransport",
+    "LatencyBaseline",
+    "RateLimiter",
+    "Transport",
+    "TransportStats",
+    "check_endpoint",
+    "classify_fault",
+]
+
+CONTENT_TYPE: Final = "text/xml; charset=utf-8"
+RETRYABLE_FAULT_CODES: Final = frozenset({1006})
+AUTHENTICATION_FAULT_CODES: Final = frozenset({1000, 1001, 1002, 1003, 1004, 2042, 2043, 2044})
+# Nmbrs delays calls beyond its cap by 0.5 s; a reply this much slower than usual shows it.
+THROTTLE_THRESHOLD: Final = 0.45
+_REFUSED_BEFORE_HANDLING: Final = frozenset({429, 500, 503})
+
+
+@dataclass(frozen=True, slots=True)
+class TransportStats:
+    """Attempts sent, and how many replies showed Nmbrs' throttle delay."""
+
+    calls: int = 0
+    throttled: int = 0
+
+
+class Transport(Protocol):
+    """One attempt of one SOAP call; returns the decoded result value (None for void calls)."""
+
+    async def call(self, operation: Operation, values: Mapping[str, Any]) -> Any: ...
+
+    @property
+    def stats(self) -> TransportStats: ...
+
+
+class RateLimiter(Protocol):
+    """What the transport needs of a limiter (CallRateLimiter; tests pass counting fakes)."""
+
+    async def acquire(self) -> None: ...
+
+    def note_throttled(self) -> None: ...
+
+
+def check_endpoint(url: str, *, insecure: bool) -> None:
+    """Refuse endpoints that would send the token where it can be read or would never work.
+
+    https is always allowed (and its certificate always verified); plain http only to a
+    loopback host (127.0.0.0/8, ::1, localhost), unless `insecure` says the user means it.
+    """
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise ConfigError(f"endpoint {url!r} is not an http(s) URL")
+    host = parts.hostname
+    if not host:
+        raise ConfigError(f"endpoint {url!r} has no host name")
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError("the endpoint URL must not carry a user name or password")
+    if scheme == "http" and not insecure and not _is_loopback(host):
+        raise ConfigError(
+            f"endpoint {url!r} is plain http to {host}, which is not this machine: the API "
+            "token would travel unencrypted. Use https, or --insecure if you really mean it."
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def classify_fault(operation: Operation, fault: Fault) -> Exception:
+    """The error a SOAP fault stands for (returned, not raised, so callers keep the context)."""
+    if fault.code in RETRYABLE_FAULT_CODES:
+        return RetryableError(f"{operation.name}: Nmbrs fault {fault.code}: {fault.message}")
+    if fault.code in AUTHENTICATION_FAULT_CODES:
+        return AuthenticationError(fault.code, fault.message)
+    return RowFault(operation.name, fault.code, fault.message)
+
+
+class LatencyBaseline:
+    """A low quantile of recent reply times: what a call costs when Nmbrs does not delay it.
+
+    A low quantile, not a mean, so that the throttled replies themselves barely move it; it
+    still follows a server that really became slower once most calls are slower.
+    """
+
+    def __init__(self, *, size: int = 64, quantile: float = 0.2, min_samples: int = 8) -> None:
+        self._samples: deque[float] = deque(maxlen=size)
+        self._quantile = quantile
+        self._min_samples = min_samples
+        self._baseline: float | None = None
+        self._since_update = 0
+
+    @property
+    def value(self) -> float | None:
+        """None until enough replies were seen to judge."""
+        return self._baseline
+
+    def add(self, latency: float) -> None:
+        self._samples.append(latency)
+        self._since_update += 1
+        # Sorting 64 floats on every call would cost more than the rest of the bookkeeping.
+        if len(self._samples) >= self._min_samples and (
+            self._baseline is None or self._since_update >= 8
+        ):
+            ordered = sorted(self._samples)
+            self._baseline = ordered[int(self._quantile * (len(ordered) - 1))]
+            self._since_update = 0
+
+
+class AiohttpTransport:
+    """SOAP 1.1 over aiohttp, under the rate limiter. Use as `async with AiohttpTransport(...)`.
+
+    The session, connector and limiter are created in `__aenter__`, inside the running loop.
+    The connector allows `settings.concurrency` connections: at the cap, calls in flight are
+    rate x (latency + 0.5 s penalty), which exceeds aiohttp's default of 100.
+    """
+
+    def __init__(
+        self,
+        settings: TransportSettings,
+        *,
+        limiter: RateLimiter | None = None,
+        throttle_threshold: float = THROTTLE_THRESHOLD,
+        baseline: LatencyBaseline | None = None,
+        max_reply_bytes: int = MAX_DOCUMENT_BYTES,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._settings = settings
+        self._limiter = limiter
+        self._throttle_threshold = throttle_threshold
+        self._baseline = baseline or LatencyBaseline()
+        self._max_reply_bytes = max_reply_bytes
+        self._clock = clock
+        self._session: aiohttp.ClientSession | None = None
+        self._root = (
+            settings.base_url if settings.base_url.endswith("/") else settings.base_url + "/"
+        )
+        self._headers: dict[tuple[str, str], dict[str, str]] = {}
+        self._calls = 0
+        self._throttled = 0
+
+    @property
+    def stats(self) -> TransportStats:
+        return TransportStats(self._calls, self._throttled)
+
+    @property
+    def throttled_calls(self) -> int:
+        return self._throttled
+
+    async def __aenter__(self) -> AiohttpTransport:
+        check_endpoint(self._settings.base_url, insecure=self._settings.insecure)
+        if self._limiter is None:
+            self._limiter = CallRateLimiter(self._settings.rate)
+        timeout = self._settings.timeout
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=self._settings.concurrency, limit_per_host=0),
+            # `connect` covers waiting for a pooled connection and opening one: nothing was
+            # sent yet. `sock_read` covers the wait for the reply after the request went out.
+            timeout=aiohttp.ClientTimeout(total=None, connect=timeout, sock_read=timeout),
+            headers={"User-Agent": "bulkimport"},
+            skip_auto_headers=("Accept-Encoding",),  # no compressed replies: no zip bombs
+        )
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def call(self, operation: Operation, values: Mapping[str, Any]) -> Any:
+        session, limiter = self._session, self._limiter
+        if session is None or limiter is None:
+            raise RuntimeError(
+                "AiohttpTransport must be used as `async with AiohttpTransport(...)`"
+            )
+        body = build_request(operation, values, self._settings.credentials)
+        url = f"{self._root}{operation.service}.asmx"
+        await limiter.acquire()
+        self._calls += 1
+        started = self._clock()
+        try:
+            async with session.post(
+                url, data=body, headers=self._headers_for(operation), allow_redirects=False
+            ) as response:
+                document = await self._read_bounded(operation, response)
+                status = response.status
+        except aiohttp.ConnectionTimeoutError as exc:
+            raise RetryableError(f"{operation.name}: no connection to {url} in time") from exc
+        except TimeoutError as exc:  # after the request went out; ServerTimeoutError is one too
+            raise OutcomeUnknown(f"{operation.name}: no reply from {url} in time") from exc
+        except aiohttp.ClientConnectorCertificateError as exc:
+            raise ConfigError(f"the TLS certificate of {url} is not valid: {exc}") from exc
+        except aiohttp.ClientConnectorError as exc:
+            raise RetryableError(f"{operation.name}: cannot connect to {url}: {exc}") from exc
+        except aiohttp.ClientError as exc:  # disconnected, reset, broken payload, ...
+            raise OutcomeUnknown(f"{operation.name}: connection lost: {exc!r}") from exc
+        self._observe(self._clock() - started)
+        return self._interpret(operation, url, status, document)
+
+    def _headers_for(self, operation: Operation) -> dict[str, str]:
+        headers = self._headers.get(operation.key)
+        if headers is None:
+            # Quoted, as on Nmbrs' own help pages.
+            headers = {"Content-Type": CONTENT_TYPE, "SOAPAction": f'"{operation.soap_action}"'}
+            self._headers[operation.key] = headers
+        return headers
+
+    async def _read_bounded(self, operation: Operation, response: aiohttp.ClientResponse) -> bytes:
+        limit = self._max_reply_bytes
+        if response.content_length is not None and response.content_length > limit:
+            raise ProtocolError(
+                f"{operation.name}: reply of {response.content_length} bytes exceeds {limit}"
+            )
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.content.iter_any():
+            size += len(chunk)
+            if size > limit:
+                raise ProtocolError(f"{operation.name}: reply exceeds {limit} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _observe(self, latency: float) -> None:
+        baseline = self._baseline.value
+        if baseline is not None and latency >= baseline + self._throttle_threshold:
+            self._throttled += 1
+            assert self._limiter is not None  # set in __aenter__, checked in call()
+            self._limiter.note_throttled()
+        self._baseline.add(latency)
+
+    def _interpret(self, operation: Operation, url: str, status: int, document: bytes) -> Any:
+        try:
+            reply = parse_reply(operation, document)
+        except (UnsafeXml, SchemaViolation) as exc:
+            if status == 200:
+                raise ProtocolError(f"{operation.name}: unusable reply: {exc}") from exc
+            raise _status_error(operation, url, status) from exc
+        if isinstance(reply, Fault):
+            raise classify_fault(operation, reply)
+        if status != 200:
+            raise _status_error(operation, url, status)
+        return reply.value
+
+
+def _status_error(operation: Operation, url: str, status: int) -> Exception:
+    what = f"{operation.name}: HTTP {status} without a SOAP fault"
+    if status in _REFUSED_BEFORE_HANDLING:
+        return RetryableError(what)
+    if status >= 500:
+        return OutcomeUnknown(what)
+    if status in (404, 405):
+        return ConfigError(f"no SOAP service answers at {url} (HTTP {status}): check the endpoint")
+    return ProtocolError(what)
+
+
+class DryRunTransport:
+    """Builds every envelope (so values the table refuses fail exactly as in a real run),
+    counts it, sends nothing, and answers with a stand-in:
+
+    - inserts: a unique negative id (-1, -2, ...), never a real Nmbrs id;
+    - void operations: None;
+    - reads: what an empty result element decodes to: a dict holding only its lists, empty,
+      or None for a simple result. (The pipeline sends the reads it depends on, such as the
+      employee directory and merge reads, through a real transport.)
+    """
+
+    def __init__(self, credentials: Credentials) -> None:
+        self._credentials = credentials
+        self._calls = 0
+        self._next_id = itertools.count(1)
+
+    @property
+    def stats(self) -> TransportStats:
+        return TransportStats(self._calls, 0)
+
+    @property
+    def throttled_calls(self) -> int:
+        return 0
+
+    async def call(self, operation: Operation, values: Mapping[str, Any]) -> Any:
+        build_request(operation, values, self._credentials)
+        self._calls += 1
+        if operation.result is None:
+            return None
+        if operation.effect is Effect.INSERT:
+            return -next(self._next_id)
+        return _empty_value(operation.result)
+
+
+def _empty_value(result: Field) -> Any:
+    """What parse_reply decodes from an empty result element."""
+    if isinstance(result.type, ComplexType):
+        return {child.name: [] for child in result.type.fields if child.repeated}
+    return None
