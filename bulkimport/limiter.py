@@ -3,15 +3,16 @@
 Nmbrs allows 150 calls per second and delays the excess by half a second. aiolimiter alone
 cannot keep that exactly: `AsyncLimiter(150, 1)` starts with an empty bucket and lets ~300 calls
 through in the first second and after every idle second, while `AsyncLimiter(1, 1/150)` loses ~8%
-because asyncio rounds every timer up to a whole millisecond. So two stages, both FIFO:
+because asyncio rounds every timer up to a whole millisecond. So two stages, passed in turn
+inside one FIFO gate:
 
-1. pacing: `AsyncLimiter(2, 2 / rate)` spaces calls evenly; its two-call bucket absorbs the
-   timer rounding, so it keeps up with `rate`;
+1. pacing: `AsyncLimiter(2, 2 / limit)` spaces calls evenly at the window's limit; its two-call
+   bucket absorbs the timer rounding, so it keeps up;
 2. the cap: a log of recent acquisition times admits a call only when fewer than
-   `floor(rate) - headroom` calls were admitted in the last `period`, in ANY window. The headroom
-   leaves room for event-loop and network jitter that re-bunches calls on their way to Nmbrs:
-   by default the calls of 10 ms at the current rate (2 at 150/s, measured: 5 ms of jitter
-   turns 149 sent calls into 151 arrivals, 148 into 150), which still delivers 98.6% of 150/s.
+   `limit = floor(rate) - headroom` calls were admitted in the last `period`, in ANY window.
+   The headroom leaves room for event-loop and network jitter that re-bunches calls on their
+   way to Nmbrs: by default the calls of 10 ms at the current rate (2 at 150/s; measured, 5 ms
+   of jitter turns 149 sent calls into 151 arrivals, 148 into 150), still 98.6% of 150/s.
 
 Other users of the same account share the cap, so the limiter also slows down by itself (AIMD):
 `note_throttled()` cuts the rate to 80% (at most once per period, floor 10% of the configured
@@ -69,8 +70,8 @@ class CallRateLimiter:
         self._decreased_to = self._rate
         self._decreased_at = -math.inf
         self._throttled_at = -math.inf
-        self._paced_rate = self._rate
-        self._pacer = self._new_pacer(self._rate)
+        self._paced_limit = self.window_limit()
+        self._pacer = self._new_pacer(self._paced_limit)
 
     @property
     def rate(self) -> float:
@@ -112,20 +113,22 @@ class CallRateLimiter:
 
     async def acquire(self) -> None:
         """Wait for a slot; returns when the call may start."""
-        rate = self.current_rate
-        if rate != self._paced_rate:
-            # Waiters on the old pacer drain at its pace; the window log still caps them.
-            self._pacer = self._new_pacer(rate)
-            self._paced_rate = rate
-        await self._pacer.acquire()
+        # One queue: the pacer and the window are passed inside the FIFO gate, so calls leave
+        # one by one at the pacer's spacing. (A pacer in front of the gate let calls pile up
+        # at the gate and leave in a bunch whenever the window widened, and the window log then
+        # repeated that bunch every period: 162 arrivals in one second at the emulator.)
         async with self._gate:
+            limit = self.window_limit()
+            if limit != self._paced_limit:
+                self._pacer = self._new_pacer(limit)
+                self._paced_limit = limit
+            await self._pacer.acquire()
+            admitted = self._admitted
             while True:
                 now = self._clock()
                 horizon = now - self._period
-                admitted = self._admitted
                 while admitted and admitted[0] <= horizon:
                     admitted.popleft()
-                limit = self.window_limit()
                 if len(admitted) < limit:
                     admitted.append(now)
                     return
@@ -143,5 +146,6 @@ class CallRateLimiter:
     ) -> None:
         """Nothing to release: the limiter caps starts, not calls in flight."""
 
-    def _new_pacer(self, rate: float) -> AsyncLimiter:
-        return AsyncLimiter(PACING_BURST, PACING_BURST * self._period / rate)
+    def _new_pacer(self, limit: int) -> AsyncLimiter:
+        """Spacing for `limit` calls per period: the window then only trims the small burst."""
+        return AsyncLimiter(PACING_BURST, PACING_BURST * self._period / limit)

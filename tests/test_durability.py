@@ -1,0 +1,123 @@
+"""Nothing lost, nothing twice: Ctrl-C, SIGKILL and resume with a real importer process."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import anyio
+import pytest
+
+from bulkimport.drill import DrillSettings, format_drill, run_drill
+from bulkimport.emulator import DEMO_CREDENTIALS, FaultSettings, RunningEmulator
+from bulkimport.synthetic import NewHireSpec, write_new_hires_csv
+
+
+def _environment() -> dict[str, str]:
+    environment = dict(os.environ)
+    environment.update(
+        NMBRS_USERNAME=DEMO_CREDENTIALS.username,
+        NMBRS_TOKEN=DEMO_CREDENTIALS.token,
+        NMBRS_DOMAIN=DEMO_CREDENTIALS.domain,
+    )
+    return environment
+
+
+def _command(path: Path, emulator: RunningEmulator, *extra: str) -> list[str]:
+    return [
+        sys.executable, "-m", "bulkimport", "run", str(path), "--template", "new_hire",
+        "--company", "54613", "--endpoint", emulator.base_url, *extra,
+    ]  # fmt: skip
+
+
+async def _wait_for_calls(emulator: RunningEmulator, calls: int) -> None:
+    with anyio.fail_after(60):
+        while emulator.stats.calls_total < calls:
+            await anyio.sleep(0.02)
+
+
+def _numbers_in_emulator(emulator: RunningEmulator) -> list[int]:
+    return [e.number for e in emulator.state.employees.values() if e.number >= 100_000]
+
+
+async def test_ctrl_c_finishes_in_flight_writes_the_report_and_resumes(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    path = write_new_hires_csv(tmp_path / "hires.csv", NewHireSpec(rows=200, core_only=True))
+    journal = tmp_path / "hires.journal.sqlite"
+    command = _command(path, emulator, "--journal", str(journal), "--rate", "100")
+    process = await anyio.open_process(command, env=_environment())
+    async with process:
+        await _wait_for_calls(emulator, 60)
+        process.send_signal(signal.SIGINT)
+        with anyio.fail_after(60):
+            code = await process.wait()
+    assert code == 130
+    with (tmp_path / "hires.report.csv").open(encoding="utf-8-sig", newline="") as stream:
+        rows = list(csv.DictReader(stream, delimiter=";"))
+    assert len(rows) == 200  # every row has its line, also those never sent
+    statuses = {row["status"] for row in rows}
+    assert statuses <= {"ok", "skipped"}
+    assert "skipped" in statuses
+
+    finished = await anyio.run_process(command, env=_environment(), check=False)
+    assert finished.returncode == 0, finished.stderr.decode()
+    numbers = _numbers_in_emulator(emulator)
+    assert sorted(numbers) == list(range(100_001, 100_201))  # each exactly once
+
+
+async def test_sigkill_mid_run_loses_nothing_and_doubles_nothing(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    emulator.set_faults(FaultSettings(lost_reply_share=0.05, drop_share=0.03, http_503_share=0.03))
+    path = write_new_hires_csv(tmp_path / "hires.csv", NewHireSpec(rows=120))
+    journal = tmp_path / "hires.journal.sqlite"
+    command = _command(path, emulator, "--journal", str(journal), "--timeout", "2")
+    process = await anyio.open_process(command, env=_environment())
+    async with process:
+        await _wait_for_calls(emulator, 150)
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+    for _ in range(5):
+        finished = await anyio.run_process(command, env=_environment(), check=False)
+        if finished.returncode in (0, 1):
+            break
+    assert finished.returncode == 0, finished.stderr.decode()
+    numbers = _numbers_in_emulator(emulator)
+    assert sorted(numbers) == list(range(100_001, 100_121))
+    for employee in emulator.state.employees.values():
+        if employee.number >= 100_000:
+            assert len(employee.addresses) == 1
+            assert len(employee.bank_accounts) == 1
+            assert len(employee.contracts) == 1
+
+
+@pytest.mark.slow
+def test_drill_at_reduced_size() -> None:
+    """The chaos drill as CI runs it: 300 new hires, faults, one SIGKILL, resume, check."""
+    settings = DrillSettings(rows=300, kills=1, seed=3, latency_spread_ms=120.0)
+    result = run_drill(settings, say=lambda line: None)
+    assert result.passed, format_drill(result, settings)
+    assert result.kills == 1
+    assert result.rows == 300
+    assert result.rows_missing_from_report == 0
+
+
+def test_importer_process_never_prints_a_traceback_on_a_broken_file(tmp_path: Path) -> None:
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"PK\x03\x04broken")
+    finished = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "bulkimport", "run", str(path), "--template", "new_hire",
+         "--company", "54613"],  # fmt: skip
+        capture_output=True,
+        text=True,
+        check=False,
+        env={k: v for k, v in os.environ.items() if not k.startswith("NMBRS_")},
+    )
+    assert finished.returncode == 2
+    assert "broken.xlsx" in finished.stderr
+    assert "Traceback" not in finished.stderr
