@@ -244,6 +244,10 @@ class Importer:
             failed_operation=result.failed_operation or None,
             fault_code=result.fault_code,
             attempts=result.attempts,
+            # Invalid rows: the columns only. Their message quotes the cells (for the report,
+            # which is the user's own data); a log must not carry a mistyped BSN or IBAN.
+            message=None if result.status is RowStatus.INVALID else result.message or None,
+            invalid_columns=result.details.get("invalid_columns"),
         )
 
     # --- one row -------------------------------------------------------------------------
@@ -502,6 +506,7 @@ def _invalid(row: SourceRow, invalid: RowInvalid) -> RowResult:
         row.row_number,
         RowStatus.INVALID,
         message="; ".join(f"{p.column}: {p.reason} ({p.value!r})" for p in invalid.problems),
+        details={"invalid_columns": [p.column for p in invalid.problems]},
     )
 
 

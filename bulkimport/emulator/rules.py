@@ -11,6 +11,13 @@ from datetime import date, timedelta
 from enum import IntEnum, StrEnum
 from typing import Final
 
+from bulkimport.mapping.identity import (
+    IBAN_LENGTHS,
+    bsn_is_valid,
+    iban_checksum_is_valid,
+    luhn_is_valid,
+)
+
 
 class FaultCode(IntEnum):
     """The Nmbrs error codes the emulator answers with, titled as Nmbrs titles them."""
@@ -128,14 +135,10 @@ def check_order(start: date | None, end: date | None, what: str) -> None:
         raise NmbrsFault(FaultCode.START_AFTER_END, f"{what}: the end date lies before the start")
 
 
-# --- identity numbers ------------------------------------------------------------------------
+# --- identity numbers and bank accounts (the check digits live in mapping.identity) ----------
 def is_valid_bsn(text: str) -> bool:
-    """Dutch BSN: nine digits passing the 11-check (weights 9..2, last digit weight -1)."""
-    if len(text) != 9 or not text.isascii() or not text.isdigit() or text == "000000000":
-        return False
-    digits = [int(c) for c in text]
-    total = sum((9 - i) * digits[i] for i in range(8)) - digits[8]
-    return total % 11 == 0
+    """Dutch BSN: nine digits passing the 11-check."""
+    return bsn_is_valid(text)
 
 
 _PERSONNUMMER_RE: Final = re.compile(r"(\d{2})?(\d{2})(\d{2})(\d{2})[-+]?(\d{3})(\d)")
@@ -153,32 +156,13 @@ def is_valid_personnummer(text: str) -> bool:
     day_number = int(day) - 60 if int(day) > 60 else int(day)  # samordningsnummer: day + 60
     if not (1 <= int(month) <= 12 and 1 <= day_number <= 31):
         return False
-    return _luhn_check_digit(year + month + day + serial) == int(check)
-
-
-def _luhn_check_digit(digits: str) -> int:
-    total = 0
-    for index, char in enumerate(digits):
-        value = int(char) * (2 if index % 2 == 0 else 1)
-        total += value - 9 if value > 9 else value
-    return (10 - total % 10) % 10
-
-
-# --- bank accounts ---------------------------------------------------------------------------
-_IBAN_LENGTHS: Final = {
-    "AT": 20, "BE": 16, "CH": 21, "DE": 22, "DK": 18, "ES": 24, "FI": 18, "FR": 27, "GB": 22,
-    "IE": 22, "IT": 27, "LU": 20, "NL": 18, "NO": 15, "PL": 28, "PT": 25, "SE": 24,
-}  # fmt: skip
-_IBAN_RE: Final = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}")
+    return luhn_is_valid(year + month + day + serial + check)
 
 
 def is_valid_iban(text: str) -> bool:
-    """ISO 13616: known country length (where the emulator knows it) and mod-97 == 1."""
+    """ISO 13616: the registry length of its country and mod-97 == 1."""
     iban = text.replace(" ", "").upper()
-    if not _IBAN_RE.fullmatch(iban):
+    expected_length = IBAN_LENGTHS.get(iban[:2])
+    if expected_length is None or len(iban) != expected_length:
         return False
-    expected_length = _IBAN_LENGTHS.get(iban[:2])
-    if expected_length is not None and len(iban) != expected_length:
-        return False
-    rearranged = iban[4:] + iban[:4]
-    return int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
+    return iban_checksum_is_valid(iban)
