@@ -256,9 +256,7 @@ def _add_drill(parser: argparse.ArgumentParser) -> Handler:
 def _drill(args: argparse.Namespace) -> int:
     from bulkimport.drill import DrillSettings, format_drill, run_drill
 
-    settings = DrillSettings(
-        rows=args.rows, kills=args.kills, seed=args.seed, workdir=args.workdir
-    )
+    settings = DrillSettings(rows=args.rows, kills=args.kills, seed=args.seed, workdir=args.workdir)
     result = run_drill(settings, say=_say)
     print(format_drill(result, settings))
     return EXIT_OK if result.passed else EXIT_ROWS_FAILED
@@ -308,7 +306,11 @@ def _register_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
         ("resume", "resume an interrupted run from its journal", _add_resume),
         ("templates", "list the templates and their columns", templates_command.add),
         ("emulator", "run the local Nmbrs SOAP emulator in the foreground", emulator_command.add),
-        ("drill", "chaos drill: faults and kills, then check nothing is lost or doubled", _add_drill),
+        (
+            "drill",
+            "chaos drill: faults, SIGKILLs, then check nothing is lost or doubled",
+            _add_drill,
+        ),
         ("bench", "benchmark: the cap, the engine's cost, streaming, and zeep", _add_bench),
     ]
     for name, help_text, add in commands:

@@ -39,7 +39,6 @@ from bulkimport.report import (
 from bulkimport.sources import open_source
 from bulkimport.transport import AiohttpTransport, DryRunTransport, Transport, check_endpoint
 
-
 # The built-in demo target stands in November 2026, the month the shipped samples were written
 # for: against a calendar-driven emulator their December 2026 dates would one day fall into a
 # protected past period and every sample row would fault.

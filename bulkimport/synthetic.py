@@ -65,6 +65,16 @@ def make_iban(rng: random.Random) -> str:
     return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
 
 
+def _postcode_letters(rng: random.Random) -> str:
+    """Two letters of a Dutch postal code; SA, SD and SS are never issued."""
+    while (letters := rng.choice(_LETTERS) + rng.choice(_LETTERS)) in ("SA", "SD", "SS"):
+        pass
+    return letters
+
+
+_LETTERS: Final = "ABCDEGHJKLMNPRSTVWXZ"
+
+
 @dataclass(frozen=True, slots=True)
 class NewHireSpec:
     """What to generate: how many rows, from which employee number, and how many mistakes."""
@@ -105,7 +115,7 @@ def new_hire_rows(spec: NewHireSpec) -> Iterator[tuple[str, ...]]:
             *core,
             street,
             str(rng.randrange(1, 300)),
-            f"{postcode} {rng.choice('ABCDEGHJKLMNPRSTVWXZ')}{rng.choice('ABCDEGHJKLMNPRSTVWXZ')}",
+            f"{postcode} {_postcode_letters(rng)}",
             city,
             make_iban(rng),
             start,

@@ -5,10 +5,12 @@ Override `emulator_config` in a test module to change rate limits, faults or the
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Iterator
 from typing import Final
 
 import pytest
+import structlog
 
 from bulkimport.emulator import EmulatorConfig, RunningEmulator, running_emulator
 
@@ -28,3 +30,14 @@ async def emulator(emulator_config: EmulatorConfig) -> AsyncIterator[RunningEmul
     """A running emulator with the seeded demo data; `emulator.base_url` is its SOAP root."""
     async with running_emulator(emulator_config) as running:
         yield running
+
+
+@pytest.fixture(autouse=True)
+def _fresh_logging() -> Iterator[None]:
+    """The CLI configures logging process-wide; every test starts from structlog's defaults."""
+    yield
+    structlog.reset_defaults()
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if getattr(h, "_bulkimport_handler", False)]:
+        root.removeHandler(handler)
+    root.setLevel(logging.WARNING)

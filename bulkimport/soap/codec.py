@@ -124,6 +124,75 @@ def parse_simple(type_: Xsd | EnumType, text: str, path: str) -> Any:
 
 
 # --- encoding --------------------------------------------------------------------------------
+# Every envelope of a million-row file passes through here, so each field list is compiled once
+# (per namespace) into plans holding the element tag and a type code; the common, valid values
+# are formatted inline and anything else goes through format_simple, which gives the same text
+# or the same SchemaViolation. Paths for messages are only built when a message is.
+_SIMPLE, _ENUM, _STRING, _INT, _DECIMAL, _BOOLEAN, _DATE, _COMPLEX = range(8)
+_KIND_OF_XSD: Final = {
+    Xsd.STRING: _STRING,
+    Xsd.INT: _INT,
+    Xsd.DECIMAL: _DECIMAL,
+    Xsd.BOOLEAN: _BOOLEAN,
+    Xsd.DATETIME: _DATE,
+}
+_NIL_ATTRIBUTES: Final = {_XSI_NIL: "true"}
+_PLAN_CACHE_LIMIT: Final = 1024
+
+
+class _FieldPlan:
+    """One schema field ready to encode: its tag, a type code and, for records, their plan."""
+
+    __slots__ = ("enum_values", "field", "kind", "name", "optional", "record", "repeated", "tag")
+
+    def __init__(self, field: Field, namespace: str) -> None:
+        type_ = field.type
+        self.field = field
+        self.name = field.name
+        self.tag = f"{{{namespace}}}{field.name}"
+        self.enum_values: frozenset[str] = frozenset()
+        self.record: _FieldsPlan | None = None
+        if isinstance(type_, ComplexType):
+            self.kind = _COMPLEX
+            self.record = _plan_for(type_.fields, namespace)
+        elif isinstance(type_, EnumType):
+            self.kind = _ENUM
+            self.enum_values = frozenset(type_.values)
+        else:
+            self.kind = _KIND_OF_XSD.get(type_, _SIMPLE)
+        self.repeated = field.repeated
+        self.optional = field.min_occurs == 0
+
+
+class _FieldsPlan:
+    """A sequence of fields in one namespace, compiled for encode_fields."""
+
+    __slots__ = ("fields", "names")
+
+    def __init__(self, fields: Sequence[Field], namespace: str) -> None:
+        self.fields = tuple(_FieldPlan(field, namespace) for field in fields)
+        self.names = frozenset(field.name for field in fields)
+
+
+# Keyed by the identity of the (immutable) field tuple: hashing the nested frozen dataclasses
+# would cost more than the encoding. Each entry keeps its tuple alive, so an id is never reused.
+_PLANS: dict[tuple[int, str], tuple[Sequence[Field], _FieldsPlan]] = {}
+
+
+def _plan_for(fields: Sequence[Field], namespace: str) -> _FieldsPlan:
+    if not isinstance(fields, tuple):  # a mutable sequence may change: never cache it
+        return _FieldsPlan(fields, namespace)
+    key = (id(fields), namespace)
+    cached = _PLANS.get(key)
+    if cached is not None and cached[0] is fields:
+        return cached[1]
+    plan = _FieldsPlan(fields, namespace)
+    if len(_PLANS) >= _PLAN_CACHE_LIMIT:
+        _PLANS.clear()
+    _PLANS[key] = (fields, plan)
+    return plan
+
+
 def encode_fields(
     parent: etree._Element,
     fields: Sequence[Field],
@@ -132,36 +201,64 @@ def encode_fields(
     path: str,
 ) -> None:
     """Append one child per field, in schema order, refusing names the schema does not have."""
-    unknown = set(values) - {field.name for field in fields}
-    if unknown:
+    _encode_plan(parent, _plan_for(fields, namespace), values, path)
+
+
+def _encode_plan(
+    parent: etree._Element, plan: _FieldsPlan, values: Mapping[str, Any], path: str
+) -> None:
+    if not plan.names.issuperset(values):
+        unknown = set(values) - plan.names
         raise SchemaViolation(path, f"unknown element(s) {', '.join(sorted(unknown))}")
-    for field in fields:
-        value = values.get(field.name)
-        field_path = f"{path}/{field.name}"
+    sub_element = etree.SubElement
+    get = values.get
+    for field in plan.fields:
+        value = get(field.name)
         if field.repeated:
             for index, item in enumerate(value or ()):
-                _encode_one(parent, field, item, namespace, f"{field_path}[{index + 1}]")
+                _encode_one(parent, field, item, f"{path}/{field.name}[{index + 1}]")
             continue
-        _encode_one(parent, field, value, namespace, field_path)
+        if value is None:
+            if field.optional:
+                continue
+            _encode_one(parent, field, None, f"{path}/{field.name}")
+            continue
+        kind = field.kind
+        # The inline cases are exactly the values format_simple accepts unchanged.
+        if kind == _STRING and type(value) is str:
+            sub_element(parent, field.tag).text = value
+        elif kind == _INT and type(value) is int and _INT32_MIN <= value <= _INT32_MAX:
+            sub_element(parent, field.tag).text = str(value)
+        elif kind == _ENUM and type(value) is str and value in field.enum_values:
+            sub_element(parent, field.tag).text = value
+        elif kind == _DECIMAL and type(value) is Decimal and value.is_finite():
+            sub_element(parent, field.tag).text = format(value, "f")
+        elif kind == _DATE and type(value) is date:
+            sub_element(parent, field.tag).text = f"{value.isoformat()}T00:00:00"
+        elif kind == _BOOLEAN and (value is True or value is False):
+            sub_element(parent, field.tag).text = "true" if value else "false"
+        else:
+            _encode_one(parent, field, value, f"{path}/{field.name}")
 
 
-def _encode_one(
-    parent: etree._Element, field: Field, value: Any, namespace: str, path: str
-) -> None:
+def _encode_one(parent: etree._Element, field: _FieldPlan, value: Any, path: str) -> None:
+    """The general case: nil, records, and values that need format_simple's checks."""
     if value is None:
-        if field.min_occurs == 0:
+        if field.optional:
             return
-        if field.nillable:
-            etree.SubElement(parent, f"{{{namespace}}}{field.name}", {_XSI_NIL: "true"})
+        if field.field.nillable:
+            etree.SubElement(parent, field.tag, _NIL_ATTRIBUTES)
             return
         raise SchemaViolation(path, "is required")
-    element = etree.SubElement(parent, f"{{{namespace}}}{field.name}")
-    if isinstance(field.type, ComplexType):
+    element = etree.SubElement(parent, field.tag)
+    type_ = field.field.type
+    if isinstance(type_, ComplexType):
         if not isinstance(value, Mapping):
-            raise SchemaViolation(path, f"expected {field.type.name} fields, got {value!r}")
-        encode_fields(element, field.type.fields, value, namespace, path)
+            raise SchemaViolation(path, f"expected {type_.name} fields, got {value!r}")
+        assert field.record is not None  # compiled for every ComplexType field
+        _encode_plan(element, field.record, value, path)
     else:
-        element.text = format_simple(field.type, value, path)
+        element.text = format_simple(type_, value, path)
 
 
 # --- decoding --------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ network, bounded size.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -87,10 +88,20 @@ def _new_envelope() -> etree._Element:
 
 
 # --- requests ----------------------------------------------------------------------------------
-def build_request(
-    operation: Operation, values: Mapping[str, Any], credentials: Credentials
-) -> bytes:
-    """The request envelope for one call; raises SchemaViolation for values the table refuses."""
+# Everything in a request but the operation's children is the same for every call of one
+# operation with one set of credentials, so that skeleton is built once and copied per call
+# (a copy is a single C call, about a tenth of building it). Keyed by the operation's identity
+# (hashing its nested table would cost more than the build); each entry keeps its operation
+# alive, so an id is never reused while cached.
+_SKELETON_CACHE_LIMIT: Final = 256
+_SKELETONS: dict[tuple[int, Credentials], tuple[Operation, etree._Element]] = {}
+
+
+def _request_skeleton(operation: Operation, credentials: Credentials) -> etree._Element:
+    key = (id(operation), credentials)
+    cached = _SKELETONS.get(key)
+    if cached is not None and cached[0] is operation:
+        return cached[1]
     namespace = operation.namespace
     envelope = _new_envelope()
     header = etree.SubElement(envelope, _HEADER)
@@ -102,10 +113,20 @@ def build_request(
     if credentials.domain:
         etree.SubElement(auth, f"{{{namespace}}}Domain").text = credentials.domain
     body = etree.SubElement(envelope, _BODY)
-    call = etree.SubElement(
-        body, f"{{{namespace}}}{operation.name}", nsmap=_default_namespace(namespace)
-    )
-    encode_fields(call, operation.request, values, namespace, operation.name)
+    etree.SubElement(body, f"{{{namespace}}}{operation.name}", nsmap=_default_namespace(namespace))
+    if len(_SKELETONS) >= _SKELETON_CACHE_LIMIT:
+        _SKELETONS.clear()
+    _SKELETONS[key] = (operation, envelope)
+    return envelope
+
+
+def build_request(
+    operation: Operation, values: Mapping[str, Any], credentials: Credentials
+) -> bytes:
+    """The request envelope for one call; raises SchemaViolation for values the table refuses."""
+    envelope = copy.deepcopy(_request_skeleton(operation, credentials))
+    call = envelope[1][0]  # Body, then the operation element
+    encode_fields(call, operation.request, values, operation.namespace, operation.name)
     return _tostring(envelope)
 
 
