@@ -44,7 +44,7 @@ class Credentials:
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """Bounded exponential backoff with full jitter; every attempt passes the limiter again."""
+    """Bounded exponential backoff with equal jitter; every attempt passes the limiter again."""
 
     max_attempts: int = 6
     base_delay: float = 0.25

@@ -10,7 +10,8 @@
     ├── RowError                   record the row in the report, go on with the next one
     │   ├── RowInvalid             cells failed coercion or validation (all problems together)
     │   ├── RowFault               Nmbrs answered with a business fault (2xxx) for one call
-    │   └── RowUnresolved          the row names an employee number the company does not have
+    │   ├── RowUnresolved          the row names an employee number the company does not have
+    │   └── NeedsReview            a lost insert could not be settled: a person must decide
     └── TransportError             one call did not get a usable answer
         ├── RetryableError         timeout, connection error, HTTP 5xx without fault, fault 1006
         │   └── OutcomeUnknown     the request may have reached Nmbrs: reconcile before resending
@@ -103,6 +104,21 @@ class RowFault(RowError):
 
 class RowUnresolved(RowError):
     """The row refers to an employee the company does not have."""
+
+
+class NeedsReview(RowError):
+    """A lost insert could not be settled automatically; a person must look at the candidates.
+
+    The row is reported as `needs_review` with the candidate ids, and never resent by itself.
+    """
+
+    def __init__(self, candidates: tuple[int, ...], reason: str, *, operation: str = "") -> None:
+        listed = ", ".join(str(c) for c in candidates) or "none"
+        where = f"{operation}: " if operation else ""
+        super().__init__(f"{where}outcome unknown ({reason}); candidates: {listed}")
+        self.operation = operation
+        self.candidates = candidates
+        self.reason = reason
 
 
 class TransportError(BulkImportError):

@@ -32,7 +32,7 @@ from bulkimport.config import Credentials
 from bulkimport.errors import JournalMismatchError
 from bulkimport.model import RowResult, RowStatus
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 COMMIT_INTERVAL_S: Final = 0.05
 COMMIT_EVERY_WRITES: Final = 500
 _RESULT_PAGE: Final = 1000
@@ -68,8 +68,12 @@ _SCHEMA: Final = (
         result_id INTEGER,
         reason TEXT NOT NULL DEFAULT '',
         fault_code INTEGER,
+        match_key TEXT NOT NULL DEFAULT '',
         PRIMARY KEY (row_number, step)
     ) WITHOUT ROWID""",
+    # Reconciliation asks which other rows sent an insert for the same key and never saw it done.
+    """CREATE INDEX IF NOT EXISTS step_unsettled ON step (operation, match_key)
+        WHERE status != 'done'""",
     # Reconciliation asks for these ids; the partial index keeps that cheap on big runs.
     """CREATE INDEX IF NOT EXISTS step_employee_insert_done ON step (result_id)
         WHERE operation = 'Employee_Insert' AND status = 'done'""",
@@ -380,17 +384,36 @@ class Journal:
             many=True,
         )
 
-    def mark_sent(self, row_number: int, step: str, operation: str) -> None:
-        """Record that the request is about to go out; committed (with all batched writes)."""
+    def mark_sent(self, row_number: int, step: str, operation: str, match_key: str = "") -> None:
+        """Record that the request is about to go out; committed (with all batched writes).
+
+        `match_key` is what reconciliation recognises the insert's effect by (for
+        Employee_Insert the display name), so that rows sharing it can be told apart.
+        """
         self._begin()
         self._db.execute(
-            "INSERT INTO step (row_number, step, operation, status, attempts)"
-            " VALUES (?, ?, ?, 'sent', 1)"
+            "INSERT INTO step (row_number, step, operation, status, attempts, match_key)"
+            " VALUES (?, ?, ?, 'sent', 1, ?)"
             " ON CONFLICT (row_number, step) DO UPDATE SET operation = excluded.operation,"
-            " status = 'sent', attempts = attempts + 1, reason = '', fault_code = NULL",
-            (row_number, step, operation),
+            " status = 'sent', attempts = attempts + 1, reason = '', fault_code = NULL,"
+            " match_key = excluded.match_key",
+            (row_number, step, operation, match_key),
         )
         self._commit()
+
+    def unsettled_rows(self, operation: str, match_key: str) -> set[int]:
+        """Rows that sent `operation` with this key and never saw it done: it may have applied.
+
+        A step that failed with a business fault was refused by Nmbrs and is not counted.
+        """
+        return {
+            row_number
+            for (row_number,) in self._db.execute(
+                "SELECT row_number FROM step WHERE operation = ? AND match_key = ?"
+                " AND status != 'done' AND fault_code IS NULL",
+                (operation, match_key),
+            )
+        }
 
     def mark_done(self, row_number: int, step: str, result_id: int | None) -> None:
         """The call succeeded (or reconciliation found its effect); result_id is the new id."""

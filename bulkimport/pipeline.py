@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -24,12 +25,14 @@ from bulkimport.directory import EmployeeDirectory
 from bulkimport.errors import (
     AuthenticationError,
     FatalError,
+    NeedsReview,
     ProtocolError,
     RetryableError,
     RowFault,
     RowInvalid,
+    RowUnresolved,
 )
-from bulkimport.journal import StepStatus
+from bulkimport.journal import StepState, StepStatus
 from bulkimport.mapping.mapper import ColumnBinding, MappingContext, map_row
 from bulkimport.mapping.template import Template
 from bulkimport.model import (
@@ -46,11 +49,13 @@ from bulkimport.reconcile import (
     Ambiguous,
     Found,
     Reconciled,
+    display_name_of,
+    normalise_text,
     reconcile_employee_insert,
     reconcile_record_insert,
 )
 from bulkimport.report import RunSummary
-from bulkimport.retry import NeedsReview, call_with_retries
+from bulkimport.retry import call_with_retries
 from bulkimport.soap.codec import SchemaViolation
 from bulkimport.soap.schema import Effect, Operation, find_operation, lookup_operation
 from bulkimport.transport import Transport
@@ -65,15 +70,18 @@ class Journal(Protocol):
 
     def record_baseline(self, company_id: int, employee_ids: Any) -> None: ...
     def baseline(self, company_id: int) -> frozenset[int] | None: ...
-    def mark_sent(self, row_number: int, step: str, operation: str) -> None: ...
+    def mark_sent(
+        self, row_number: int, step: str, operation: str, match_key: str = ""
+    ) -> None: ...
     def mark_done(self, row_number: int, step: str, result_id: int | None) -> None: ...
     def mark_failed(
         self, row_number: int, step: str, reason: str, fault_code: int | None
     ) -> None: ...
-    def step_states(self, row_number: int) -> Mapping[str, Any]: ...
+    def step_states(self, row_number: int) -> Mapping[str, StepState]: ...
     def record_result(self, result: RowResult) -> None: ...
     def result_for(self, row_number: int) -> RowResult | None: ...
     def claimed_employee_ids(self) -> set[int]: ...
+    def unsettled_rows(self, operation: str, match_key: str) -> set[int]: ...
     def flush(self) -> None: ...
 
 
@@ -137,6 +145,7 @@ class Importer:
         self._retries = 0
         self._baseline: frozenset[int] = frozenset()
         self._fatal: FatalError | None = None
+        self._name_locks: dict[str, tuple[anyio.Lock, int]] = {}
 
     def stop(self) -> None:
         """Take no new rows; calls in flight finish, the rest of the file is reported skipped."""
@@ -165,7 +174,7 @@ class Importer:
             counts=dict(self._counts),
             calls=self._calls,
             duration_s=duration,
-            throttled_calls=getattr(self._transport, "throttled_calls", 0),
+            throttled_calls=self._transport.stats.throttled,
             retries=self._retries,
         )
 
@@ -274,122 +283,104 @@ class Importer:
         return result
 
     async def _execute(self, plan: RowPlan) -> RowResult:
-        started = time.monotonic()
-        row_number = plan.row_number
-        states = self._journal.step_states(row_number)
-        results: dict[str, Any] = {}
-        created: list[tuple[str, int]] = []
-        attempts = 0
-        current_call: Call | None = None
+        progress = _Progress(plan.row_number, time.monotonic())
+        states = self._journal.step_states(plan.row_number)
         try:
             for call in plan.calls:
-                current_call = call
-                state = states.get(call.step)
-                operation = find_operation(call.service, call.operation)
-                if state is not None and state.status is StepStatus.DONE:
-                    results[call.step] = state.result_id
-                    if operation.effect is Effect.INSERT and state.result_id is not None:
-                        created.append((call.step, state.result_id))
-                    continue
-                values = await self._resolve(call.values, results)
-                if call.merge_from:
-                    values = await self._merge_current(call.merge_from, values)
-                if operation.effect is Effect.INSERT and state is not None:
-                    # An earlier run sent it and never saw it done: find out before resending.
-                    settled = await self._reconcile(operation, values)
-                    if isinstance(settled, Ambiguous):
-                        raise NeedsReview(settled.candidates, settled.reason)
-                    if isinstance(settled, Found):
-                        self._adopt(row_number, call, settled.value, results, created)
-                        continue
-                value, tries = await self._send(row_number, call, operation, values)
-                attempts += tries
-                results[call.step] = value
-                result_id = value if isinstance(value, int) else None
-                if operation.effect is Effect.INSERT and result_id is not None:
-                    created.append((call.step, result_id))
-                if operation.effect is not Effect.READ:
-                    self._journal.mark_done(row_number, call.step, result_id)
+                progress.call = call
+                await self._run_step(progress, call, states.get(call.step))
         except RowFault as fault:
-            self._journal_failure(row_number, current_call, str(fault), fault.fault_code)
-            return RowResult(
-                row_number,
+            self._journal_failure(progress, str(fault), fault.fault_code)
+            return progress.result(
                 RowStatus.FAULT,
-                created=tuple(created),
-                failed_operation=fault.operation,
-                fault_code=fault.fault_code,
                 message=fault.fault_message,
-                attempts=attempts + 1,
-                duration=time.monotonic() - started,
+                fault_code=fault.fault_code,
+                failed_operation=fault.operation,
             )
-        except _UnknownEmployee as unknown:
-            return RowResult(
-                row_number,
-                RowStatus.INVALID,
-                message=str(unknown),
-                duration=time.monotonic() - started,
-            )
+        except RowUnresolved as unknown:
+            return progress.result(RowStatus.INVALID, message=str(unknown))
         except NeedsReview as review:
-            return RowResult(
-                row_number,
+            return progress.result(
                 RowStatus.NEEDS_REVIEW,
-                created=tuple(created),
-                failed_operation=current_call.operation if current_call else "",
                 message=str(review),
-                attempts=attempts,
-                duration=time.monotonic() - started,
                 details={"candidates": list(review.candidates)},
             )
         except (RetryableError, ProtocolError, SchemaViolation) as error:
-            self._journal_failure(row_number, current_call, str(error), None)
-            return RowResult(
-                row_number,
-                RowStatus.FAILED,
-                created=tuple(created),
-                failed_operation=current_call.operation if current_call else "",
-                message=str(error),
-                attempts=attempts,
-                duration=time.monotonic() - started,
-            )
-        return RowResult(
-            row_number,
-            RowStatus.OK,
-            created=tuple(created),
-            attempts=attempts,
-            duration=time.monotonic() - started,
-        )
+            self._journal_failure(progress, str(error), None)
+            return progress.result(RowStatus.FAILED, message=str(error))
+        return progress.result(RowStatus.OK)
 
-    def _adopt(
-        self,
-        row_number: int,
-        call: Call,
-        value: Any,
-        results: dict[str, Any],
-        created: list[tuple[str, int]],
-    ) -> None:
-        results[call.step] = value
-        created.append((call.step, value))
-        self._journal.mark_done(row_number, call.step, value)
-        log.info("adopted", row=row_number, step=call.step, operation=call.operation)
+    async def _run_step(self, progress: _Progress, call: Call, state: StepState | None) -> None:
+        operation = find_operation(call.service, call.operation)
+        if state is not None and state.status is StepStatus.DONE:
+            progress.record(call.step, operation, state.result_id)
+            return
+        values = await self._resolve(call.values, progress.results)
+        if call.merge_from:
+            values = await self._merge_current(call.merge_from, values)
+        key = _match_key(operation, values)
+        async with self._insert_guard(key):
+            if operation.effect is Effect.INSERT and state is not None:
+                # An earlier run sent it and never saw it done: find out before resending.
+                settled = await self._reconcile(progress.row_number, operation, values)
+                if isinstance(settled, Ambiguous):
+                    raise NeedsReview(settled.candidates, settled.reason)
+                if isinstance(settled, Found):
+                    progress.record(call.step, operation, settled.value)
+                    self._journal.mark_done(progress.row_number, call.step, settled.value)
+                    log.info("adopted", row=progress.row_number, operation=operation.name)
+                    return
+            value = await self._send(progress, call, operation, values, key)
+            progress.record(call.step, operation, value)
+            if operation.effect is not Effect.READ:
+                result_id = value if isinstance(value, int) else None
+                self._journal.mark_done(progress.row_number, call.step, result_id)
 
-    def _journal_failure(
-        self, row_number: int, call: Call | None, reason: str, code: int | None
-    ) -> None:
-        if call is not None:
-            self._journal.mark_failed(row_number, call.step, reason, code)
+    @asynccontextmanager
+    async def _insert_guard(self, key: str) -> AsyncIterator[None]:
+        """One unsettled Employee_Insert per display name at a time in this process.
+
+        A lost insert is recognised by the name it created; while another row with the same
+        name is in flight, its new employee could be taken for ours. Rows with other names
+        run freely.
+        """
+        if not key:
+            yield
+            return
+        lock, users = self._name_locks.get(key, (anyio.Lock(), 0))
+        self._name_locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._name_locks[key]
+            if users == 1:
+                del self._name_locks[key]
+            else:
+                self._name_locks[key] = (lock, users - 1)
+
+    def _journal_failure(self, progress: _Progress, reason: str, code: int | None) -> None:
+        if progress.call is not None:
+            self._journal.mark_failed(progress.row_number, progress.call.step, reason, code)
 
     async def _send(
-        self, row_number: int, call: Call, operation: Operation, values: Mapping[str, Any]
-    ) -> tuple[Any, int]:
+        self,
+        progress: _Progress,
+        call: Call,
+        operation: Operation,
+        values: Mapping[str, Any],
+        key: str,
+    ) -> Any:
         def on_attempt(attempt: int) -> None:
             self._calls += 1
+            progress.attempts += 1
             if attempt > 1:
                 self._retries += 1
             if operation.effect is Effect.INSERT:
-                self._journal.mark_sent(row_number, call.step, operation.name)
+                self._journal.mark_sent(progress.row_number, call.step, operation.name, key)
 
         async def reconcile() -> Reconciled:
-            return await self._reconcile(operation, values)
+            return await self._reconcile(progress.row_number, operation, values)
 
         outcome = await call_with_retries(
             self._transport,
@@ -400,7 +391,7 @@ class Importer:
             reconcile=reconcile if operation.effect is Effect.INSERT else None,
             on_attempt=on_attempt,
         )
-        return outcome.value, outcome.attempts
+        return outcome.value
 
     async def _read(self, operation: Operation, values: Mapping[str, Any]) -> Any:
         """A read for the directory or reconciliation: retried, counted, never journaled."""
@@ -430,15 +421,27 @@ class Importer:
             self._journal.record_baseline(company, stored)
         self._baseline = stored
 
-    async def _reconcile(self, operation: Operation, values: Mapping[str, Any]) -> Reconciled:
+    async def _reconcile(
+        self, row_number: int, operation: Operation, values: Mapping[str, Any]
+    ) -> Reconciled:
         if operation.name == "Employee_Insert":
+            key = _match_key(operation, values)
+            others = self._journal.unsettled_rows(operation.name, key) - {row_number}
             employees = await self._directory.refresh(self._options.company_id)
-            return reconcile_employee_insert(
+            settled = reconcile_employee_insert(
                 values,
                 employees,
                 baseline=self._baseline,
                 claimed=self._journal.claimed_employee_ids(),
             )
+            if isinstance(settled, Found) and others:
+                # Rows of an earlier, interrupted run with the same name may own it instead.
+                return Ambiguous(
+                    (settled.value,),
+                    f"rows {', '.join(map(str, sorted(others)))} also sent an employee named "
+                    f"{key!r} without seeing the answer",
+                )
+            return settled
         check = RECORD_CHECKS.get(operation.name)
         if check is None:
             return Ambiguous((), f"no way to check whether {operation.name} took effect")
@@ -470,7 +473,7 @@ class Importer:
         company = self._options.company_id
         employee_id = await self._directory.resolve(company, employee_number)
         if employee_id is None:
-            raise _UnknownEmployee(
+            raise RowUnresolved(
                 f"employee number {employee_number} does not exist in company {company}"
             )
         return employee_id
@@ -487,8 +490,53 @@ class Importer:
         }
 
 
-class _UnknownEmployee(Exception):
-    """The row's employee number is not in the company: a row error, not a call."""
+@dataclass(slots=True)
+class _Progress:
+    """What one row has done so far: results by step, ids created, attempts."""
+
+    row_number: int
+    started: float
+    results: dict[str, Any] = field(default_factory=dict)
+    created: list[tuple[str, int]] = field(default_factory=list)
+    attempts: int = 0
+    call: Call | None = None
+
+    def record(self, step: str, operation: Operation, value: Any) -> None:
+        self.results[step] = value
+        if operation.effect is Effect.INSERT and isinstance(value, int):
+            self.created.append((step, value))
+
+    def result(
+        self,
+        status: RowStatus,
+        *,
+        message: str = "",
+        fault_code: int | None = None,
+        failed_operation: str | None = None,
+        details: Mapping[str, Any] | None = None,
+    ) -> RowResult:
+        if failed_operation is None:
+            failed_operation = (
+                self.call.operation if status is not RowStatus.OK and self.call else ""
+            )
+        return RowResult(
+            self.row_number,
+            status,
+            created=tuple(self.created),
+            failed_operation=failed_operation if status is not RowStatus.INVALID else "",
+            fault_code=fault_code,
+            message=message,
+            attempts=self.attempts,
+            duration=time.monotonic() - self.started,
+            details=details or {},
+        )
+
+
+def _match_key(operation: Operation, values: Mapping[str, Any]) -> str:
+    """What a lost Employee_Insert is recognised by: the name it gives the new employee."""
+    if operation.name != "Employee_Insert":
+        return ""
+    return normalise_text(display_name_of(values.get("FirstName"), values.get("LastName")))
 
 
 def _merge_record(current: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:

@@ -116,13 +116,13 @@ def reconcile_employee_insert(
     Only employees that did not exist when the run started (`baseline`) and that no other row
     of this run has adopted (`claimed`) can be ours; a fresh employee has no number yet.
     """
-    wanted = _normalise_text(display_name_of(sent.get("FirstName"), sent.get("LastName")))
+    wanted = normalise_text(display_name_of(sent.get("FirstName"), sent.get("LastName")))
     candidates = tuple(
         entry.id
         for entry in employees
         if entry.id not in baseline
         and entry.id not in claimed
-        and _normalise_text(entry.display_name) == wanted
+        and normalise_text(entry.display_name) == wanted
     )
     if not candidates:
         return NotFound()
@@ -163,7 +163,8 @@ def _walk(value: Any, path: Sequence[str]) -> list[Mapping[str, Any]]:
     return [item for item in (value if isinstance(value, list) else [value]) if item]
 
 
-def _normalise_text(value: str | None) -> str:
+def normalise_text(value: str | None) -> str:
+    """Text compared as a person would: case and runs of spaces do not matter."""
     return " ".join((value or "").split()).casefold()
 
 
@@ -172,7 +173,7 @@ def _same(sent: Any, listed: Any) -> bool:
     if sent is None:
         return listed in (None, "")
     if isinstance(sent, str):
-        return isinstance(listed, str) and _normalise_text(sent) == _normalise_text(listed)
+        return isinstance(listed, str) and normalise_text(sent) == normalise_text(listed)
     if isinstance(sent, date) and not isinstance(sent, datetime):
         return isinstance(listed, date) and listed.timetuple()[:3] == sent.timetuple()[:3]
     if isinstance(sent, Decimal | int) and not isinstance(sent, bool):

@@ -126,6 +126,15 @@ def _csv_text(value: Cell) -> str:
     return str(value)
 
 
+def _csv_cell(value: Cell) -> str:
+    """`_csv_text(neutralise(value))`, with text (nearly every cell) taken in one step."""
+    if type(value) is str:
+        if value.startswith(_FORMULA_PREFIXES) and not _PLAIN_SIGNED_NUMBER.fullmatch(value):
+            return "'" + value
+        return value
+    return _csv_text(neutralise(value))
+
+
 def _aligned(cells: tuple[Cell, ...], width: int) -> tuple[Cell, ...]:
     """Input cells padded to the header width, so the report columns always line up."""
     if len(cells) >= width:
@@ -206,10 +215,10 @@ class ReportWriter:
                 "the report must follow input order"
             )
         self._last_row_number = row.row_number
-        cells = [neutralise(v) for v in (*_aligned(row.cells, self._width), *result_cells(result))]
-        self._csv.writerow([_csv_text(v) for v in cells])
+        values = (*_aligned(row.cells, self._width), *result_cells(result))
+        self._csv.writerow(map(_csv_cell, values))
         if self._workbook is not None:
-            self._sheet.append([_xlsx_cell(self._sheet, v) for v in cells])
+            self._sheet.append([_xlsx_cell(self._sheet, neutralise(v)) for v in values])
         self.rows_written += 1
 
     def flush(self) -> None:

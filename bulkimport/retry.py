@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from bulkimport.config import RetryPolicy
-from bulkimport.errors import OutcomeUnknown, ProtocolError, RetryableError, RowError
+from bulkimport.errors import NeedsReview, OutcomeUnknown, ProtocolError, RetryableError
 from bulkimport.reconcile import Ambiguous, Found, NotFound, Reconciled
 from bulkimport.soap.schema import Effect, Operation
 
@@ -64,21 +64,6 @@ class CallResult:
     value: Any
     attempts: int
     reconciled: bool = False  # the value was adopted from reconciliation, not from a reply
-
-
-class NeedsReview(RowError):
-    """A lost insert could not be settled automatically; a person must look at the candidates.
-
-    The row is reported as `needs_review` with the candidate ids, and never resent by itself.
-    """
-
-    def __init__(self, candidates: tuple[int, ...], reason: str, *, operation: str = "") -> None:
-        listed = ", ".join(str(c) for c in candidates) or "none"
-        where = f"{operation}: " if operation else ""
-        super().__init__(f"{where}outcome unknown ({reason}); candidates: {listed}")
-        self.operation = operation
-        self.candidates = candidates
-        self.reason = reason
 
 
 async def call_with_retries(

@@ -442,3 +442,21 @@ def test_digest_file(tmp_path: Path) -> None:
     digest = digest_file(path, chunk_size=4096)
     assert digest.sha256 == hashlib.sha256(content).hexdigest()
     assert digest.size == len(content)
+
+
+def test_unsettled_rows_are_those_that_sent_the_same_key_without_an_answer(
+    tmp_path: Path,
+) -> None:
+    with Journal.open(
+        tmp_path / "j.sqlite", input_sha256="a" * 64, template="t", template_sha256="b", options={}
+    ) as journal:
+        journal.mark_sent(2, "employee", "Employee_Insert", "jan jansen")
+        journal.mark_sent(3, "employee", "Employee_Insert", "jan jansen")
+        journal.mark_sent(4, "employee", "Employee_Insert", "piet pieters")
+        journal.mark_sent(5, "employee", "Employee_Insert", "jan jansen")
+        journal.mark_done(3, "employee", 1057236)
+        journal.mark_failed(5, "employee", "refused", 2030)
+        assert journal.unsettled_rows("Employee_Insert", "jan jansen") == {2}
+        journal.mark_failed(2, "employee", "no answer after 6 attempts", None)
+        assert journal.unsettled_rows("Employee_Insert", "jan jansen") == {2}
+        assert journal.unsettled_rows("Employee_Insert", "piet pieters") == {4}

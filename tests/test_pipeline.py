@@ -286,3 +286,30 @@ async def test_cap_holds_at_the_server(emulator: RunningEmulator, tmp_path: Path
     assert outcome.summary.counts[RowStatus.OK] == 180
     assert emulator.stats.max_calls_in_any_1s_window <= 60
     assert emulator.stats.throttled_calls == 0
+
+
+async def test_lost_replies_for_people_with_the_same_name_are_not_confused(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    """Reconciliation matches a lost Employee_Insert by name: namesakes must not swap ids."""
+    path = write_new_hires_csv(tmp_path / "hires.csv", NewHireSpec(rows=6, core_only=True))
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0].split(";")
+    first, last = header.index("Voornaam"), header.index("Achternaam")
+    rows = []
+    for line in lines[1:]:
+        cells = line.split(";")
+        cells[first], cells[last] = "Jan", "Jansen"
+        rows.append(";".join(cells))
+    path.write_text("\n".join([lines[0], *rows]) + "\n", encoding="utf-8-sig")
+    emulator.script("lost_reply", operation="Employee_Insert", count=4)
+    outcome = await run_job(_job(emulator, path, "new_hire", concurrency=6))
+    assert outcome.summary.counts[RowStatus.OK] == 6
+    employees = _employees_by_number(emulator)
+    ids = set()
+    for number in range(100_001, 100_007):
+        (employee,) = employees[number]
+        ids.add(employee.id)
+    assert len(ids) == 6
+    in_company = [e for e in emulator.state.employees.values() if e.company_id == COMPANY]
+    assert len(in_company) == 10 + 6  # the ten demo employees, and no extra one left behind

@@ -187,7 +187,15 @@ def _is_grouped(integer_part: str, separator: str) -> bool:
     return all(len(group) == 3 and _is_ascii_digits(group) for group in groups[1:])
 
 
+# The form nearly every payroll file uses (2704,83 or 12.5): one separator, one or two decimals,
+# so never the ambiguous 1,234. Taken before the general rules, with the result they give.
+_SIMPLE_DECIMAL: Final = re.compile(r"([0-9]+)[,.]([0-9]{1,2})")
+
+
 def _parse_decimal_text(text: str) -> Decimal:
+    simple = _SIMPLE_DECIMAL.fullmatch(text)
+    if simple:
+        return Decimal(f"{simple[1]}.{simple[2]}")
     had_spaces = " " in text or "\u00a0" in text or "\u202f" in text
     if had_spaces:
         text = text.translate(_SPACES)
@@ -661,16 +669,34 @@ _COERCERS: Final[dict[ColumnType, Callable[[Cell, Country], object]]] = {
 }
 
 
+CellCoercer = Callable[[Cell, Country], object]
+
+
+def _cell_coercer(coerce: CellCoercer) -> CellCoercer:
+    def coerce_present(value: Cell, country: Country) -> object:
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                return None
+        return coerce(value, country)
+
+    return coerce_present
+
+
+_CELL_COERCERS: Final = {type_: _cell_coercer(coerce) for type_, coerce in _COERCERS.items()}
+
+
+def coercer_for(column_type: ColumnType) -> CellCoercer:
+    """`coerce_cell` for one column type, to look up once per column instead of once per cell."""
+    return _CELL_COERCERS[column_type]
+
+
 def coerce_cell(column_type: ColumnType, value: Cell, *, country: Country) -> object:
     """The cell as the value its column holds, or None for an empty cell.
 
     Raises:
         CoercionError: the value does not fit; `reason` says what is expected.
     """
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = value.strip()
-        if not value:
-            return None
-    return _COERCERS[column_type](value, country)
+    return _CELL_COERCERS[column_type](value, country)

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from bulkimport.config import Country
 from bulkimport.errors import CellProblem, InputFileError, RowInvalid
-from bulkimport.mapping.coerce import CoercionError, ColumnType, coerce_cell, display_value
+from bulkimport.mapping.coerce import CellCoercer, CoercionError, coercer_for, display_value
 from bulkimport.mapping.template import (
     Column,
     ColumnSource,
@@ -85,7 +85,7 @@ class _CompiledStep:
 class _CellPlan:
     slot: int
     index: int
-    type: ColumnType
+    coerce: CellCoercer
     header: str
     column: Column
 
@@ -169,7 +169,7 @@ def bind_columns(template: Template, info: SourceInfo) -> ColumnBinding:
         _cells=tuple(
             sorted(
                 (
-                    _CellPlan(slot, b.index, b.column.type, b.header, b.column)
+                    _CellPlan(slot, b.index, coercer_for(b.column.type), b.header, b.column)
                     for slot, b in enumerate(bound)
                     if b.index is not None
                 ),
@@ -259,7 +259,7 @@ def map_row(
     skipped: list[str] = []
     missing: dict[int, str] = {}
     for step in binding._steps:
-        if step.when_slots and not any(given[slot] for slot in step.when_slots):
+        if step.when_slots and not any(map(given.__getitem__, step.when_slots)):
             skipped.append(step.step)
             continue
         request = _fill(step.request, values, employee, context, missing, step.step)
@@ -292,7 +292,7 @@ def _coerce_row(
         slot = plan.slot
         raw: Cell = cells[plan.index] if plan.index < count else None
         try:
-            value = coerce_cell(plan.type, raw, country=country)
+            value = plan.coerce(raw, country)
         except CoercionError as exc:
             problems.append(
                 CellProblem(row.row_number, plan.header, display_value(raw), exc.reason)

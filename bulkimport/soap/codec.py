@@ -261,6 +261,109 @@ def _encode_one(parent: etree._Element, field: _FieldPlan, value: Any, path: str
         element.text = format_simple(type_, value, path)
 
 
+def flatten_fields(
+    fields: Sequence[Field], values: Mapping[str, Any], namespace: str, path: str
+) -> tuple[tuple[int, ...], list[str | None]]:
+    """What encode_fields would append, without building it: a shape and the texts.
+
+    The shape fixes the elements (one code per field or list item: absent, nil, a value, a
+    record; a list first gives its length), so two calls with one shape build the same
+    elements; `texts` holds, in document order, each element's text (None for nil and
+    records). Values are checked as encode_fields checks them and refused with the same
+    SchemaViolation; only lxml's own refusal of text (a control character) is left to it.
+    Raises UnsupportedValues for a list given as an iterable of another type.
+    """
+    shape: list[int] = []
+    texts: list[str | None] = []
+    _flatten_plan(_plan_for(fields, namespace), values, path, shape, texts)
+    return tuple(shape), texts
+
+
+_ABSENT, _NIL, _VALUE, _RECORD = range(4)
+
+
+class UnsupportedValues(Exception):
+    """flatten_fields cannot take these values (a list given as another iterable): use
+    encode_fields."""
+
+
+def _flatten_plan(
+    plan: _FieldsPlan,
+    values: Mapping[str, Any],
+    path: str,
+    shape: list[int],
+    texts: list[str | None],
+) -> None:
+    if not plan.names.issuperset(values):
+        unknown = set(values) - plan.names
+        raise SchemaViolation(path, f"unknown element(s) {', '.join(sorted(unknown))}")
+    add_shape = shape.append
+    add_text = texts.append
+    get = values.get
+    for field in plan.fields:
+        value = get(field.name)
+        if field.repeated:
+            if value is not None and type(value) is not list and type(value) is not tuple:
+                # Walking it here could use up an iterator that encode_fields must see.
+                raise UnsupportedValues(f"{path}/{field.name}")
+            items = value or ()
+            add_shape(len(items))
+            for index, item in enumerate(items):
+                _flatten_one(field, item, f"{path}/{field.name}[{index + 1}]", shape, texts)
+            continue
+        if value is None:
+            if field.optional:
+                add_shape(_ABSENT)
+                continue
+            _flatten_one(field, None, f"{path}/{field.name}", shape, texts)
+            continue
+        kind = field.kind
+        # The same inline cases as _encode_plan.
+        if kind == _STRING and type(value) is str:
+            text = value
+        elif kind == _INT and type(value) is int and _INT32_MIN <= value <= _INT32_MAX:
+            text = str(value)
+        elif kind == _ENUM and type(value) is str and value in field.enum_values:
+            text = value
+        elif kind == _DECIMAL and type(value) is Decimal and value.is_finite():
+            text = format(value, "f")
+        elif kind == _DATE and type(value) is date:
+            text = f"{value.isoformat()}T00:00:00"
+        elif kind == _BOOLEAN and (value is True or value is False):
+            text = "true" if value else "false"
+        else:
+            _flatten_one(field, value, f"{path}/{field.name}", shape, texts)
+            continue
+        add_shape(_VALUE)
+        add_text(text)
+
+
+def _flatten_one(
+    field: _FieldPlan, value: Any, path: str, shape: list[int], texts: list[str | None]
+) -> None:
+    """_encode_one's rules, recorded instead of built."""
+    if value is None:
+        if field.optional:
+            shape.append(_ABSENT)
+            return
+        if field.field.nillable:
+            shape.append(_NIL)
+            texts.append(None)
+            return
+        raise SchemaViolation(path, "is required")
+    type_ = field.field.type
+    if isinstance(type_, ComplexType):
+        if not isinstance(value, Mapping):
+            raise SchemaViolation(path, f"expected {type_.name} fields, got {value!r}")
+        assert field.record is not None  # compiled for every ComplexType field
+        shape.append(_RECORD)
+        texts.append(None)
+        _flatten_plan(field.record, value, path, shape, texts)
+    else:
+        shape.append(_VALUE)
+        texts.append(format_simple(type_, value, path))
+
+
 # --- decoding --------------------------------------------------------------------------------
 def decode_fields(
     parent: etree._Element,

@@ -1,0 +1,136 @@
+"""build_request's shape cache: a cached, copied tree must give the bytes of a fresh build."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from bulkimport.config import Credentials
+from bulkimport.soap import envelope
+from bulkimport.soap.codec import SchemaViolation
+from bulkimport.soap.envelope import build_request
+from bulkimport.soap.schema import (
+    EMPLOYEE_SERVICE,
+    GENDER,
+    ComplexType,
+    Effect,
+    Field,
+    Operation,
+    Xsd,
+)
+
+CREDENTIALS = Credentials("user@example.nl", "token-123", "example")
+ITEM = ComplexType("Item", (Field("Code", Xsd.STRING), Field("Amount", Xsd.DECIMAL, 0)))
+RECORD = ComplexType(
+    "Record",
+    (
+        Field("Name", Xsd.STRING),
+        Field("Count", Xsd.INT, 0),
+        Field("Since", Xsd.DATETIME, 0, nillable=True),
+        Field("Active", Xsd.BOOLEAN, 0),
+        Field("Gender", GENDER, 0, nillable=True),
+        Field("Items", ITEM, 0, None, nillable=True),
+        Field("Tags", Xsd.STRING, 0, None),
+    ),
+)
+OPERATION = Operation(
+    EMPLOYEE_SERVICE,
+    "Test_Operation",
+    (Field("EmployeeId", Xsd.INT), Field("Record", RECORD), Field("Note", Xsd.STRING, 0)),
+    None,
+    Effect.UPDATE,
+    "an operation with every kind of field, for the cache tests",
+)
+
+
+def fresh_build(values: Mapping[str, Any]) -> bytes:
+    """The envelope built element by element, never from a cached shape."""
+    return envelope._tostring(envelope._encode_request(OPERATION, values, CREDENTIALS))
+
+
+def record(**changes: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "Name": "Julia",
+        "Count": 3,
+        "Since": date(2026, 12, 1),
+        "Active": True,
+        "Gender": "female",
+        "Items": [{"Code": "A", "Amount": Decimal("12.50")}, {"Code": "B"}],
+        "Tags": ["x", "y"],
+    }
+    values.update(changes)
+    return values
+
+
+VALUE_SETS = [
+    {"EmployeeId": 1, "Record": record()},
+    {"EmployeeId": 2, "Record": record(Name="Ruben", Count=-7, Active=False)},
+    {"EmployeeId": 3, "Record": record(Since=None, Gender=None), "Note": ""},
+    {"EmployeeId": 4, "Record": record(Items=[], Tags=None, Count=None)},
+    {"EmployeeId": 5, "Record": record(Items=[None, {"Code": ""}], Tags=("only",))},
+    {"EmployeeId": 6, "Record": record(Since=datetime(2026, 1, 2, 3, 4, 5, 6))},
+    {"EmployeeId": 7, "Record": record(Count=True)},  # refused: a boolean is not an int
+    {"EmployeeId": 8, "Record": record(Count=2**31)},  # refused: does not fit xs:int
+    {"EmployeeId": 9, "Record": record(Gender="unknown")},  # refused: not in the enumeration
+    {"EmployeeId": 10, "Record": record(Name=None)},  # refused: required
+    {"EmployeeId": 11, "Record": record(Items=[{"Code": "A", "Colour": "red"}])},  # unknown
+    {"EmployeeId": 12, "Record": "not a record"},
+    {"EmployeeId": 13, "Record": record(Items=[{"Amount": Decimal("NaN"), "Code": "A"}])},
+    {"EmployeeId": 14, "Record": record(), "Surprise": 1},
+]
+
+
+def outcome(build: Any, values: Mapping[str, Any]) -> bytes | str:
+    try:
+        return bytes(build(values))
+    except (SchemaViolation, ValueError) as error:
+        return f"{type(error).__name__}: {error}"
+
+
+@pytest.mark.parametrize("values", VALUE_SETS)
+def test_cached_shape_gives_the_bytes_or_error_of_a_fresh_build(values: dict[str, Any]) -> None:
+    def cached(values: Mapping[str, Any]) -> bytes:
+        return build_request(OPERATION, values, CREDENTIALS)
+
+    expected = outcome(fresh_build, values)
+    assert outcome(cached, values) == expected  # first call fills the cache
+    assert outcome(cached, values) == expected  # second call copies the cached tree
+
+
+def test_rows_of_one_shape_do_not_leak_texts_into_each_other() -> None:
+    first = {"EmployeeId": 1, "Record": record(Name="Julia")}
+    second = {"EmployeeId": 2, "Record": record(Name="", Tags=["p", "q"])}
+    build_request(OPERATION, first, CREDENTIALS)
+    built = build_request(OPERATION, second, CREDENTIALS)
+    assert built == fresh_build(second)
+    assert b"Julia" not in built
+    assert b"<Name></Name>" in built
+
+
+def test_a_control_character_is_refused_by_lxml_as_before() -> None:
+    values = {"EmployeeId": 1, "Record": record(Name="bad\x01name")}
+    build_request(OPERATION, {"EmployeeId": 1, "Record": record()}, CREDENTIALS)
+    with pytest.raises(ValueError, match="XML compatible") as error:
+        build_request(OPERATION, values, CREDENTIALS)
+    assert not isinstance(error.value, SchemaViolation)
+
+
+def test_a_list_given_as_an_iterator_is_read_once() -> None:
+    def tags() -> Iterator[str]:
+        yield from ("x", "y")
+
+    built = build_request(OPERATION, {"EmployeeId": 1, "Record": record(Tags=tags())}, CREDENTIALS)
+    assert built == fresh_build({"EmployeeId": 1, "Record": record(Tags=["x", "y"])})
+
+
+def test_other_credentials_get_their_own_header() -> None:
+    values = {"EmployeeId": 1, "Record": record()}
+    build_request(OPERATION, values, CREDENTIALS)
+    other = build_request(OPERATION, values, Credentials("other@example.nl", "token-456"))
+    assert b"other@example.nl" in other
+    assert b"token-456" in other
+    assert b"<Domain>" not in other
