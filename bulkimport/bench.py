@@ -230,6 +230,9 @@ def measure_zeep(
 
 
 def run_bench(settings: BenchSettings, say: Callable[[str], None]) -> dict[str, float]:
+    from bulkimport.logs import configure_logging
+
+    configure_logging(level="warning")  # one line per row would cost the client its own time
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="bulkimport-bench-") as scratch:
         workdir = Path(scratch)

@@ -82,6 +82,7 @@ class ImportOutcome:
     stopped_early: bool
     resumed: bool
     target: str
+    call_latencies_s: tuple[float, ...]  # the most recent calls' reply times (benchmarks)
 
 
 def resolve_template(name_or_path: str) -> Template:
@@ -217,6 +218,7 @@ async def run_job(
             for header in binding.unused_headers
         )
         resumed = journal.resumed
+        latencies = network.latencies
     return ImportOutcome(
         summary=summary,
         report_paths=report.paths,
@@ -227,6 +229,7 @@ async def run_job(
         stopped_early=importer.stopped_early,
         resumed=resumed,
         target=target.description,
+        call_latencies_s=latencies,
     )
 
 

@@ -80,6 +80,7 @@ RETRYABLE_FAULT_CODES: Final = frozenset({1006})
 AUTHENTICATION_FAULT_CODES: Final = frozenset({1000, 1001, 1002, 1003, 1004, 2042, 2043, 2044})
 # Nmbrs delays calls beyond its cap by 0.5 s; a reply this much slower than usual shows it.
 THROTTLE_THRESHOLD: Final = 0.45
+LATENCY_SAMPLES: Final = 100_000
 _REFUSED_BEFORE_HANDLING: Final = frozenset({429, 500, 503})
 
 
@@ -210,14 +211,17 @@ class AiohttpTransport:
         self._headers: dict[tuple[str, str], dict[str, str]] = {}
         self._calls = 0
         self._throttled = 0
+        # Recent reply times for the benchmark's percentiles; bounded, so a long run stays flat.
+        self._latencies: deque[float] = deque(maxlen=LATENCY_SAMPLES)
 
     @property
     def stats(self) -> TransportStats:
         return TransportStats(self._calls, self._throttled)
 
     @property
-    def throttled_calls(self) -> int:
-        return self._throttled
+    def latencies(self) -> tuple[float, ...]:
+        """Seconds from sending to the reply, for the most recent calls that got one."""
+        return tuple(self._latencies)
 
     async def __aenter__(self) -> AiohttpTransport:
         check_endpoint(self._settings.base_url, insecure=self._settings.insecure)
@@ -298,6 +302,7 @@ class AiohttpTransport:
         return b"".join(chunks)
 
     def _observe(self, latency: float) -> None:
+        self._latencies.append(latency)
         baseline = self._baseline.value
         if baseline is not None and latency >= baseline + self._throttle_threshold:
             self._throttled += 1
@@ -349,10 +354,6 @@ class DryRunTransport:
     @property
     def stats(self) -> TransportStats:
         return TransportStats(self._calls, 0)
-
-    @property
-    def throttled_calls(self) -> int:
-        return 0
 
     async def call(self, operation: Operation, values: Mapping[str, Any]) -> Any:
         build_request(operation, values, self._credentials)

@@ -93,22 +93,23 @@ def _new_envelope() -> etree._Element:
 # credentials whose values have the same shape (which fields are set, nil or absent, how many
 # list items) have the same elements, so that tree is built once and copied per call (one C
 # call, a fraction of building it element by element), then only the texts are written.
-# Caches are keyed by the operation's identity (hashing its nested table would cost more than
-# the build); each entry keeps its operation alive, so an id is never reused while cached.
+# Caches are keyed by the identity of the operation and the credentials (hashing the nested
+# table would cost more than the build); each entry keeps both alive, so no id is reused while
+# it is cached.
 _CACHE_LIMIT: Final = 4096
 # lxml's copy is deep (a new document); called directly it skips copy.deepcopy's Python layer,
 # which costs as much as the copy. lxml-stubs do not declare it.
 _copy_tree: Callable[[etree._Element], etree._Element] = etree._Element.__copy__  # type: ignore[attr-defined]
-_SKELETONS: dict[tuple[int, Credentials], tuple[Operation, etree._Element]] = {}
-_SHAPED: dict[tuple[int, Credentials, tuple[int, ...]], tuple[Operation, etree._Element]] = {}
+_SKELETONS: dict[tuple[int, int], tuple[Operation, Credentials, etree._Element]] = {}
+_SHAPED: dict[tuple[int, int, tuple[int, ...]], tuple[Operation, Credentials, etree._Element]] = {}
 
 
 def _request_skeleton(operation: Operation, credentials: Credentials) -> etree._Element:
     """Envelope, auth header and an empty operation element."""
-    key = (id(operation), credentials)
+    key = (id(operation), id(credentials))
     cached = _SKELETONS.get(key)
-    if cached is not None and cached[0] is operation:
-        return cached[1]
+    if cached is not None and cached[0] is operation and cached[1] is credentials:
+        return cached[2]
     namespace = operation.namespace
     envelope = _new_envelope()
     header = etree.SubElement(envelope, _HEADER)
@@ -123,7 +124,7 @@ def _request_skeleton(operation: Operation, credentials: Credentials) -> etree._
     etree.SubElement(body, f"{{{namespace}}}{operation.name}", nsmap=_default_namespace(namespace))
     if len(_SKELETONS) >= _CACHE_LIMIT:
         _SKELETONS.clear()
-    _SKELETONS[key] = (operation, envelope)
+    _SKELETONS[key] = (operation, credentials, envelope)
     return envelope
 
 
@@ -148,10 +149,10 @@ def build_request(
     except (SchemaViolation, UnsupportedValues):
         # Built element by element, the refusal comes exactly where and as it always has.
         return _tostring(_encode_request(operation, values, credentials))
-    key = (id(operation), credentials, shape)
+    key = (id(operation), id(credentials), shape)
     cached = _SHAPED.get(key)
-    if cached is not None and cached[0] is operation:
-        envelope = _copy_tree(cached[1])
+    if cached is not None and cached[0] is operation and cached[1] is credentials:
+        envelope = _copy_tree(cached[2])
         for element, text in zip(envelope[1][0].iterdescendants(), texts, strict=True):
             if text is not None:
                 element.text = text
@@ -159,7 +160,7 @@ def build_request(
     envelope = _encode_request(operation, values, credentials)
     if len(_SHAPED) >= _CACHE_LIMIT:
         _SHAPED.clear()
-    _SHAPED[key] = (operation, _copy_tree(envelope))
+    _SHAPED[key] = (operation, credentials, _copy_tree(envelope))
     return _tostring(envelope)
 
 
