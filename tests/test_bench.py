@@ -1,0 +1,53 @@
+"""`bulkimport bench` at a tiny size: every figure is there and sane (timings are not judged)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+EXPECTED_KEYS = {
+    "capped_calls_per_s",
+    "cap_utilisation",
+    "max_calls_in_1s_window",
+    "throttled_calls",
+    "latency_p50_ms",
+    "latency_p95_ms",
+    "latency_p99_ms",
+    "wall_over_physical_minimum",
+    "uncapped_calls_per_s",
+    "client_cpu_ms_per_1k_calls",
+    "csv_rows_per_s",
+    "csv_peak_rss_mb",
+    "csv_small_peak_rss_mb",
+    "xlsx_rows_per_s",
+    "xlsx_peak_rss_mb",
+    "zeep_sequential_calls_per_s",
+    "speedup_vs_zeep",
+}
+
+
+def test_bench_smoke(tmp_path: Path) -> None:
+    output = tmp_path / "bench.json"
+    sizes = {"capped": 20, "uncapped": 20, "csv": 300, "csv-small": 100, "xlsx": 100, "zeep": 1}
+    size_options = [part for name, rows in sizes.items() for part in (f"--{name}-rows", str(rows))]
+    finished = subprocess.run(
+        [sys.executable, "-m", "bulkimport", "bench", *size_options, "--json", str(output)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=240,
+    )
+    assert finished.returncode == 0, finished.stderr
+    last_line = finished.stdout.strip().splitlines()[-1]
+    figures = json.loads(last_line)
+    assert figures == json.loads(output.read_text(encoding="utf-8"))
+    assert set(figures) >= EXPECTED_KEYS
+    assert all(isinstance(value, int | float) and value >= 0 for value in figures.values())
+    assert figures["capped_calls"] >= 20 * 7
+    assert figures["max_calls_in_1s_window"] <= 150
+    assert 0 < figures["cap_utilisation"] <= 1.05
+    assert figures["latency_p50_ms"] <= figures["latency_p95_ms"] <= figures["latency_p99_ms"]
+    assert figures["zeep_calls"] == 7
+    assert figures["csv_peak_rss_mb"] > 10
