@@ -69,6 +69,11 @@ def _add_run(parser: argparse.ArgumentParser) -> Handler:
     output.add_argument("--failed", type=Path, help="where to write the rows that failed")
     output.add_argument("--journal", type=Path, help="run journal (default beside the input)")
     output.add_argument(
+        "--no-journal",
+        action="store_true",
+        help="keep no journal: an interrupted run then cannot be resumed",
+    )
+    output.add_argument(
         "--no-xlsx",
         action="store_true",
         help="write the CSV report only (the XLSX report costs time on huge files)",
@@ -132,6 +137,7 @@ def _run(args: argparse.Namespace) -> int:
             report_base=args.report,
             failed_path=args.failed,
             journal_path=args.journal,
+            keep_journal=not args.no_journal,
             xlsx_report=not args.no_xlsx,
             dry_run=args.dry_run,
             retry_failed=args.retry_failed,

@@ -123,6 +123,15 @@ def fetch_json(url: str) -> Any:
         return json.loads(response.read())
 
 
+def post_json(url: str) -> Any:
+    """POST an empty body to an emulator control endpoint on loopback (e.g. /reset)."""
+    if not url.startswith("http://127.0.0.1:"):
+        raise ValueError(f"the drill only talks to loopback, not {url}")
+    request = urllib.request.Request(url, data=b"", method="POST")  # noqa: S310 - loopback only
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback only
+        return json.loads(response.read())
+
+
 def run_drill(settings: DrillSettings, say: Any = print) -> DrillResult:
     result = DrillResult()
     started = time.monotonic()

@@ -25,7 +25,7 @@ from bulkimport.config import (
     TransportSettings,
 )
 from bulkimport.errors import ConfigError, FatalError, TemplateError
-from bulkimport.journal import Journal, digest_file, read_run_info
+from bulkimport.journal import Journal, MemoryJournal, digest_file, read_run_info
 from bulkimport.mapping.mapper import bind_columns
 from bulkimport.mapping.template import Template, load_builtin_template, load_template
 from bulkimport.pipeline import Importer, RunOptions
@@ -63,6 +63,7 @@ class ImportJob:
     report_base: Path | None = None
     failed_path: Path | None = None
     journal_path: Path | None = None
+    keep_journal: bool = True  # False: faster, but an interrupted run cannot be resumed
     xlsx_report: bool = True
     dry_run: bool = False
     retry_failed: bool = False
@@ -156,17 +157,21 @@ async def run_job(
         source = files.enter_context(open_source(input_path, sheet=job.sheet))
         binding = bind_columns(template, source.info)
         journal_path = _journal_path(job, target, files)
-        input_digest = digest_file(input_path)
-        journal = files.enter_context(
-            Journal.open(
-                journal_path,
-                input_sha256=input_digest.sha256,
-                input_size=input_digest.size,
-                template=template.name,
-                template_sha256=template.digest,
-                options=job_options(job, target.base_url),
+        journal: Journal | MemoryJournal
+        if journal_path is None:
+            journal = MemoryJournal()
+        else:
+            input_digest = digest_file(input_path)
+            journal = files.enter_context(
+                Journal.open(
+                    journal_path,
+                    input_sha256=input_digest.sha256,
+                    input_size=input_digest.size,
+                    template=template.name,
+                    template_sha256=template.digest,
+                    options=job_options(job, target.base_url),
+                )
             )
-        )
         report = files.enter_context(ReportWriter(report_base, source.info, xlsx=job.xlsx_report))
         failed = files.enter_context(FailedRowsWriter(failed_path, source.info))
         settings = TransportSettings(
@@ -224,7 +229,7 @@ async def run_job(
         report_paths=report.paths,
         partial_rows=failed.partial_rows_left_out,
         failed_path=failed.path if failed.rows_written else None,
-        journal_path=None if target.ephemeral or job.dry_run else journal_path,
+        journal_path=None if job.dry_run else journal_path,
         warnings=warnings,
         stopped_early=importer.stopped_early,
         resumed=resumed,
@@ -281,9 +286,16 @@ def job_from_journal(
     )
 
 
-def _journal_path(job: ImportJob, target: _Target, files: ExitStack) -> Path:
-    """Dry runs and runs against the in-process emulator keep their journal only for the run."""
-    if job.dry_run or target.ephemeral:
+def _journal_path(job: ImportJob, target: _Target, files: ExitStack) -> Path | None:
+    """Where the journal goes; None keeps it in memory (nothing to resume afterwards).
+
+    The in-process emulator forgets everything when the run ends, so a journal file would
+    only promise a resume that cannot happen. A dry run keeps a scratch file: its bookkeeping
+    of a million rows belongs on disk, not in memory.
+    """
+    if not job.keep_journal or target.ephemeral:
+        return None
+    if job.dry_run:
         scratch = files.enter_context(tempfile.TemporaryDirectory(prefix="bulkimport-"))
         return Path(scratch) / "journal.sqlite"
     if job.journal_path is not None:

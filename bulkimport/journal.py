@@ -642,3 +642,84 @@ def _refuse_mismatch(
             f"journal {path} was started with {what}. Resume with the original template, or"
             " give this run another --journal to start a new run"
         )
+
+
+class MemoryJournal:
+    """The journal's bookkeeping for one process only, for runs that keep no journal file.
+
+    Reconciliation within the run works as with a file (claimed employees, unsettled names);
+    nothing survives the process, so a crash cannot be resumed. A row's step states are
+    dropped once its result is recorded, so memory follows the rows in flight.
+    """
+
+    resumed = False
+
+    def __init__(self) -> None:
+        self._baselines: dict[int, frozenset[int]] = {}
+        self._steps: dict[int, dict[str, StepState]] = {}
+        self._unsettled: dict[tuple[int, str], tuple[str, str]] = {}  # (row, step) -> (op, key)
+        self._claimed: set[int] = set()
+
+    def record_baseline(self, company_id: int, employee_ids: Iterable[int]) -> None:
+        self._baselines.setdefault(company_id, frozenset(employee_ids))
+
+    def baseline(self, company_id: int) -> frozenset[int] | None:
+        return self._baselines.get(company_id)
+
+    def mark_sent(self, row_number: int, step: str, operation: str, match_key: str = "") -> None:
+        steps = self._steps.setdefault(row_number, {})
+        earlier = steps.get(step)
+        attempts = earlier.attempts + 1 if earlier else 1
+        steps[step] = StepState(StepStatus.SENT, None, attempts, operation)
+        self._unsettled[(row_number, step)] = (operation, match_key)
+
+    def unsettled_rows(self, operation: str, match_key: str) -> set[int]:
+        """Rows whose insert went out and was neither done nor refused with a fault."""
+        return {
+            row_number
+            for (row_number, _), (op, key) in self._unsettled.items()
+            if op == operation and key == match_key
+        }
+
+    def mark_done(self, row_number: int, step: str, result_id: int | None) -> None:
+        steps = self._steps.setdefault(row_number, {})
+        earlier = steps.get(step)
+        operation = earlier.operation if earlier else ""
+        steps[step] = StepState(
+            StepStatus.DONE, result_id, earlier.attempts if earlier else 0, operation
+        )
+        self._unsettled.pop((row_number, step), None)
+        if operation == "Employee_Insert" and result_id is not None:
+            self._claimed.add(result_id)
+
+    def mark_failed(
+        self, row_number: int, step: str, reason: str, fault_code: int | None = None
+    ) -> None:
+        if fault_code is not None:  # refused by Nmbrs: nothing was created
+            self._unsettled.pop((row_number, step), None)
+        steps = self._steps.setdefault(row_number, {})
+        earlier = steps.get(step)
+        steps[step] = StepState(
+            StepStatus.FAILED,
+            None,
+            earlier.attempts if earlier else 0,
+            earlier.operation if earlier else "",
+            reason,
+            fault_code,
+        )
+
+    def step_states(self, row_number: int) -> dict[str, StepState]:
+        return dict(self._steps.get(row_number, {}))
+
+    def claimed_employee_ids(self) -> set[int]:
+        return set(self._claimed)
+
+    def record_result(self, result: RowResult) -> None:
+        """The row is settled: its step states are no longer needed (unsettled keys stay)."""
+        self._steps.pop(result.row_number, None)
+
+    def result_for(self, row_number: int) -> RowResult | None:
+        return None
+
+    def flush(self) -> None:
+        """Nothing to write."""

@@ -17,6 +17,7 @@ from bulkimport.errors import JournalMismatchError
 from bulkimport.journal import (
     COMMIT_EVERY_WRITES,
     Journal,
+    MemoryJournal,
     StepState,
     StepStatus,
     digest_file,
@@ -460,3 +461,21 @@ def test_unsettled_rows_are_those_that_sent_the_same_key_without_an_answer(
         journal.mark_failed(2, "employee", "no answer after 6 attempts", None)
         assert journal.unsettled_rows("Employee_Insert", "jan jansen") == {2}
         assert journal.unsettled_rows("Employee_Insert", "piet pieters") == {4}
+
+
+def test_memory_journal_keeps_what_reconciliation_needs_and_no_more() -> None:
+    journal = MemoryJournal()
+    journal.mark_sent(2, "employee", "Employee_Insert", "jan jansen")
+    journal.mark_sent(3, "employee", "Employee_Insert", "jan jansen")
+    journal.mark_sent(4, "employee", "Employee_Insert", "jan jansen")
+    journal.mark_done(2, "employee", 1057235)
+    journal.mark_failed(3, "employee", "refused", 2030)
+    journal.mark_failed(4, "employee", "no answer", None)
+    assert journal.claimed_employee_ids() == {1057235}
+    assert journal.unsettled_rows("Employee_Insert", "jan jansen") == {4}
+    assert journal.step_states(2)["employee"].status is StepStatus.DONE
+    for row in (2, 3, 4):
+        journal.record_result(RowResult(row, RowStatus.OK))
+    assert journal.step_states(2) == {}
+    assert journal.unsettled_rows("Employee_Insert", "jan jansen") == {4}  # may still apply
+    assert journal.result_for(2) is None and not journal.resumed
