@@ -23,7 +23,13 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from bulkimport.config import NMBRS_CALLS_PER_SECOND, Country, RetryPolicy
-from bulkimport.drill import emulator_process, fetch_json, next_month_start, post_json
+from bulkimport.drill import (
+    demo_environment,
+    emulator_process,
+    fetch_json,
+    next_month_start,
+    post_json,
+)
 from bulkimport.model import RowStatus
 from bulkimport.synthetic import NEW_HIRE_HEADERS, NewHireSpec, new_hire_rows, write_new_hires_csv
 
@@ -45,6 +51,14 @@ class BenchSettings:
     zeep_rows: int = 15
     rate: float = NMBRS_CALLS_PER_SECOND
     concurrency: int = 100
+
+
+def _latency_arguments(settings: BenchSettings) -> list[str]:
+    """The emulator options for Nmbrs-like latency (the capped and the zeep measurements)."""
+    return [
+        f"--latency-ms={settings.latency_ms}",
+        f"--latency-spread-ms={settings.latency_spread_ms}",
+    ]
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -88,11 +102,7 @@ def measure_capped(settings: BenchSettings, workdir: Path) -> dict[str, float]:
         workdir / "capped.csv",
         NewHireSpec(rows=settings.capped_rows, start_date=next_month_start(date.today())),
     )
-    arguments = [
-        f"--latency-ms={settings.latency_ms}",
-        f"--latency-spread-ms={settings.latency_spread_ms}",
-    ]
-    with emulator_process(arguments) as base_url:
+    with emulator_process(_latency_arguments(settings)) as base_url:
         job = _demo_job(path, base_url, rate=settings.rate, concurrency=settings.concurrency)
         outcome = anyio.run(_run_job, job)
         stats = fetch_json(base_url.split("/soap/")[0] + "/stats")
@@ -154,14 +164,7 @@ def measure_uncapped(settings: BenchSettings, workdir: Path) -> dict[str, float]
 
 def _dry_run(path: Path, base_url: str, workdir: Path) -> tuple[float, float]:
     """Run a dry run in a child process; return (seconds, peak RSS in MB) of that child."""
-    from bulkimport.emulator import DEMO_CREDENTIALS
-
-    environment = dict(os.environ)
-    environment.update(
-        NMBRS_USERNAME=DEMO_CREDENTIALS.username,
-        NMBRS_TOKEN=DEMO_CREDENTIALS.token,
-        NMBRS_DOMAIN=DEMO_CREDENTIALS.domain,
-    )
+    environment = demo_environment()
     command = [
         sys.executable, "-m", "bulkimport", "run", str(path), "--template", "new_hire",
         "--company", str(BENCH_COMPANY), "--endpoint", base_url, "--dry-run",
@@ -228,11 +231,7 @@ def measure_zeep(
         workdir / "zeep.csv",
         NewHireSpec(rows=settings.zeep_rows, start_date=next_month_start(date.today())),
     )
-    arguments = [
-        f"--latency-ms={settings.latency_ms}",
-        f"--latency-spread-ms={settings.latency_spread_ms}",
-    ]
-    with emulator_process(arguments) as base_url:
+    with emulator_process(_latency_arguments(settings)) as base_url:
         calls, seconds = run_sequential_new_hires(path, base_url, BENCH_COMPANY)
     per_s = calls / seconds
     return {

@@ -165,7 +165,7 @@ def run_drill(settings: DrillSettings, say: Any = print) -> DrillResult:
                 "--journal", str(workdir / "drill.journal.sqlite"),
                 "--report", str(workdir / "drill.report"),
             ]  # fmt: skip
-            credentials = _demo_environment()
+            credentials = demo_environment()
             expected_seconds = settings.rows * 7 / settings.rate
             errors_path = workdir / "drill.importer.log"
             while result.runs < settings.max_runs:
@@ -201,7 +201,8 @@ def run_drill(settings: DrillSettings, say: Any = print) -> DrillResult:
     return result
 
 
-def _demo_environment() -> dict[str, str]:
+def demo_environment() -> dict[str, str]:
+    """This process's environment plus the emulator's demo credentials, for child importers."""
     from bulkimport.emulator import DEMO_CREDENTIALS
 
     environment = dict(os.environ)

@@ -93,14 +93,10 @@ async def call_with_retries(
         except ProtocolError as exc:
             if not (is_insert and reconcile is not None):
                 raise
-            outcome = await reconcile()
-            if isinstance(outcome, Found):
-                return CallResult(outcome.value, attempt, reconciled=True)
-            if isinstance(outcome, Ambiguous):
-                raise NeedsReview(
-                    outcome.candidates, outcome.reason, operation=operation.name
-                ) from exc
-            raise  # nothing was created: the row fails on the unreadable reply
+            adopted = _adopt(await reconcile(), operation, attempt, exc)
+            if adopted is None:
+                raise  # nothing was created: the row fails on the unreadable reply
+            return adopted
         except OutcomeUnknown as exc:
             if not is_insert:
                 last_error: RetryableError = exc
@@ -109,13 +105,9 @@ async def call_with_retries(
             else:
                 if attempt < policy.max_attempts:
                     await sleep(backoff_delay(attempt, policy, rng))
-                outcome = await reconcile()
-                if isinstance(outcome, Found):
-                    return CallResult(outcome.value, attempt, reconciled=True)
-                if isinstance(outcome, Ambiguous):
-                    raise NeedsReview(
-                        outcome.candidates, outcome.reason, operation=operation.name
-                    ) from exc
+                adopted = _adopt(await reconcile(), operation, attempt, exc)
+                if adopted is not None:
+                    return adopted
                 if attempt >= policy.max_attempts:
                     raise RetryableError(
                         f"{operation.name}: no answer after {attempt} attempts; "
@@ -127,3 +119,15 @@ async def call_with_retries(
         if attempt >= policy.max_attempts:
             raise last_error
         await sleep(backoff_delay(attempt, policy, rng))
+
+
+def _adopt(
+    outcome: Reconciled, operation: Operation, attempt: int, cause: Exception
+) -> CallResult | None:
+    """Found: the result the lost reply would have carried. Ambiguous: NeedsReview. NotFound:
+    None, nothing was created."""
+    if isinstance(outcome, Found):
+        return CallResult(outcome.value, attempt, reconciled=True)
+    if isinstance(outcome, Ambiguous):
+        raise NeedsReview(outcome.candidates, outcome.reason, operation=operation.name) from cause
+    return None

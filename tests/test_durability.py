@@ -12,19 +12,9 @@ from pathlib import Path
 import anyio
 import pytest
 
-from bulkimport.drill import DrillSettings, format_drill, run_drill
-from bulkimport.emulator import DEMO_CREDENTIALS, FaultSettings, RunningEmulator
+from bulkimport.drill import DrillSettings, demo_environment, format_drill, run_drill
+from bulkimport.emulator import FaultSettings, RunningEmulator
 from bulkimport.synthetic import NewHireSpec, write_new_hires_csv
-
-
-def _environment() -> dict[str, str]:
-    environment = dict(os.environ)
-    environment.update(
-        NMBRS_USERNAME=DEMO_CREDENTIALS.username,
-        NMBRS_TOKEN=DEMO_CREDENTIALS.token,
-        NMBRS_DOMAIN=DEMO_CREDENTIALS.domain,
-    )
-    return environment
 
 
 def _command(path: Path, emulator: RunningEmulator, *extra: str) -> list[str]:
@@ -51,7 +41,7 @@ async def test_ctrl_c_finishes_in_flight_writes_the_report_and_resumes(
     path = write_new_hires_csv(tmp_path / "hires.csv", NewHireSpec(rows=200, core_only=True))
     journal = tmp_path / "hires.journal.sqlite"
     command = _command(path, emulator, "--journal", str(journal), "--rate", "100")
-    process = await anyio.open_process(command, env=_environment())
+    process = await anyio.open_process(command, env=demo_environment())
     async with process:
         await _wait_for_calls(emulator, 60)
         process.send_signal(signal.SIGINT)
@@ -65,7 +55,7 @@ async def test_ctrl_c_finishes_in_flight_writes_the_report_and_resumes(
     assert statuses <= {"ok", "skipped"}
     assert "skipped" in statuses
 
-    finished = await anyio.run_process(command, env=_environment(), check=False)
+    finished = await anyio.run_process(command, env=demo_environment(), check=False)
     assert finished.returncode == 0, finished.stderr.decode()
     numbers = _numbers_in_emulator(emulator)
     assert sorted(numbers) == list(range(100_001, 100_201))  # each exactly once
@@ -78,13 +68,13 @@ async def test_sigkill_mid_run_loses_nothing_and_doubles_nothing(
     path = write_new_hires_csv(tmp_path / "hires.csv", NewHireSpec(rows=120))
     journal = tmp_path / "hires.journal.sqlite"
     command = _command(path, emulator, "--journal", str(journal), "--timeout", "2")
-    process = await anyio.open_process(command, env=_environment())
+    process = await anyio.open_process(command, env=demo_environment())
     async with process:
         await _wait_for_calls(emulator, 150)
         process.send_signal(signal.SIGKILL)
         await process.wait()
     for _ in range(5):
-        finished = await anyio.run_process(command, env=_environment(), check=False)
+        finished = await anyio.run_process(command, env=demo_environment(), check=False)
         if finished.returncode in (0, 1):
             break
     assert finished.returncode == 0, finished.stderr.decode()
