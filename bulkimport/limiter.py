@@ -31,8 +31,8 @@ from typing import Final
 from aiolimiter import AsyncLimiter
 
 PACING_BURST: Final = 2  # the smallest bucket that absorbs asyncio's millisecond timer rounding
-DECREASE_FACTOR: Final = 0.8
-RECOVERY_STEP: Final = 0.1  # share of the configured rate added back per quiet period
+DECREASE_FACTOR: Final = 0.5  # as TCP halves its window: the budget left by others may be small
+RECOVERY_STEP: Final = 0.05  # share of the configured rate added back per quiet period
 FLOOR_SHARE: Final = 0.1  # never slow down below this share of the configured rate
 JITTER_ALLOWANCE: Final = 0.01  # seconds of arrival jitter the default headroom absorbs
 

@@ -210,16 +210,16 @@ def test_throttling_cuts_the_rate_once_per_period_and_it_recovers_additively() -
     limiter = CallRateLimiter(150, clock=clock)
     assert limiter.current_rate == 150
     limiter.note_throttled()
-    assert limiter.current_rate == pytest.approx(120)
+    assert limiter.current_rate == pytest.approx(75)  # halved
     clock.now += 0.5
     limiter.note_throttled()  # the same overload reported by another call in flight
-    assert limiter.current_rate == pytest.approx(120)
+    assert limiter.current_rate == pytest.approx(75)
     assert limiter.throttle_events == 2
     clock.now += 0.9  # recovery waits for a full quiet period after the last signal
-    assert limiter.current_rate == pytest.approx(120)
+    assert limiter.current_rate == pytest.approx(75)
     clock.now += 0.1
-    assert limiter.current_rate == pytest.approx(135)
-    clock.now += 1.0
+    assert limiter.current_rate == pytest.approx(82.5)  # plus 5% of 150 per quiet second
+    clock.now += 9.0
     assert limiter.current_rate == pytest.approx(150)
     clock.now += 10.0
     assert limiter.current_rate == 150
@@ -234,7 +234,7 @@ def test_persistent_throttling_bottoms_out_at_a_tenth() -> None:
         limiter.note_throttled()
         rates.append(limiter.current_rate)
         clock.now += 0.5  # signals keep coming: never a quiet period, so no recovery
-    assert rates[:6] == pytest.approx([120, 120, 96, 96, 76.8, 76.8])
+    assert rates[:6] == pytest.approx([75, 75, 37.5, 37.5, 18.75, 18.75])
     assert rates == sorted(rates, reverse=True)
     assert rates[-1] == pytest.approx(15)
     assert limiter.throttle_events == 40

@@ -12,7 +12,12 @@ import anyio
 import pytest
 
 from bulkimport.config import Country, Credentials, RetryPolicy
-from bulkimport.emulator import DEMO_CREDENTIALS, RunningEmulator
+from bulkimport.emulator import (
+    DEMO_CREDENTIALS,
+    EmulatorConfig,
+    RunningEmulator,
+    running_emulator,
+)
 from bulkimport.errors import AuthenticationError, JournalMismatchError
 from bulkimport.job import ImportJob, ImportOutcome, run_job
 from bulkimport.model import RowStatus
@@ -313,3 +318,15 @@ async def test_lost_replies_for_people_with_the_same_name_are_not_confused(
     assert len(ids) == 6
     in_company = [e for e in emulator.state.employees.values() if e.company_id == COMPANY]
     assert len(in_company) == 10 + 6  # the ten demo employees, and no extra one left behind
+
+
+async def test_slows_down_when_other_users_share_the_account(tmp_path: Path) -> None:
+    """Nmbrs delays calls beyond 150/s by half a second; the engine notices and backs off."""
+    config = EmulatorConfig(current_period=(2026, 11), other_users_calls_per_second=100, seed=2)
+    async with running_emulator(config) as busy:
+        path = write_new_hires_csv(tmp_path / "hires.csv", NewHireSpec(rows=150, core_only=True))
+        outcome = await run_job(_job(busy, path, "new_hire"))
+        assert outcome.summary.counts[RowStatus.OK] == 150
+        assert outcome.summary.throttled_calls > 0  # the client saw the delay...
+        # ...and slowed down: pressing on at 150/s would have had nearly every call delayed.
+        assert busy.stats.throttled_calls < outcome.summary.calls / 2
