@@ -6,6 +6,7 @@ and memory are its own. Benchmarks report; they never pass or fail on timings.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import resource
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from bulkimport.config import NMBRS_CALLS_PER_SECOND, Country, RetryPolicy
+from bulkimport.errors import ConfigError
 from bulkimport.drill import (
     demo_environment,
     emulator_process,
@@ -244,6 +246,8 @@ def measure_zeep(
 def run_bench(settings: BenchSettings, say: Callable[[str], None]) -> dict[str, float]:
     from bulkimport.logs import configure_logging
 
+    if importlib.util.find_spec("zeep") is None:
+        raise ConfigError("the benchmark compares with zeep: pip install -e '.[bench]'")
     configure_logging(level="warning")  # one line per row would cost the client its own time
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="bulkimport-bench-") as scratch:

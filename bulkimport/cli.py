@@ -292,7 +292,11 @@ def _bench(args: argparse.Namespace) -> int:
         xlsx_rows=args.xlsx_rows,
         zeep_rows=args.zeep_rows,
     )
-    figures = run_bench(settings, say=_say)
+    try:
+        figures = run_bench(settings, say=_say)
+    except FatalError as error:
+        _say(f"error: {error}")
+        return EXIT_FATAL
     print(format_table(figures))
     line = figures_json(figures)
     if args.json is not None:
