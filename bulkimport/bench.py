@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from bulkimport.config import NMBRS_CALLS_PER_SECOND, Country, RetryPolicy
-from bulkimport.errors import ConfigError
 from bulkimport.drill import (
     demo_environment,
     emulator_process,
@@ -32,6 +31,7 @@ from bulkimport.drill import (
     next_month_start,
     post_json,
 )
+from bulkimport.errors import ConfigError
 from bulkimport.model import RowStatus
 from bulkimport.synthetic import NEW_HIRE_HEADERS, NewHireSpec, new_hire_rows, write_new_hires_csv
 
