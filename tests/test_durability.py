@@ -61,6 +61,28 @@ async def test_ctrl_c_finishes_in_flight_writes_the_report_and_resumes(
     assert sorted(numbers) == list(range(100_001, 100_201))  # each exactly once
 
 
+async def test_a_second_ctrl_c_stops_at_once_and_the_run_still_resumes(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    path = write_new_hires_csv(tmp_path / "hires.csv", NewHireSpec(rows=200, core_only=True))
+    journal = tmp_path / "hires.journal.sqlite"
+    emulator.script("slow", operation="PersonalInfo_UpdateCurrent", count=1000, delay=8.0)
+    command = _command(path, emulator, "--journal", str(journal))
+    process = await anyio.open_process(command, env=demo_environment())
+    async with process:
+        await _wait_for_calls(emulator, 40)
+        process.send_signal(signal.SIGINT)
+        await anyio.sleep(0.2)
+        process.send_signal(signal.SIGINT)
+        with anyio.fail_after(5):  # at once: not after the slow calls in flight (8 s)
+            code = await process.wait()
+    assert code == 130
+    emulator.clear_script()
+    finished = await anyio.run_process(command, env=demo_environment(), check=False)
+    assert finished.returncode == 0, finished.stderr.decode()
+    assert sorted(_numbers_in_emulator(emulator)) == list(range(100_001, 100_201))
+
+
 async def test_sigkill_mid_run_loses_nothing_and_doubles_nothing(
     emulator: RunningEmulator, tmp_path: Path
 ) -> None:
