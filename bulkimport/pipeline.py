@@ -286,6 +286,7 @@ class Importer:
         progress = _Progress(plan.row_number, time.monotonic())
         states = self._journal.step_states(plan.row_number)
         try:
+            progress.employee_id = await self._row_employee(plan)
             for call in plan.calls:
                 progress.call = call
                 await self._run_step(progress, call, states.get(call.step))
@@ -315,26 +316,41 @@ class Importer:
         if state is not None and state.status is StepStatus.DONE:
             progress.record(call.step, operation, state.result_id)
             return
-        values = await self._resolve(call.values, progress.results)
+        values = _substitute(call.values, progress.results, progress.employee_id)
         if call.merge_from:
             values = await self._merge_current(call.merge_from, values)
         key = _match_key(operation, values)
+        if not key:
+            await self._send_step(progress, call, operation, values, state, key)
+            return
         async with self._insert_guard(key):
-            if operation.effect is Effect.INSERT and state is not None:
-                # An earlier run sent it and never saw it done: find out before resending.
-                settled = await self._reconcile(progress.row_number, operation, values)
-                if isinstance(settled, Ambiguous):
-                    raise NeedsReview(settled.candidates, settled.reason)
-                if isinstance(settled, Found):
-                    progress.record(call.step, operation, settled.value)
-                    self._journal.mark_done(progress.row_number, call.step, settled.value)
-                    log.info("adopted", row=progress.row_number, operation=operation.name)
-                    return
-            value = await self._send(progress, call, operation, values, key)
-            progress.record(call.step, operation, value)
-            if operation.effect is not Effect.READ:
-                result_id = value if isinstance(value, int) else None
-                self._journal.mark_done(progress.row_number, call.step, result_id)
+            await self._send_step(progress, call, operation, values, state, key)
+
+    async def _send_step(
+        self,
+        progress: _Progress,
+        call: Call,
+        operation: Operation,
+        values: Mapping[str, Any],
+        state: StepState | None,
+        key: str,
+    ) -> None:
+        """Send one call, unless an earlier run's copy of it turns out to have taken effect."""
+        if operation.effect is Effect.INSERT and state is not None:
+            # An earlier run sent it and never saw it done: find out before resending.
+            settled = await self._reconcile(progress.row_number, operation, values)
+            if isinstance(settled, Ambiguous):
+                raise NeedsReview(settled.candidates, settled.reason)
+            if isinstance(settled, Found):
+                progress.record(call.step, operation, settled.value)
+                self._journal.mark_done(progress.row_number, call.step, settled.value)
+                log.info("adopted", row=progress.row_number, operation=operation.name)
+                return
+        value = await self._send(progress, call, operation, values, key)
+        progress.record(call.step, operation, value)
+        if operation.effect is not Effect.READ:
+            result_id = value if isinstance(value, int) else None
+            self._journal.mark_done(progress.row_number, call.step, result_id)
 
     @asynccontextmanager
     async def _insert_guard(self, key: str) -> AsyncIterator[None]:
@@ -344,9 +360,6 @@ class Importer:
         name is in flight, its new employee could be taken for ours. Rows with other names
         run freely.
         """
-        if not key:
-            yield
-            return
         lock, users = self._name_locks.get(key, (anyio.Lock(), 0))
         self._name_locks[key] = (lock, users + 1)
         try:
@@ -451,23 +464,15 @@ class Importer:
         )
         return reconcile_record_insert(check, values, current)
 
-    async def _resolve(self, values: Mapping[str, Any], results: Mapping[str, Any]) -> Any:
-        """Replace StepRef/EmployeeRef placeholders with real ids, recursively."""
-        resolved: dict[str, Any] = {}
-        for name, value in values.items():
-            resolved[name] = await self._resolve_value(value, results)
-        return resolved
-
-    async def _resolve_value(self, value: Any, results: Mapping[str, Any]) -> Any:
-        if isinstance(value, StepRef):
-            return results[value.step]
-        if isinstance(value, EmployeeRef):
-            return await self._employee_id(value.employee_number)
-        if isinstance(value, Mapping):
-            return await self._resolve(value, results)
-        if isinstance(value, list):
-            return [await self._resolve_value(item, results) for item in value]
-        return value
+    async def _row_employee(self, plan: RowPlan) -> int | None:
+        """The EmployeeId an update row refers to by number (None for rows that create one)."""
+        if self._template.creates_employee:
+            return None
+        for call in plan.calls:
+            reference = _find_employee_ref(call.values)
+            if reference is not None:
+                return await self._employee_id(reference.employee_number)
+        return None
 
     async def _employee_id(self, employee_number: int) -> int:
         company = self._options.company_id
@@ -500,6 +505,7 @@ class _Progress:
     created: list[tuple[str, int]] = field(default_factory=list)
     attempts: int = 0
     call: Call | None = None
+    employee_id: int | None = None  # the existing employee an update row refers to
 
     def record(self, step: str, operation: Operation, value: Any) -> None:
         self.results[step] = value
@@ -530,6 +536,31 @@ class _Progress:
             duration=time.monotonic() - self.started,
             details=details or {},
         )
+
+
+def _substitute(values: Mapping[str, Any], results: Mapping[str, Any], employee: int | None) -> Any:
+    """The call's values with StepRef/EmployeeRef placeholders replaced by real ids."""
+    resolved: dict[str, Any] = {}
+    for name, value in values.items():
+        if isinstance(value, StepRef):
+            value = results[value.step]
+        elif isinstance(value, EmployeeRef):
+            value = employee
+        elif isinstance(value, Mapping):
+            value = _substitute(value, results, employee)
+        elif isinstance(value, list):
+            value = [_substitute(item, results, employee) for item in value]
+        resolved[name] = value
+    return resolved
+
+
+def _find_employee_ref(values: Mapping[str, Any]) -> EmployeeRef | None:
+    for value in values.values():
+        if isinstance(value, EmployeeRef):
+            return value
+        if isinstance(value, Mapping) and (found := _find_employee_ref(value)) is not None:
+            return found
+    return None
 
 
 def _match_key(operation: Operation, values: Mapping[str, Any]) -> str:

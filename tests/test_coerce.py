@@ -103,6 +103,9 @@ def test_int_refused(value: Cell, reason: str) -> None:
         (",5", "0.5"),
         ("€ 2.500,00", "2500.00"),
         ("1 234", "1234"),
+        ("12,50", "12.50"),  # the common forms take a fast path: same result, scale kept
+        ("4,8", "4.8"),
+        ("007.05", "7.05"),
     ],
 )
 def test_decimal_text(text: str, expected: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -117,6 +118,16 @@ def test_a_control_character_is_refused_by_lxml_as_before() -> None:
     with pytest.raises(ValueError, match="XML compatible") as error:
         build_request(OPERATION, values, CREDENTIALS)
     assert not isinstance(error.value, SchemaViolation)
+    # The refused call left the kept tree half rewritten; the next call must not show it.
+    after = {"EmployeeId": 2, "Record": record(Name="Ruben", Count=9)}
+    assert build_request(OPERATION, after, CREDENTIALS) == fresh_build(after)
+
+
+def test_each_thread_keeps_its_own_trees() -> None:
+    values = [{"EmployeeId": number, "Record": record(Count=number)} for number in range(50)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        built = list(pool.map(lambda v: build_request(OPERATION, v, CREDENTIALS), values * 4))
+    assert built == [fresh_build(v) for v in values * 4]
 
 
 def test_a_list_given_as_an_iterator_is_read_once() -> None:

@@ -328,5 +328,6 @@ async def test_slows_down_when_other_users_share_the_account(tmp_path: Path) -> 
         outcome = await run_job(_job(busy, path, "new_hire"))
         assert outcome.summary.counts[RowStatus.OK] == 150
         assert outcome.summary.throttled_calls > 0  # the client saw the delay...
-        # ...and slowed down: pressing on at 150/s would have had nearly every call delayed.
-        assert busy.stats.throttled_calls < outcome.summary.calls / 2
+        # ...and slowed down: pressing on at 150/s against a budget of 50/s would have had about
+        # two thirds of the calls delayed.
+        assert busy.stats.throttled_calls < 0.6 * outcome.summary.calls

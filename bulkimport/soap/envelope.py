@@ -9,6 +9,7 @@ network, bounded size.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -91,17 +92,33 @@ def _new_envelope() -> etree._Element:
 # --- requests ----------------------------------------------------------------------------------
 # Every envelope of a million-row file is built here. Calls of one operation with one set of
 # credentials whose values have the same shape (which fields are set, nil or absent, how many
-# list items) have the same elements, so that tree is built once and copied per call (one C
-# call, a fraction of building it element by element), then only the texts are written.
-# Caches are keyed by the identity of the operation and the credentials (hashing the nested
-# table would cost more than the build); each entry keeps both alive, so no id is reused while
-# it is cached.
+# list items) have the same elements, so that tree is built once and kept with its elements
+# listed; each later call of that shape only rewrites the texts (every text is rewritten, so
+# nothing of the previous call remains) and serialises it. Kept trees are rewritten in place,
+# so each thread has its own. Caches are keyed by the identity of the operation and the
+# credentials (hashing the nested table would cost more than the build); each entry keeps both
+# alive, so no id is reused while it is cached.
 _CACHE_LIMIT: Final = 4096
 # lxml's copy is deep (a new document); called directly it skips copy.deepcopy's Python layer,
 # which costs as much as the copy. lxml-stubs do not declare it.
 _copy_tree: Callable[[etree._Element], etree._Element] = etree._Element.__copy__  # type: ignore[attr-defined]
 _SKELETONS: dict[tuple[int, int], tuple[Operation, Credentials, etree._Element]] = {}
-_SHAPED: dict[tuple[int, int, tuple[int, ...]], tuple[Operation, Credentials, etree._Element]] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class _ShapedTree:
+    operation: Operation
+    credentials: Credentials
+    envelope: etree._Element
+    elements: tuple[etree._Element, ...]  # the operation element's descendants, in order
+
+
+class _ThreadTrees(threading.local):
+    def __init__(self) -> None:
+        self.by_shape: dict[tuple[int, int, tuple[int, ...]], _ShapedTree] = {}
+
+
+_TREES: Final = _ThreadTrees()
 
 
 def _request_skeleton(operation: Operation, credentials: Credentials) -> etree._Element:
@@ -149,19 +166,20 @@ def build_request(
     except (SchemaViolation, UnsupportedValues):
         # Built element by element, the refusal comes exactly where and as it always has.
         return _tostring(_encode_request(operation, values, credentials))
+    trees = _TREES.by_shape
     key = (id(operation), id(credentials), shape)
-    cached = _SHAPED.get(key)
-    if cached is not None and cached[0] is operation and cached[1] is credentials:
-        envelope = _copy_tree(cached[2])
-        for element, text in zip(envelope[1][0].iterdescendants(), texts, strict=True):
-            if text is not None:
-                element.text = text
+    kept = trees.get(key)
+    if kept is None or kept.operation is not operation or kept.credentials is not credentials:
+        envelope = _encode_request(operation, values, credentials)
+        if len(trees) >= _CACHE_LIMIT:
+            trees.clear()
+        elements = tuple(envelope[1][0].iterdescendants())
+        trees[key] = _ShapedTree(operation, credentials, envelope, elements)
         return _tostring(envelope)
-    envelope = _encode_request(operation, values, credentials)
-    if len(_SHAPED) >= _CACHE_LIMIT:
-        _SHAPED.clear()
-    _SHAPED[key] = (operation, credentials, _copy_tree(envelope))
-    return _tostring(envelope)
+    for element, text in zip(kept.elements, texts, strict=True):
+        if text is not None:
+            element.text = text
+    return _tostring(kept.envelope)
 
 
 @dataclass(frozen=True, slots=True)
