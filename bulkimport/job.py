@@ -7,7 +7,6 @@ line in the report whatever stopped the run.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -25,7 +24,13 @@ from bulkimport.config import (
     TransportSettings,
 )
 from bulkimport.errors import ConfigError, FatalError, TemplateError
-from bulkimport.journal import Journal, MemoryJournal, digest_file, read_run_info
+from bulkimport.journal import (
+    DryRunJournal,
+    Journal,
+    MemoryJournal,
+    digest_file,
+    read_run_info,
+)
 from bulkimport.mapping.mapper import bind_columns
 from bulkimport.mapping.template import Template, load_builtin_template, load_template
 from bulkimport.pipeline import Importer, RunOptions
@@ -156,9 +161,11 @@ async def run_job(
         files = stack.enter_context(ExitStack())
         source = files.enter_context(open_source(input_path, sheet=job.sheet))
         binding = bind_columns(template, source.info)
-        journal_path = _journal_path(job, target, files)
-        journal: Journal | MemoryJournal
-        if journal_path is None:
+        journal_path = _journal_path(job, target)
+        journal: Journal | MemoryJournal | DryRunJournal
+        if job.dry_run:
+            journal = DryRunJournal()
+        elif journal_path is None:
             journal = MemoryJournal()
         else:
             input_digest = digest_file(input_path)
@@ -229,7 +236,7 @@ async def run_job(
         report_paths=report.paths,
         partial_rows=failed.partial_rows_left_out,
         failed_path=failed.path if failed.rows_written else None,
-        journal_path=None if job.dry_run else journal_path,
+        journal_path=journal_path,
         warnings=warnings,
         stopped_early=importer.stopped_early,
         resumed=resumed,
@@ -286,18 +293,14 @@ def job_from_journal(
     )
 
 
-def _journal_path(job: ImportJob, target: _Target, files: ExitStack) -> Path | None:
+def _journal_path(job: ImportJob, target: _Target) -> Path | None:
     """Where the journal goes; None keeps it in memory (nothing to resume afterwards).
 
     The in-process emulator forgets everything when the run ends, so a journal file would
-    only promise a resume that cannot happen. A dry run keeps a scratch file: its bookkeeping
-    of a million rows belongs on disk, not in memory.
+    only promise a resume that cannot happen; a dry run sends nothing and keeps none.
     """
-    if not job.keep_journal or target.ephemeral:
+    if not job.keep_journal or target.ephemeral or job.dry_run:
         return None
-    if job.dry_run:
-        scratch = files.enter_context(tempfile.TemporaryDirectory(prefix="bulkimport-"))
-        return Path(scratch) / "journal.sqlite"
     if job.journal_path is not None:
         return job.journal_path
     return job.input_path.with_name(f"{job.input_path.stem}.journal.sqlite")

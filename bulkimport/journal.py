@@ -723,3 +723,44 @@ class MemoryJournal:
 
     def flush(self) -> None:
         """Nothing to write."""
+
+
+class DryRunJournal:
+    """A dry run sends nothing, so it has nothing to journal: every method is a no-op."""
+
+    resumed = False
+
+    def record_baseline(self, company_id: int, employee_ids: Iterable[int]) -> None:
+        """Nothing to remember."""
+
+    def baseline(self, company_id: int) -> frozenset[int] | None:
+        return None
+
+    def mark_sent(self, row_number: int, step: str, operation: str, match_key: str = "") -> None:
+        """Nothing was sent."""
+
+    def unsettled_rows(self, operation: str, match_key: str) -> set[int]:
+        return set()
+
+    def mark_done(self, row_number: int, step: str, result_id: int | None) -> None:
+        """Nothing to remember."""
+
+    def mark_failed(
+        self, row_number: int, step: str, reason: str, fault_code: int | None = None
+    ) -> None:
+        """Nothing to remember."""
+
+    def step_states(self, row_number: int) -> dict[str, StepState]:
+        return {}
+
+    def claimed_employee_ids(self) -> set[int]:
+        return set()
+
+    def record_result(self, result: RowResult) -> None:
+        """Nothing to remember."""
+
+    def result_for(self, row_number: int) -> RowResult | None:
+        return None
+
+    def flush(self) -> None:
+        """Nothing to write."""

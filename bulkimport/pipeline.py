@@ -320,7 +320,7 @@ class Importer:
         if call.merge_from:
             values = await self._merge_current(call.merge_from, values)
         key = _match_key(operation, values)
-        if not key:
+        if not key or self._options.dry_run:  # dry rows run one by one: no namesake in flight
             await self._send_step(progress, call, operation, values, state, key)
             return
         async with self._insert_guard(key):
