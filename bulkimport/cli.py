@@ -273,7 +273,7 @@ def _add_bench(parser: argparse.ArgumentParser) -> Handler:
 
     defaults = BenchSettings()
     for name in ("capped_rows", "uncapped_rows", "csv_rows", "csv_small_rows", "xlsx_rows",
-                 "zeep_rows"):  # fmt: skip
+                 "new_hire_rows", "zeep_rows"):  # fmt: skip
         parser.add_argument(
             f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name)
         )
@@ -290,6 +290,7 @@ def _bench(args: argparse.Namespace) -> int:
         csv_rows=args.csv_rows,
         csv_small_rows=args.csv_small_rows,
         xlsx_rows=args.xlsx_rows,
+        new_hire_rows=args.new_hire_rows,
         zeep_rows=args.zeep_rows,
     )
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -135,4 +135,35 @@ def write_new_hires_csv(path: Path, spec: NewHireSpec) -> Path:
         writer = csv.writer(stream, delimiter=";")
         writer.writerow(headers)
         writer.writerows(new_hire_rows(spec))
+    return path
+
+
+SALARY_HEADERS: Final = ("Personeelsnummer", "Salaris", "Soort salaris", "Ingangsdatum")
+
+
+def salary_change_rows(
+    rows: int, employee_numbers: Sequence[int], start_date: date, *, seed: int = 1
+) -> Iterator[tuple[str, ...]]:
+    """Salary changes for existing employees (numbers reused in turn), in SALARY_HEADERS order."""
+    rng = random.Random(seed)
+    start = start_date.strftime("%d-%m-%Y")
+    for index in range(rows):
+        number = employee_numbers[index % len(employee_numbers)]
+        if rng.random() < 0.8:
+            euros = rng.randrange(2600, 6200)
+            amount = f"{euros // 1000}.{euros % 1000:03d},{rng.randrange(100):02d}"
+            kind = "Maandsalaris"
+        else:
+            amount, kind = f"{rng.randrange(14, 60)},{rng.randrange(100):02d}", "Uurloon"
+        yield str(number), amount, kind, start
+
+
+def write_salary_changes_csv(
+    path: Path, rows: int, employee_numbers: Sequence[int], start_date: date
+) -> Path:
+    """Stream salary changes to a semicolon CSV with a BOM, like samples/salary.csv."""
+    with path.open("w", encoding="utf-8-sig", newline="") as stream:
+        writer = csv.writer(stream, delimiter=";")
+        writer.writerow(SALARY_HEADERS)
+        writer.writerows(salary_change_rows(rows, employee_numbers, start_date))
     return path

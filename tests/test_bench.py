@@ -23,6 +23,7 @@ EXPECTED_KEYS = {
     "csv_small_peak_rss_mb",
     "xlsx_rows_per_s",
     "xlsx_peak_rss_mb",
+    "new_hire_rows_per_s",
     "zeep_sequential_calls_per_s",
     "speedup_vs_zeep",
 }
@@ -30,7 +31,8 @@ EXPECTED_KEYS = {
 
 def test_bench_smoke(tmp_path: Path) -> None:
     output = tmp_path / "bench.json"
-    sizes = {"capped": 20, "uncapped": 20, "csv": 300, "csv-small": 100, "xlsx": 100, "zeep": 1}
+    sizes = {"capped": 20, "uncapped": 20, "csv": 300, "csv-small": 100, "xlsx": 100}
+    sizes |= {"new-hire": 50, "zeep": 1}
     size_options = [part for name, rows in sizes.items() for part in (f"--{name}-rows", str(rows))]
     finished = subprocess.run(
         [sys.executable, "-m", "bulkimport", "bench", *size_options, "--json", str(output)],
