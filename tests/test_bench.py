@@ -46,7 +46,9 @@ def test_bench_smoke(tmp_path: Path) -> None:
     figures = json.loads(last_line)
     assert figures == json.loads(output.read_text(encoding="utf-8"))
     assert set(figures) >= EXPECTED_KEYS
-    assert all(isinstance(value, int | float) and value >= 0 for value in figures.values())
+    assert all(isinstance(value, int | float) for value in figures.values())
+    signed = {"csv_rss_growth_vs_small"}  # the small file may peak a little higher
+    assert all(value >= 0 for name, value in figures.items() if name not in signed)
     assert figures["capped_calls"] >= 20 * 7
     assert figures["max_calls_in_1s_window"] <= 150
     assert 0 < figures["cap_utilisation"] <= 1.05
