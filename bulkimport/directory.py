@@ -53,7 +53,8 @@ class EmployeeDirectory:
             self._employee_types = tuple(sorted({item["Id"] for item in types if item}))
         seen: dict[int, EmployeeEntry] = {}
         list_by_company = lookup_operation("List_GetByCompany")
-        for employee_type in self._employee_types:
+
+        async def list_type(employee_type: int) -> None:
             result = await self._call(
                 list_by_company, {"CompanyId": company_id, "EmployeeType": employee_type}
             )
@@ -62,4 +63,12 @@ class EmployeeDirectory:
                     seen[item["Id"]] = EmployeeEntry(
                         item["Id"], item.get("Number") or 0, item.get("DisplayName") or ""
                     )
+
+        try:
+            async with anyio.create_task_group() as group:  # the types are independent reads
+                for employee_type in self._employee_types:
+                    group.start_soon(list_type, employee_type)
+        except ExceptionGroup as failed:
+            # Callers sort errors by kind (authentication stops the run): hand on the first.
+            raise failed.exceptions[0] from None
         return tuple(seen.values())

@@ -327,7 +327,6 @@ async def test_slows_down_when_other_users_share_the_account(tmp_path: Path) -> 
         path = write_new_hires_csv(tmp_path / "hires.csv", NewHireSpec(rows=150, core_only=True))
         outcome = await run_job(_job(busy, path, "new_hire"))
         assert outcome.summary.counts[RowStatus.OK] == 150
-        assert outcome.summary.throttled_calls > 0  # the client saw the delay...
-        # ...and slowed down: pressing on at 150/s against a budget of 50/s would have had about
-        # two thirds of the calls delayed.
-        assert busy.stats.throttled_calls < 0.6 * outcome.summary.calls
+        # The client recognised Nmbrs' half-second delay in the replies it got (how far it then
+        # slows down and recovers is checked with a fake clock in test_limiter.py).
+        assert 0 < outcome.summary.throttled_calls <= busy.stats.throttled_calls
