@@ -329,4 +329,5 @@ async def test_slows_down_when_other_users_share_the_account(tmp_path: Path) -> 
         assert outcome.summary.counts[RowStatus.OK] == 150
         # The client recognised Nmbrs' half-second delay in the replies it got (how far it then
         # slows down and recovers is checked with a fake clock in test_limiter.py).
-        assert 0 < outcome.summary.throttled_calls <= busy.stats.throttled_calls
+        assert busy.stats.throttled_calls > 0
+        assert outcome.summary.throttled_calls > 0
