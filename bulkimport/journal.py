@@ -666,6 +666,9 @@ class MemoryJournal:
     def baseline(self, company_id: int) -> frozenset[int] | None:
         return self._baselines.get(company_id)
 
+    def record_plan(self, row_number: int, steps: Iterable[tuple[str, str]]) -> None:
+        """Pending steps need no record here: a step with no state is pending."""
+
     def mark_sent(self, row_number: int, step: str, operation: str, match_key: str = "") -> None:
         steps = self._steps.setdefault(row_number, {})
         earlier = steps.get(step)
@@ -735,6 +738,9 @@ class DryRunJournal:
 
     def baseline(self, company_id: int) -> frozenset[int] | None:
         return None
+
+    def record_plan(self, row_number: int, steps: Iterable[tuple[str, str]]) -> None:
+        """Pending steps need no record here: a step with no state is pending."""
 
     def mark_sent(self, row_number: int, step: str, operation: str, match_key: str = "") -> None:
         """Nothing was sent."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -81,6 +81,7 @@ class Journal(Protocol):
     def record_result(self, result: RowResult) -> None: ...
     def result_for(self, row_number: int) -> RowResult | None: ...
     def claimed_employee_ids(self) -> set[int]: ...
+    def record_plan(self, row_number: int, steps: Iterable[tuple[str, str]]) -> None: ...
     def unsettled_rows(self, operation: str, match_key: str) -> set[int]: ...
     def flush(self) -> None: ...
 
@@ -285,6 +286,8 @@ class Importer:
     async def _execute(self, plan: RowPlan) -> RowResult:
         progress = _Progress(plan.row_number, time.monotonic())
         states = self._journal.step_states(plan.row_number)
+        if not states:
+            self._journal.record_plan(plan.row_number, [(c.step, c.operation) for c in plan.calls])
         try:
             progress.employee_id = await self._row_employee(plan)
             for call in plan.calls:
@@ -309,6 +312,9 @@ class Importer:
         except (RetryableError, ProtocolError, SchemaViolation) as error:
             self._journal_failure(progress, str(error), None)
             return progress.result(RowStatus.FAILED, message=str(error))
+        if plan.skipped_steps:
+            skipped = ", ".join(plan.skipped_steps)
+            return progress.result(RowStatus.OK, message=f"not sent, cells empty: {skipped}")
         return progress.result(RowStatus.OK)
 
     async def _run_step(self, progress: _Progress, call: Call, state: StepState | None) -> None:
@@ -336,7 +342,7 @@ class Importer:
         key: str,
     ) -> None:
         """Send one call, unless an earlier run's copy of it turns out to have taken effect."""
-        if operation.effect is Effect.INSERT and state is not None:
+        if operation.effect is Effect.INSERT and state is not None and state.attempts:
             # An earlier run sent it and never saw it done: find out before resending.
             settled = await self._reconcile(progress.row_number, operation, values)
             if isinstance(settled, Ambiguous):
@@ -404,6 +410,8 @@ class Importer:
             reconcile=reconcile if operation.effect is Effect.INSERT else None,
             on_attempt=on_attempt,
         )
+        if outcome.reconciled:
+            log.info("adopted", row=progress.row_number, operation=operation.name)
         return outcome.value
 
     async def _read(self, operation: Operation, values: Mapping[str, Any]) -> Any:

@@ -107,12 +107,6 @@ class Operation:
     def key(self) -> tuple[str, str]:
         return (self.service, self.name)
 
-    def request_field(self, name: str) -> Field:
-        for candidate in self.request:
-            if candidate.name == name:
-                return candidate
-        raise KeyError(name)
-
 
 def _one(name: str, type_: FieldType, *, nillable: bool = False) -> Field:
     return Field(name, type_, 1, 1, nillable)
