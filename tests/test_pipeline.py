@@ -217,7 +217,10 @@ async def test_stop_then_resume_sends_nothing_twice(
     emulator.script("slow", operation="PersonalInfo_UpdateCurrent", count=1, delay=0.3)
 
     async def stop_soon() -> None:
-        await anyio.sleep(0.1)
+        """Stop once a few rows are under way, however fast this machine is."""
+        with anyio.fail_after(30):
+            while emulator.stats.calls_by_operation.get("PersonalInfo_UpdateCurrent", 0) < 3:  # noqa: ASYNC110
+                await anyio.sleep(0.01)
         stop.set()
 
     async with anyio.create_task_group() as group:
