@@ -12,7 +12,14 @@ from pathlib import Path
 import anyio
 import pytest
 
-from bulkimport.drill import DrillSettings, demo_environment, format_drill, run_drill
+from bulkimport.drill import (
+    DrillSettings,
+    demo_environment,
+    emulator_process,
+    fetch_json,
+    format_drill,
+    run_drill,
+)
 from bulkimport.emulator import FaultSettings, RunningEmulator
 from bulkimport.synthetic import NewHireSpec, write_new_hires_csv
 
@@ -135,3 +142,46 @@ def test_importer_process_never_prints_a_traceback_on_a_broken_file(tmp_path: Pa
     assert finished.returncode == 2
     assert "broken.xlsx" in finished.stderr
     assert "Traceback" not in finished.stderr
+
+
+def test_resume_command_runs_the_journal_s_job_again(tmp_path: Path) -> None:
+    """`bulkimport resume JOURNAL` needs nothing but the journal (and the credentials)."""
+    path = write_new_hires_csv(tmp_path / "hires.csv", NewHireSpec(rows=5, core_only=True))
+    journal = tmp_path / "hires.journal.sqlite"
+    with emulator_process([]) as base_url:
+        root = base_url.split("/soap/")[0]
+        first = subprocess.run(
+            [*_cli_run(path), "--endpoint", base_url, "--journal", str(journal)],
+            env=demo_environment(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert first.returncode == 0, first.stderr
+        calls_before = fetch_json(f"{root}/stats")["calls_by_operation"]
+        resumed = subprocess.run(
+            [sys.executable, "-m", "bulkimport", "resume", str(journal)],
+            env=demo_environment(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        calls_after = fetch_json(f"{root}/stats")["calls_by_operation"]
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resumed" in resumed.stderr
+    assert calls_after.get("Employee_Insert") == calls_before.get("Employee_Insert") == 5
+    missing = subprocess.run(
+        [sys.executable, "-m", "bulkimport", "resume", str(tmp_path / "nothing.sqlite")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert missing.returncode == 2
+    assert "nothing.sqlite" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def _cli_run(path: Path) -> list[str]:
+    return [
+        sys.executable, "-m", "bulkimport", "run", str(path), "--template", "new_hire",
+        "--company", "54613",
+    ]  # fmt: skip
