@@ -53,10 +53,11 @@ class RetryPolicy:
 
 @dataclass(frozen=True, slots=True)
 class TransportSettings:
+    """How calls go out: where, as whom, how fast. Retrying is the caller's (RetryPolicy)."""
+
     base_url: str
     credentials: Credentials
     rate: float = NMBRS_CALLS_PER_SECOND
     concurrency: int = 100
     timeout: float = 30.0
-    retry: RetryPolicy = field(default_factory=RetryPolicy)
     insecure: bool = False

@@ -187,7 +187,6 @@ async def run_job(
             rate=job.rate,
             concurrency=job.concurrency,
             timeout=job.timeout,
-            retry=job.retry,
             insecure=job.insecure,
         )
         network = await stack.enter_async_context(AiohttpTransport(settings))
