@@ -205,6 +205,8 @@ class Importer:
     # --- ordering ------------------------------------------------------------------------
     def _earlier_result(self, row: SourceRow) -> RowResult | None:
         """A result a previous run of this journal already settled, unless it is to be redone."""
+        if not self._journal.resumed:  # a fresh journal knows no row yet: skip the lookup
+            return None
         result = self._journal.result_for(row.row_number)
         if result is None:
             return None
@@ -285,7 +287,7 @@ class Importer:
 
     async def _execute(self, plan: RowPlan) -> RowResult:
         progress = _Progress(plan.row_number, time.monotonic())
-        states = self._journal.step_states(plan.row_number)
+        states = self._journal.step_states(plan.row_number) if self._journal.resumed else {}
         if not states:
             self._journal.record_plan(plan.row_number, [(c.step, c.operation) for c in plan.calls])
         try:
