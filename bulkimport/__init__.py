@@ -14,6 +14,7 @@ from bulkimport.errors import (
     RowError,
     TransportError,
 )
+from bulkimport.job import ImportJob, ImportOutcome, run_job
 from bulkimport.model import (
     Call,
     RowPlan,
@@ -36,6 +37,8 @@ __all__ = [
     "Credentials",
     "Environment",
     "FatalError",
+    "ImportJob",
+    "ImportOutcome",
     "RetryPolicy",
     "RetryableError",
     "RowError",
@@ -47,4 +50,5 @@ __all__ = [
     "TransportError",
     "TransportSettings",
     "__version__",
+    "run_job",
 ]
