@@ -67,7 +67,7 @@ def _add_run(parser: argparse.ArgumentParser) -> Handler:
     output = parser.add_argument_group("output")
     output.add_argument("--report", type=Path, help="report path without suffix")
     output.add_argument("--failed", type=Path, help="where to write the rows that failed")
-    output.add_argument("--journal", type=Path, help="run journal (default beside the input)")
+    output.add_argument("--journal", type=Path, help="run journal (default beside the report)")
     output.add_argument(
         "--no-journal",
         action="store_true",
@@ -349,3 +349,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _say("interrupted; run the same command again to resume")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`bulkimport templates | head`): not an error worth a traceback.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK

@@ -161,7 +161,7 @@ async def run_job(
         files = stack.enter_context(ExitStack())
         source = files.enter_context(open_source(input_path, sheet=job.sheet))
         binding = bind_columns(template, source.info)
-        journal_path = _journal_path(job, target)
+        journal_path = _journal_path(job, target, report_base)
         journal: Journal | MemoryJournal | DryRunJournal
         if job.dry_run:
             journal = DryRunJournal()
@@ -292,8 +292,8 @@ def job_from_journal(
     )
 
 
-def _journal_path(job: ImportJob, target: _Target) -> Path | None:
-    """Where the journal goes; None keeps it in memory (nothing to resume afterwards).
+def _journal_path(job: ImportJob, target: _Target, report_base: Path) -> Path | None:
+    """Where the journal goes (beside the report); None keeps it in memory.
 
     The in-process emulator forgets everything when the run ends, so a journal file would
     only promise a resume that cannot happen; a dry run sends nothing and keeps none.
@@ -302,4 +302,4 @@ def _journal_path(job: ImportJob, target: _Target) -> Path | None:
         return None
     if job.journal_path is not None:
         return job.journal_path
-    return job.input_path.with_name(f"{job.input_path.stem}.journal.sqlite")
+    return report_base.with_name(f"{job.input_path.stem}.journal.sqlite")
