@@ -39,6 +39,24 @@ class RowSource(Protocol):
     ) -> None: ...
 
 
+class ClosingSource:
+    """`with source:` closes it; the readers inherit this rather than repeat the protocol."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
 def preview(text: str) -> str:
     """A short printable excerpt for a message: never the whole of a 10 MB cell."""
     if len(text) > PREVIEW_CHARS:

@@ -26,12 +26,11 @@ import codecs
 import csv
 from collections import deque
 from collections.abc import Callable, Iterator
-from types import TracebackType
-from typing import Any, Final, Self
+from typing import Any, Final
 
 from bulkimport.errors import CellProblem, InputFileError
 from bulkimport.model import SourceFormat, SourceInfo, SourceRow
-from bulkimport.sources.base import MAX_CELL_CHARS, preview, text_cell_problem
+from bulkimport.sources.base import MAX_CELL_CHARS, ClosingSource, preview, text_cell_problem
 from bulkimport.sources.headers import check_headers, column_label
 
 LINE_CHAR_LIMIT: Final = 16 * 1024 * 1024
@@ -111,7 +110,7 @@ class _LineFeeder:
         self._replay.extendleft(reversed(lines))
 
 
-class CsvSource:
+class CsvSource(ClosingSource):
     """A CSV file opened for streaming; see the module docstring for how it reads."""
 
     def __init__(self, path: str, head: bytes, warnings: list[str]) -> None:
@@ -137,17 +136,6 @@ class CsvSource:
         self._blank_columns = tuple(
             index for index, header in enumerate(self.info.headers) if not header
         )
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         self._stream.close()

@@ -25,8 +25,7 @@ import zipfile
 import zlib
 from collections.abc import Generator, Iterator
 from datetime import date, datetime, time, timedelta
-from types import TracebackType
-from typing import Any, Final, Self, cast
+from typing import Any, Final, cast
 from warnings import catch_warnings, simplefilter
 
 import openpyxl
@@ -38,7 +37,7 @@ from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from bulkimport.errors import CellProblem, InputFileError
 from bulkimport.model import Cell, SourceFormat, SourceInfo, SourceRow
-from bulkimport.sources.base import MAX_CELL_CHARS, preview, text_cell_problem
+from bulkimport.sources.base import MAX_CELL_CHARS, ClosingSource, preview, text_cell_problem
 from bulkimport.sources.headers import check_headers, column_label
 
 MAX_ARCHIVE_ENTRIES: Final = 10_000
@@ -135,7 +134,7 @@ class _CellParser(WorkSheetParser):
         return moment
 
 
-class XlsxSource:
+class XlsxSource(ClosingSource):
     """One sheet of an .xlsx workbook opened for streaming; see the module docstring."""
 
     def __init__(self, path: str, *, sheet: str | None, warnings: list[str]) -> None:
@@ -184,17 +183,6 @@ class XlsxSource:
             index for index, header in enumerate(self.info.headers) if not header
         )
         self._started = False
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         self._parsed.close()
