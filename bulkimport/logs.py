@@ -21,6 +21,8 @@ from typing import Any, Final, TextIO
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
+from bulkimport.mapping.identity import bsn_is_valid, iban_checksum_is_valid, luhn_is_valid
+
 __all__ = ["configure_logging", "redact_sensitive", "register_secret"]
 
 REDACTED: Final = "[REDACTED]"
@@ -96,30 +98,13 @@ def _is_sensitive_key(key: object) -> bool:
 
 
 def _passes_bsn_check(digits: str) -> bool:
-    """The Dutch 11-check (elfproef), on 9 digits (8 are padded: a lost leading zero)."""
-    digits = digits.zfill(9)
-    if len(digits) != 9 or digits == "000000000":
-        return False
-    total = sum((9 - i) * int(d) for i, d in enumerate(digits[:8])) - int(digits[8])
-    return total % 11 == 0
-
-
-def _passes_luhn(digits: str) -> bool:
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        n = int(d) * (2 if i % 2 else 1)
-        total += n - 9 if n > 9 else n
-    return total % 10 == 0
+    """The 11-check on 9 digits; 8 are padded first (a leading zero lost in a spreadsheet)."""
+    return bsn_is_valid(digits.zfill(9))
 
 
 def _mask_bsn(match: re.Match[str]) -> str:
     digits = re.sub(r"[^0-9]", "", match[0])
     return "[BSN]" if _passes_bsn_check(digits) else match[0]
-
-
-def _iban_checksum_ok(compact: str) -> bool:
-    rearranged = (compact[4:] + compact[:4]).upper()
-    return int("".join(str(int(ch, 36)) for ch in rearranged)) % 97 == 1
 
 
 def _mask_iban(match: re.Match[str]) -> str:
@@ -130,14 +115,14 @@ def _mask_iban(match: re.Match[str]) -> str:
     while cut > 0:
         candidate = text[:cut]
         compact = candidate.replace(" ", "")
-        if len(compact) >= 15 and _iban_checksum_ok(compact):
+        if len(compact) >= 15 and iban_checksum_is_valid(compact):
             return "[IBAN]" + text[cut:]
         cut = candidate.rfind(" ")
     return "[IBAN]"
 
 
 def _mask_compact_personnummer(match: re.Match[str]) -> str:
-    return "[PERSONNUMMER]" if _passes_luhn(match[0][-10:]) else match[0]
+    return "[PERSONNUMMER]" if luhn_is_valid(match[0][-10:]) else match[0]
 
 
 def _scrub_text(text: str) -> str:
