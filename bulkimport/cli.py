@@ -78,7 +78,22 @@ def _add_run(parser: argparse.ArgumentParser) -> Handler:
         action="store_true",
         help="write the CSV report only (the XLSX report costs time on huge files)",
     )
-    parser.add_argument("--sheet", help="worksheet to read (default: the first)")
+    parser.add_argument("--sheet", help="worksheet to read (default: the active one)")
+    parser.add_argument(
+        "--include-hidden-rows", action="store_true", help="import rows hidden in a workbook"
+    )
+    parser.add_argument(
+        "--ignore-column",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a column to leave out knowingly (repeatable)",
+    )
+    parser.add_argument(
+        "--allow-past-periods",
+        action="store_true",
+        help="send changes dated before the company's current period (UnprotectedMode)",
+    )
     parser.add_argument("--dry-run", action="store_true", help="validate and build, send nothing")
     parser.add_argument(
         "--retry-failed", action="store_true", help="send again the rows that did not succeed"
@@ -144,6 +159,9 @@ def _run(args: argparse.Namespace) -> int:
             sheet=args.sheet,
             insecure=args.insecure,
             seed=args.seed,
+            allow_past_periods=args.allow_past_periods,
+            ignore_columns=tuple(args.ignore_column),
+            include_hidden_rows=args.include_hidden_rows,
         )
     except FatalError as error:
         _say(f"error: {error}")

@@ -75,6 +75,9 @@ class ImportJob:
     sheet: str | None = None
     insecure: bool = False
     seed: int | None = None
+    allow_past_periods: bool = False  # send changes dated before the current period (Unprotected)
+    ignore_columns: tuple[str, ...] = ()  # columns the user knowingly leaves out of the import
+    include_hidden_rows: bool = False  # import rows hidden in a workbook instead of skipping them
 
 
 @dataclass(frozen=True, slots=True)

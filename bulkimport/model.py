@@ -48,6 +48,7 @@ class SourceRow:
     row_number: int
     cells: tuple[Cell, ...]  # aligned with SourceInfo.headers
     problems: tuple[CellProblem, ...] = ()
+    skip_reason: str | None = None  # set by a reader for a row it keeps out (a hidden row)
 
 
 @dataclass(frozen=True, slots=True)

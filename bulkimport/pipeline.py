@@ -187,6 +187,9 @@ class Importer:
             if self._stopping.is_set():
                 self._finish(job, _skipped(row.row_number, "not sent: the run was stopped"))
                 continue
+            if row.skip_reason is not None:
+                self._finish(job, _skipped(row.row_number, row.skip_reason))
+                continue
             earlier = self._earlier_result(row)
             if earlier is not None:
                 self._finish(job, earlier)
