@@ -45,13 +45,15 @@ from bulkimport.model import (
     StepRef,
 )
 from bulkimport.reconcile import (
+    MAX_CANDIDATES,
     RECORD_CHECKS,
     Ambiguous,
     Found,
     Reconciled,
     display_name_of,
+    employee_insert_candidates,
+    judge_employee_insert,
     normalise_text,
-    reconcile_employee_insert,
     reconcile_record_insert,
 )
 from bulkimport.report import RunSummary
@@ -454,12 +456,21 @@ class Importer:
             key = _match_key(operation, values)
             others = self._journal.unsettled_rows(operation.name, key) - {row_number}
             employees = await self._directory.refresh(self._options.company_id)
-            settled = reconcile_employee_insert(
+            candidates = employee_insert_candidates(
                 values,
                 employees,
                 baseline=self._baseline,
                 claimed=self._journal.claimed_employee_ids(),
             )
+            if len(candidates) > MAX_CANDIDATES:
+                return Ambiguous(candidates, f"{len(candidates)} new employees look like {key!r}")
+            # The DisplayName format is inferred: each candidate is confirmed by its record.
+            personal_info = find_operation(operation.service, "PersonalInfo_GetCurrent")
+            readings = {
+                candidate: await self._read(personal_info, {"EmployeeId": candidate})
+                for candidate in candidates
+            }
+            settled = judge_employee_insert(values, readings)
             if isinstance(settled, Found) and others:
                 # Rows of an earlier, interrupted run with the same name may own it instead.
                 return Ambiguous(

@@ -8,10 +8,12 @@ cannot be told for sure (the row needs review; never guess).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any, Final
 
 
@@ -100,38 +102,140 @@ RECORD_CHECKS: Final[Mapping[str, RecordCheck]] = {
 
 
 def display_name_of(first_name: str | None, last_name: str | None) -> str:
-    """The DisplayName Nmbrs lists for a fresh employee (inferred: first and last name)."""
+    """First and last name as one text: the key rows of the same person are guarded by."""
     return " ".join(part for part in (first_name, last_name) if part)
 
 
-def reconcile_employee_insert(
+# Dutch and German surname prefixes (tussenvoegsels) as the first words of a last name.
+_SURNAME_PREFIX_WORDS: Final = frozenset(
+    {"van", "de", "der", "den", "het", "'t", "ter", "ten", "te", "in", "op", "aan", "uit"}
+    | {"von", "vom", "zu", "la", "le", "du", "d'", "l'", "da", "di", "dos", "del"}
+)
+
+# How many new employees with a matching DisplayName are read one by one before giving up.
+MAX_CANDIDATES: Final = 20
+
+
+def display_name_forms(first_name: str | None, last_name: str | None) -> frozenset[str]:
+    """Every DisplayName Nmbrs may list for a fresh employee of these names, as name keys.
+
+    Nmbrs does not document the format (API.md only shows "Jan de Vries" for employees whose
+    PersonalInfo is complete), so all the usual ones are accepted [inferred]: "Jan de Vries",
+    "de Vries, Jan", "Vries, Jan de" (the prefix moved behind), "J. de Vries" and
+    "J.P. de Vries" (initials made from the first names). A match is only a candidate:
+    `judge_employee_insert` confirms it with a second read.
+    """
+    last = " ".join((last_name or "").split())
+    if not last:
+        return frozenset()
+    first = " ".join((first_name or "").split())
+    prefix, core = split_surname_prefix(last)
+    initials = "".join(f"{word[0]}." for word in first.replace("-", " ").split())
+    forms = {last}
+    if first:
+        forms |= {f"{first} {last}", f"{last}, {first}", f"{initials} {last}"}
+        forms |= {f"{last}, {initials}"}
+        if prefix:
+            forms |= {f"{core}, {first} {prefix}", f"{core}, {initials} {prefix}"}
+    return frozenset(name_key(form) for form in forms)
+
+
+def split_surname_prefix(last_name: str) -> tuple[str, str]:
+    """("van der", "Berg") for "van der Berg"; ("", name) when the name has no prefix."""
+    words = last_name.split()
+    count = 0
+    while count < len(words) - 1 and words[count].casefold() in _SURNAME_PREFIX_WORDS:
+        count += 1
+    return " ".join(words[:count]), " ".join(words[count:])
+
+
+def name_key(value: str | None) -> str:
+    """A name compared as a person reads it: case, dots and spacing do not matter."""
+    text = re.sub(r"[.\s]+", " ", (value or "").casefold())
+    return re.sub(r"\s*,\s*", ", ", text).strip()
+
+
+def employee_insert_candidates(
     sent: Mapping[str, Any],
     employees: Iterable[EmployeeEntry],
     *,
     baseline: frozenset[int],
     claimed: set[int] | frozenset[int],
-) -> Reconciled:
-    """Match a lost Employee_Insert against the company's employees.
+) -> tuple[int, ...]:
+    """The employees a lost Employee_Insert may have created, judged by DisplayName alone.
 
     Only employees that did not exist when the run started (`baseline`) and that no other row
-    of this run has adopted (`claimed`) can be ours; a fresh employee has no number yet.
+    of this run has adopted (`claimed`) can be ours.
     """
-    wanted = normalise_text(display_name_of(sent.get("FirstName"), sent.get("LastName")))
-    candidates = tuple(
+    forms = display_name_forms(sent.get("FirstName"), sent.get("LastName"))
+    return tuple(
         entry.id
         for entry in employees
         if entry.id not in baseline
         and entry.id not in claimed
-        and normalise_text(entry.display_name) == wanted
+        and name_key(entry.display_name) in forms
     )
-    if not candidates:
+
+
+class Reading(StrEnum):
+    """What the second read (PersonalInfo_GetCurrent) says of one candidate."""
+
+    CONFIRMED = "confirmed"  # our names, and nothing yet that only a later call would set
+    SOMEONE_ELSE = "someone else"  # another first or last name: the DisplayName only looked alike
+    CONTRADICTED = "contradicted"  # our names, but not the fresh employee our insert would make
+
+
+def read_candidate(sent: Mapping[str, Any], personal_info: Mapping[str, Any] | None) -> Reading:
+    """Judge one candidate by its PersonalInfo.
+
+    A fresh employee carries the names the insert sent (Nmbrs may keep a prefix apart from the
+    last name) and no employee number, BSN or birth date: the engine sets those only with the
+    PersonalInfo call that needs the id the lost reply carried. Whether Nmbrs numbers new
+    employees itself is not documented; if it did, candidates read as contradicted and rows
+    go to review, never to a wrong employee.
+    """
+    if not personal_info:
+        return Reading.CONTRADICTED
+    listed_last = " ".join(
+        part for part in (personal_info.get("Prefix"), personal_info.get("LastName")) if part
+    )
+    if name_key(personal_info.get("FirstName")) != name_key(sent.get("FirstName")) or name_key(
+        listed_last
+    ) != name_key(sent.get("LastName")):
+        return Reading.SOMEONE_ELSE
+    if any(personal_info.get(name) for name in ("EmployeeNumber", "Number", "BSN", "Birthday")):
+        return Reading.CONTRADICTED
+    return Reading.CONFIRMED
+
+
+def judge_employee_insert(
+    sent: Mapping[str, Any], readings: Mapping[int, Mapping[str, Any] | None]
+) -> Reconciled:
+    """Decide a lost Employee_Insert from each candidate's PersonalInfo (id -> record).
+
+    Adopted only when exactly one candidate is confirmed and every other one is plainly
+    someone else. Two confirmed namesakes, a candidate whose record contradicts the insert, or
+    candidates that are all someone else (Nmbrs may have stored our names in a way this does
+    not recognise) leave the row for a person to review: a resend could make a duplicate.
+    """
+    if not readings:
         return NotFound()
-    if len(candidates) == 1:
-        return Found(candidates[0])
-    return Ambiguous(
-        candidates,
-        f"{len(candidates)} new employees named {wanted!r} appeared since the run started",
-    )
+    verdicts = {candidate: read_candidate(sent, info) for candidate, info in readings.items()}
+    confirmed = tuple(c for c, verdict in verdicts.items() if verdict is Reading.CONFIRMED)
+    contradicted = tuple(c for c, verdict in verdicts.items() if verdict is Reading.CONTRADICTED)
+    if len(confirmed) == 1 and not contradicted:
+        return Found(confirmed[0])
+    name = display_name_of(sent.get("FirstName"), sent.get("LastName"))
+    if len(confirmed) > 1:
+        reason = f"{len(confirmed)} new employees named {name!r} appeared since the run started"
+    elif contradicted:
+        reason = (
+            f"new employee(s) listed like {name!r} already carry a number, BSN or birth date, or"
+            " have no personal info: not the fresh employee the lost insert would have made"
+        )
+    else:
+        reason = f"new employee(s) listed like {name!r} have other names in their personal info"
+    return Ambiguous(tuple(verdicts), reason)
 
 
 def reconcile_record_insert(
