@@ -5,8 +5,9 @@ from __future__ import annotations
 import csv
 import random
 import shutil
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import anyio
 import pytest
@@ -18,10 +19,20 @@ from bulkimport.emulator import (
     RunningEmulator,
     running_emulator,
 )
+from bulkimport.emulator.operations import HANDLERS
+from bulkimport.emulator.state import DisplayNameFormat, EmulatorState
 from bulkimport.errors import AuthenticationError, JournalMismatchError
 from bulkimport.job import ImportJob, ImportOutcome, run_job
 from bulkimport.model import RowStatus
-from bulkimport.synthetic import NewHireSpec, make_bsn, make_iban, write_new_hires_csv
+from bulkimport.synthetic import (
+    CORE_HEADERS,
+    NewHireSpec,
+    make_bsn,
+    make_iban,
+    new_hire_rows,
+    write_new_hires_csv,
+)
+from tests.conftest import EMULATOR_PERIOD
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 COMPANY = 54613
@@ -321,6 +332,117 @@ async def test_lost_replies_for_people_with_the_same_name_are_not_confused(
     assert len(ids) == 6
     in_company = [e for e in emulator.state.employees.values() if e.company_id == COMPANY]
     assert len(in_company) == 10 + 6  # the ten demo employees, and no extra one left behind
+
+
+# Rows whose names exercise each DisplayName form: a first name of two words, a hyphenated one,
+# a prefix in its own column and one inside the last name cell.
+_NAMES: Final = (
+    ("Jan Pieter", "van der", "Berg"),
+    ("Anna", "", "van den Heuvel"),
+    ("Marie-Claire", "de", "Vries"),
+    ("Kees", "", "Jansen"),
+)
+
+
+def _write_hires_named(path: Path, names: Sequence[tuple[str, str, str]]) -> Path:
+    """Core new-hire rows (numbers from 100001) with the given first name, prefix, last name."""
+    rows = list(new_hire_rows(NewHireSpec(rows=len(names), core_only=True)))
+    first, prefix, last = (
+        CORE_HEADERS.index(h) for h in ("Voornaam", "Tussenvoegsel", "Achternaam")
+    )
+    with path.open("w", encoding="utf-8-sig", newline="") as stream:
+        writer = csv.writer(stream, delimiter=";")
+        writer.writerow(CORE_HEADERS)
+        for cells, (first_name, prefix_words, last_name) in zip(rows, names, strict=True):
+            row = list(cells)
+            row[first], row[prefix], row[last] = first_name, prefix_words, last_name
+            writer.writerow(row)
+    return path
+
+
+@pytest.mark.parametrize("display_format", list(DisplayNameFormat))
+async def test_lost_inserts_are_adopted_whatever_the_display_name_format(
+    tmp_path: Path, display_format: DisplayNameFormat
+) -> None:
+    config = EmulatorConfig(
+        current_period=EMULATOR_PERIOD, seed=1, display_name_format=display_format
+    )
+    async with running_emulator(config) as emulator:
+        path = _write_hires_named(tmp_path / "hires.csv", _NAMES)
+        emulator.script("lost_reply", operation="Employee_Insert", count=len(_NAMES))
+        outcome = await run_job(_job(emulator, path, "new_hire", concurrency=2))
+
+        assert outcome.summary.counts[RowStatus.OK] == len(_NAMES)
+        assert emulator.stats.calls_by_operation["Employee_Insert"] == len(_NAMES)  # none resent
+        employees = _employees_by_number(emulator)
+        in_company = [e for e in emulator.state.employees.values() if e.company_id == COMPANY]
+        assert len(in_company) == 10 + len(_NAMES)  # no duplicate, nobody left half-made
+        for number, (first, prefix, last) in enumerate(_NAMES, start=100_001):
+            (employee,) = employees[number]
+            info = employee.personal_info.records[-1]
+            assert (info["FirstName"], info["Prefix"] or "", info["LastName"]) == (
+                first,
+                prefix,
+                last,
+            )
+        jan = employees[100_001][0].display_name
+        assert (
+            jan
+            == {
+                DisplayNameFormat.FIRST_LAST: "Jan Pieter van der Berg",
+                DisplayNameFormat.LAST_FIRST: "Berg, Jan Pieter van der",
+                DisplayNameFormat.INITIALS_LAST: "J. van der Berg",  # the row's own initials
+            }[display_format]
+        )
+
+
+async def test_look_alike_display_names_are_told_apart_by_the_second_read(
+    tmp_path: Path,
+) -> None:
+    """Jan and Joost Jansen are both "J. Jansen": only PersonalInfo says which is which."""
+    config = EmulatorConfig(
+        current_period=EMULATOR_PERIOD,
+        seed=1,
+        display_name_format=DisplayNameFormat.INITIALS_LAST,
+    )
+    names = (("Jan", "", "Jansen"), ("Joost", "", "Jansen"), ("Jet", "", "Jansen"))
+    async with running_emulator(config) as emulator:
+        path = _write_hires_named(tmp_path / "hires.csv", names)
+        emulator.script("lost_reply", operation="Employee_Insert", count=len(names))
+        outcome = await run_job(_job(emulator, path, "new_hire", concurrency=3))
+
+        assert outcome.summary.counts[RowStatus.OK] == len(names)
+        assert emulator.stats.calls_by_operation["Employee_Insert"] == len(names)
+        employees = _employees_by_number(emulator)
+        for number, (first, _, _) in enumerate(names, start=100_001):
+            (employee,) = employees[number]
+            assert employee.personal_info.records[-1]["FirstName"] == first
+
+
+async def test_a_candidate_the_second_read_contradicts_needs_review(
+    emulator: RunningEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lost insert's employee already has a number: not the fresh one the row would make."""
+    original = HANDLERS[("EmployeeService", "Employee_Insert")]
+
+    def insert_then_numbered(state: EmulatorState, values: Mapping[str, Any]) -> Any:
+        employee_id = original(state, values)
+        employee = state.employees[employee_id]
+        record = dict(employee.personal_info.records[-1], Number=4242, EmployeeNumber=4242)
+        state.set_personal_info(employee, state.companies[COMPANY].current_period, record)
+        return employee_id
+
+    monkeypatch.setitem(HANDLERS, ("EmployeeService", "Employee_Insert"), insert_then_numbered)
+    path = _write_hires_named(tmp_path / "hires.csv", _NAMES[:1])
+    emulator.script("lost_reply", operation="Employee_Insert", count=1)
+    outcome = await run_job(_job(emulator, path, "new_hire"))
+
+    (row,) = _report_rows(outcome)
+    assert row["status"] == "needs_review"
+    assert "already carry a number" in row["message"]
+    assert emulator.stats.calls_by_operation["Employee_Insert"] == 1  # not resent
+    assert emulator.stats.calls_by_operation.get("PersonalInfo_UpdateCurrent", 0) == 0
+    assert 100_001 not in _employees_by_number(emulator)
 
 
 async def test_slows_down_when_other_users_share_the_account(tmp_path: Path) -> None:
