@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import bisect
 import csv
 import random
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, ClassVar, Final
 
 import anyio
 import pytest
@@ -23,6 +26,7 @@ from bulkimport.emulator.operations import HANDLERS
 from bulkimport.emulator.state import DisplayNameFormat, EmulatorState
 from bulkimport.errors import AuthenticationError, JournalMismatchError
 from bulkimport.job import ImportJob, ImportOutcome, run_job
+from bulkimport.limiter import CallRateLimiter
 from bulkimport.model import RowStatus
 from bulkimport.synthetic import (
     CORE_HEADERS,
@@ -117,29 +121,125 @@ async def test_swedish_new_hires(emulator: RunningEmulator, tmp_path: Path) -> N
     assert outcome.summary.counts[RowStatus.OK] == outcome.summary.rows
 
 
-@pytest.mark.parametrize(
-    ("sample", "template"),
-    [
-        ("personal_info.csv", "personal_info"),
-        ("address.csv", "address"),
-        ("bank_account.csv", "bank_account"),
-        ("salary.csv", "salary"),
-        ("schedule.csv", "schedule"),
-        ("contract.csv", "contract"),
-    ],
-)
-async def test_update_templates_end_to_end(
-    emulator: RunningEmulator, tmp_path: Path, sample: str, template: str
+def _newest_personal_info(employee: Any) -> tuple[Any, ...]:
+    record = employee.personal_info.records[-1]
+    return record["EmailPrivate"], record["BurgerlijkeStaat"], record["PartnerLastName"]
+
+
+def _newest_address(employee: Any) -> tuple[Any, ...]:
+    _, record = employee.addresses[-1]
+    return record["Street"], record["PostalCode"], record["Type"]
+
+
+def _newest_bank_account(employee: Any) -> tuple[Any, ...]:
+    _, record = employee.bank_accounts[-1]
+    return record["IBAN"], record["Type"]
+
+
+def _newest_salary(employee: Any) -> tuple[Any, ...]:
+    record = employee.salaries.records[-1]
+    return record["Value"], record["Type"], record["StartDate"].date()
+
+
+def _newest_schedule(employee: Any) -> tuple[Any, ...]:
+    record = employee.schedules.records[-1]
+    return record["HoursWednesday"], record["ParttimePercentage"], record["StartDate"].date()
+
+
+def _newest_contract(employee: Any) -> tuple[Any, ...]:
+    record = employee.contracts[-1]
+    return record["StartDate"].date(), record["Indefinite"], record["HoursPerWeek"]
+
+
+_DEC_1: Final = date(2026, 12, 1)
+
+# Per sample: what the newest record of each employee in the file must say afterwards (numbers
+# the company does not have are left out: their rows must be refused).
+_UPDATES: Final[dict[str, tuple[Callable[[Any], tuple[Any, ...]], dict[int, tuple[Any, ...]]]]] = {
+    "personal_info": (
+        _newest_personal_info,
+        {
+            1001: ("j.dejong@example.nl", "Ongehuwd", None),
+            1002: (None, "Gehuwd", "Dam"),
+            1004: (None, "Ongehuwd", None),
+            1007: ("m.hoekstra@example.nl", "Samenwonend", None),
+        },
+    ),
+    "address": (
+        _newest_address,
+        {
+            1001: ("Biltstraat", "3572 BH", "HomeAddress"),
+            1003: ("Javastraat", "1094 HJ", "HomeAddress"),
+            1005: ("Postbus", "3500 BE", "PostAddress"),
+            1008: ("Markt", "5611 EB", "HomeAddress"),
+        },
+    ),
+    "bank_account": (
+        _newest_bank_account,
+        {
+            1002: ("NL67INGB0006543210", "Bankrekening1"),
+            1006: ("NL64RABO0318452716", "Bankrekening2"),
+            1009: ("NL63TRIO0212345678", "Bankrekening1"),
+        },
+    ),
+    "salary": (
+        _newest_salary,
+        {
+            1001: (Decimal("3612.50"), "Bruto_Salaris_Fulltime", _DEC_1),
+            1002: (Decimal("4050.00"), "Bruto_Salaris_Fulltime", _DEC_1),
+            1003: (Decimal("2875.00"), "Bruto_Salaris_Fulltime", _DEC_1),
+            1004: (Decimal("16.40"), "Bruto_Uurloon", _DEC_1),
+            1005: (Decimal("5200.00"), "Bruto_Salaris_Fulltime", _DEC_1),
+        },
+    ),
+    "schedule": (
+        _newest_schedule,
+        {
+            1003: (Decimal(8), Decimal(80), _DEC_1),
+            1006: (Decimal(0), Decimal(60), _DEC_1),
+            1010: (Decimal("7.6"), Decimal(95), _DEC_1),
+        },
+    ),
+    "contract": (
+        _newest_contract,
+        {
+            1002: (_DEC_1, False, Decimal(36)),
+            1007: (_DEC_1, True, Decimal(32)),
+            1009: (_DEC_1, False, Decimal(24)),
+        },
+    ),
+}
+
+
+def _state_by_number(emulator: RunningEmulator) -> dict[int, Any]:
+    return {e["number"]: e for e in emulator.state.snapshot()["employees"]}
+
+
+@pytest.mark.parametrize("template", list(_UPDATES))
+async def test_update_templates_land_on_the_employee_each_row_names(
+    emulator: RunningEmulator, tmp_path: Path, template: str
 ) -> None:
-    path = _copy_sample(sample, tmp_path)
+    newest, expected = _UPDATES[template]
+    path = _copy_sample(f"{template}.csv", tmp_path)
+    before = _state_by_number(emulator)
     outcome = await run_job(_job(emulator, path, template))
+
     rows = _report_rows(outcome)
-    assert rows, sample
-    for row in rows:
-        if row["status"] != "ok":
-            # only deliberate mistakes: an employee number the company does not have
-            assert row["status"] == "invalid", row
-            assert "does not exist" in row["message"] or row["message"], row
+    statuses = {int(row["Personeelsnummer"]): (row["status"], row["message"]) for row in rows}
+    unknown = {number for number in statuses if number not in expected}
+    assert statuses == {
+        **dict.fromkeys(expected, ("ok", "")),
+        **{
+            n: ("invalid", f"employee number {n} does not exist in company {COMPANY}")
+            for n in unknown
+        },
+    }
+    assert unknown == ({9999} if template == "personal_info" else set())
+    employees = _employees_by_number(emulator)
+    assert {number: newest(employees[number][0]) for number in expected} == expected
+    after = _state_by_number(emulator)
+    changed = {number for number, state in after.items() if state != before[number]}
+    assert changed == set(expected)  # nobody else was touched
 
 
 async def test_personal_info_keeps_fields_the_row_does_not_set(
@@ -299,11 +399,37 @@ async def test_dry_run_sends_nothing(emulator: RunningEmulator, tmp_path: Path) 
     assert outcome.summary.calls > 22  # every envelope was built
 
 
-async def test_cap_holds_at_the_server(emulator: RunningEmulator, tmp_path: Path) -> None:
+class _RecordingLimiter(CallRateLimiter):
+    """The real limiter, noting each admission on the clock it decides by."""
+
+    made: ClassVar[list[_RecordingLimiter]] = []
+
+    def __init__(self, rate: float = 150, **options: Any) -> None:
+        super().__init__(rate, **options)
+        self.configured_rate = rate
+        self.admitted_at: list[float] = []
+        _RecordingLimiter.made.append(self)
+
+    async def acquire(self) -> None:
+        await super().acquire()
+        self.admitted_at.append(self._admitted[-1])  # the time the window log holds
+
+
+async def test_every_call_passes_the_cap(
+    emulator: RunningEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every call the server saw was admitted by the limiter at --rate (its timing is proven
+    with a fake clock in test_limiter.py; wall-clock arrival windows are not asserted here)."""
+    monkeypatch.setattr(_RecordingLimiter, "made", [])
+    monkeypatch.setattr("bulkimport.transport.CallRateLimiter", _RecordingLimiter)
     path = write_new_hires_csv(tmp_path / "hires.csv", NewHireSpec(rows=180, core_only=True))
     outcome = await run_job(_job(emulator, path, "new_hire", rate=60))
     assert outcome.summary.counts[RowStatus.OK] == 180
-    assert emulator.stats.max_calls_in_any_1s_window <= 60
+    (limiter,) = _RecordingLimiter.made
+    assert limiter.configured_rate == 60
+    assert len(limiter.admitted_at) == emulator.stats.calls_total == outcome.summary.calls
+    times = limiter.admitted_at
+    assert max(bisect.bisect_left(times, t + 1.0) - i for i, t in enumerate(times)) <= 60
     assert emulator.stats.throttled_calls == 0
 
 
