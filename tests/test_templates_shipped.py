@@ -507,7 +507,7 @@ def test_update_samples_refer_to_seeded_employees(name: str) -> None:
     plans, invalid = map_file(SAMPLES / f"{name}.csv", load_builtin_template(name), NL)
     assert invalid == {}
     numbers = {int(plan.employee_key or 0) for plan in plans}
-    assert numbers <= set(range(1001, 1011)) | {9999}
+    assert numbers and numbers <= set(range(1001, 1011)) | {9999}
     for plan in plans:
         build_all(plan)
 
