@@ -291,7 +291,7 @@ class Importer:
         return result
 
     async def _execute(self, plan: RowPlan) -> RowResult:
-        progress = _Progress(plan.row_number, time.monotonic())
+        progress = _Progress(plan.row_number, time.monotonic(), _planned_personal_info(plan))
         states = self._journal.step_states(plan.row_number) if self._journal.resumed else {}
         if not states:
             self._journal.record_plan(plan.row_number, [(c.step, c.operation) for c in plan.calls])
@@ -351,7 +351,7 @@ class Importer:
         """Send one call, unless an earlier run's copy of it turns out to have taken effect."""
         if operation.effect is Effect.INSERT and state is not None and state.attempts:
             # An earlier run sent it and never saw it done: find out before resending.
-            settled = await self._reconcile(progress.row_number, operation, values)
+            settled = await self._reconcile(progress, operation, values)
             if isinstance(settled, Ambiguous):
                 raise NeedsReview(settled.candidates, settled.reason)
             if isinstance(settled, Found):
@@ -406,7 +406,7 @@ class Importer:
                 self._journal.mark_sent(progress.row_number, call.step, operation.name, key)
 
         async def reconcile() -> Reconciled:
-            return await self._reconcile(progress.row_number, operation, values)
+            return await self._reconcile(progress, operation, values)
 
         outcome = await call_with_retries(
             self._transport,
@@ -450,15 +450,16 @@ class Importer:
         self._baseline = stored
 
     async def _reconcile(
-        self, row_number: int, operation: Operation, values: Mapping[str, Any]
+        self, progress: _Progress, operation: Operation, values: Mapping[str, Any]
     ) -> Reconciled:
         if operation.name == "Employee_Insert":
             key = _match_key(operation, values)
-            others = self._journal.unsettled_rows(operation.name, key) - {row_number}
+            others = self._journal.unsettled_rows(operation.name, key) - {progress.row_number}
             employees = await self._directory.refresh(self._options.company_id)
             candidates = employee_insert_candidates(
                 values,
                 employees,
+                planned=progress.planned_personal_info,
                 baseline=self._baseline,
                 claimed=self._journal.claimed_employee_ids(),
             )
@@ -470,7 +471,7 @@ class Importer:
                 candidate: await self._read(personal_info, {"EmployeeId": candidate})
                 for candidate in candidates
             }
-            settled = judge_employee_insert(values, readings)
+            settled = judge_employee_insert(values, readings, progress.planned_personal_info)
             if isinstance(settled, Found) and others:
                 # Rows of an earlier, interrupted run with the same name may own it instead.
                 return Ambiguous(
@@ -525,6 +526,7 @@ class _Progress:
 
     row_number: int
     started: float
+    planned_personal_info: Mapping[str, Any]  # what the row writes after its insert, if any
     results: dict[str, Any] = field(default_factory=dict)
     created: list[tuple[str, int]] = field(default_factory=list)
     attempts: int = 0
@@ -576,6 +578,15 @@ def _substitute(values: Mapping[str, Any], results: Mapping[str, Any], employee:
             value = [_substitute(item, results, employee) for item in value]
         resolved[name] = value
     return resolved
+
+
+def _planned_personal_info(plan: RowPlan) -> Mapping[str, Any]:
+    """The PersonalInfo record the row writes: it tells the row's own employee after a crash."""
+    for call in plan.calls:
+        record = call.values.get("PersonalInfo")
+        if isinstance(record, Mapping):
+            return record
+    return {}
 
 
 def _find_employee_ref(values: Mapping[str, Any]) -> EmployeeRef | None:

@@ -116,27 +116,37 @@ _SURNAME_PREFIX_WORDS: Final = frozenset(
 MAX_CANDIDATES: Final = 20
 
 
-def display_name_forms(first_name: str | None, last_name: str | None) -> frozenset[str]:
-    """Every DisplayName Nmbrs may list for a fresh employee of these names, as name keys.
+def display_name_forms(
+    first_name: str | None,
+    last_name: str | None,
+    *,
+    prefix: str | None = None,
+    initials: str | None = None,
+) -> frozenset[str]:
+    """Every DisplayName Nmbrs may list for an employee of these names, as name keys.
 
     Nmbrs does not document the format (API.md only shows "Jan de Vries" for employees whose
     PersonalInfo is complete), so all the usual ones are accepted [inferred]: "Jan de Vries",
-    "de Vries, Jan", "Vries, Jan de" (the prefix moved behind), "J. de Vries" and
-    "J.P. de Vries" (initials made from the first names). A match is only a candidate:
-    `judge_employee_insert` confirms it with a second read.
+    "de Vries, Jan", "Vries, Jan de" (the prefix behind), "J. de Vries" and "J.P. de Vries"
+    (initials made from the first names, or the row's own). The prefix is found in front of
+    the last name, or given apart: the row's PersonalInfo may already have been written when
+    a crash lost the insert's answer. A match is only a candidate: the second read decides.
     """
-    last = " ".join((last_name or "").split())
-    if not last:
-        return frozenset()
-    first = " ".join((first_name or "").split())
-    prefix, core = split_surname_prefix(last)
-    initials = "".join(f"{word[0]}." for word in first.replace("-", " ").split())
-    forms = {last}
-    if first:
-        forms |= {f"{first} {last}", f"{last}, {first}", f"{initials} {last}"}
-        forms |= {f"{last}, {initials}"}
-        if prefix:
-            forms |= {f"{core}, {first} {prefix}", f"{core}, {initials} {prefix}"}
+    last = _words(last_name)
+    first = _words(first_name)
+    surnames = {split_surname_prefix(last)} if last else set()
+    if last and _words(prefix):
+        surnames.add((_words(prefix), last))
+    given = {name for name in (first, _initials_of(first), _words(initials)) if name}
+    forms: set[str] = set()
+    for before, core in surnames:
+        full = f"{before} {core}".strip()
+        if not given:
+            forms.add(full)
+        for name in given:
+            forms |= {f"{name} {full}", f"{full}, {name}"}
+            if before:
+                forms.add(f"{core}, {name} {before}")
     return frozenset(name_key(form) for form in forms)
 
 
@@ -155,19 +165,34 @@ def name_key(value: str | None) -> str:
     return re.sub(r"\s*,\s*", ", ", text).strip()
 
 
+def _words(value: str | None) -> str:
+    return " ".join((value or "").split())
+
+
+def _initials_of(first_name: str) -> str:
+    return "".join(f"{word[0]}." for word in first_name.replace("-", " ").split())
+
+
 def employee_insert_candidates(
     sent: Mapping[str, Any],
     employees: Iterable[EmployeeEntry],
     *,
+    planned: Mapping[str, Any],
     baseline: frozenset[int],
     claimed: set[int] | frozenset[int],
 ) -> tuple[int, ...]:
     """The employees a lost Employee_Insert may have created, judged by DisplayName alone.
 
-    Only employees that did not exist when the run started (`baseline`) and that no other row
-    of this run has adopted (`claimed`) can be ours.
+    `planned` is the PersonalInfo the row writes next (empty if none). Only employees that
+    did not exist when the run started (`baseline`) and that no other row of this run has
+    adopted (`claimed`) can be ours.
     """
-    forms = display_name_forms(sent.get("FirstName"), sent.get("LastName"))
+    forms = display_name_forms(
+        sent.get("FirstName"),
+        sent.get("LastName"),
+        prefix=planned.get("Prefix"),
+        initials=planned.get("Initials"),
+    )
     return tuple(
         entry.id
         for entry in employees
@@ -180,47 +205,64 @@ def employee_insert_candidates(
 class Reading(StrEnum):
     """What the second read (PersonalInfo_GetCurrent) says of one candidate."""
 
-    CONFIRMED = "confirmed"  # our names, and nothing yet that only a later call would set
+    CONFIRMED = "confirmed"  # our names, and nothing that this row would not have written
     SOMEONE_ELSE = "someone else"  # another first or last name: the DisplayName only looked alike
-    CONTRADICTED = "contradicted"  # our names, but not the fresh employee our insert would make
+    CONTRADICTED = "contradicted"  # our names, but a number, BSN or birth date not the row's
 
 
-def read_candidate(sent: Mapping[str, Any], personal_info: Mapping[str, Any] | None) -> Reading:
-    """Judge one candidate by its PersonalInfo.
+# What a fresh employee lacks until the row's own PersonalInfo call sets it.
+_SET_LATER: Final = ("EmployeeNumber", "BSN", "Birthday")
 
-    A fresh employee carries the names the insert sent (Nmbrs may keep a prefix apart from the
-    last name) and no employee number, BSN or birth date: the engine sets those only with the
-    PersonalInfo call that needs the id the lost reply carried. Whether Nmbrs numbers new
-    employees itself is not documented; if it did, candidates read as contradicted and rows
-    go to review, never to a wrong employee.
+
+def read_candidate(
+    sent: Mapping[str, Any],
+    personal_info: Mapping[str, Any] | None,
+    planned: Mapping[str, Any],
+) -> Reading:
+    """Judge one candidate by its PersonalInfo, against the insert and the row's PersonalInfo.
+
+    The employee our insert made carries the names the insert sent (Nmbrs may keep a prefix
+    apart from the last name) and no employee number, BSN or birth date, unless they are the
+    row's own: the row writes them right after the insert, so a crash can lose the insert's
+    answer after they were written. Whether Nmbrs numbers new employees itself is not
+    documented; if it did, candidates would read as contradicted and rows go to review, never
+    to a wrong employee.
     """
     if not personal_info:
         return Reading.CONTRADICTED
-    listed_last = " ".join(
-        part for part in (personal_info.get("Prefix"), personal_info.get("LastName")) if part
-    )
-    if name_key(personal_info.get("FirstName")) != name_key(sent.get("FirstName")) or name_key(
-        listed_last
-    ) != name_key(sent.get("LastName")):
+    first = name_key(personal_info.get("FirstName"))
+    listed_last = {
+        name_key(personal_info.get("LastName")),
+        name_key(_words(f"{personal_info.get('Prefix') or ''} {personal_info.get('LastName')}")),
+    }
+    if (
+        first != name_key(sent.get("FirstName"))
+        or name_key(sent.get("LastName")) not in listed_last
+    ):
         return Reading.SOMEONE_ELSE
-    if any(personal_info.get(name) for name in ("EmployeeNumber", "Number", "BSN", "Birthday")):
-        return Reading.CONTRADICTED
+    number = personal_info.get("EmployeeNumber") or personal_info.get("Number") or None
+    listed = {**personal_info, "EmployeeNumber": number}
+    for name in _SET_LATER:
+        if listed.get(name) and not _same(planned.get(name), listed[name]):
+            return Reading.CONTRADICTED
     return Reading.CONFIRMED
 
 
 def judge_employee_insert(
-    sent: Mapping[str, Any], readings: Mapping[int, Mapping[str, Any] | None]
+    sent: Mapping[str, Any],
+    readings: Mapping[int, Mapping[str, Any] | None],
+    planned: Mapping[str, Any],
 ) -> Reconciled:
     """Decide a lost Employee_Insert from each candidate's PersonalInfo (id -> record).
 
     Adopted only when exactly one candidate is confirmed and every other one is plainly
-    someone else. Two confirmed namesakes, a candidate whose record contradicts the insert, or
+    someone else. Two confirmed namesakes, a candidate whose record contradicts the row, or
     candidates that are all someone else (Nmbrs may have stored our names in a way this does
     not recognise) leave the row for a person to review: a resend could make a duplicate.
     """
     if not readings:
         return NotFound()
-    verdicts = {candidate: read_candidate(sent, info) for candidate, info in readings.items()}
+    verdicts = {c: read_candidate(sent, info, planned) for c, info in readings.items()}
     confirmed = tuple(c for c, verdict in verdicts.items() if verdict is Reading.CONFIRMED)
     contradicted = tuple(c for c, verdict in verdicts.items() if verdict is Reading.CONTRADICTED)
     if len(confirmed) == 1 and not contradicted:
@@ -230,8 +272,8 @@ def judge_employee_insert(
         reason = f"{len(confirmed)} new employees named {name!r} appeared since the run started"
     elif contradicted:
         reason = (
-            f"new employee(s) listed like {name!r} already carry a number, BSN or birth date, or"
-            " have no personal info: not the fresh employee the lost insert would have made"
+            f"new employee(s) listed like {name!r} carry another number, BSN or birth date than"
+            " this row, or no personal info: not the employee the lost insert would have made"
         )
     else:
         reason = f"new employee(s) listed like {name!r} have other names in their personal info"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -22,6 +22,13 @@ from bulkimport.reconcile import (
 )
 
 SENT = {"FirstName": "Jan Pieter", "LastName": "van der Berg"}
+# What the row's PersonalInfo call writes once the insert's id is known.
+PLANNED = {
+    "EmployeeNumber": 100_001,
+    "BSN": "123456782",
+    "Birthday": date(1990, 5, 17),
+    "Initials": "J.",
+}
 
 
 def _fresh(first: str = "Jan Pieter", last: str = "van der Berg", **fields: Any) -> dict[str, Any]:
@@ -57,6 +64,16 @@ def test_hyphenated_first_names_give_initials_per_part() -> None:
     assert name_key("M.C. de Vries") in display_name_forms("Marie-Claire", "de Vries")
 
 
+@pytest.mark.parametrize(
+    "listed",
+    ["Jan Pieter van der Berg", "Berg, Jan Pieter van der", "J. van der Berg", "J.P. Berg"],
+)
+def test_the_row_s_own_prefix_and_initials_count_too(listed: str) -> None:
+    """Once the row's PersonalInfo is written, Nmbrs may show its prefix and initials."""
+    forms = display_name_forms("Jan Pieter", "Berg", prefix="van der", initials="J.")
+    assert name_key(listed) in forms
+
+
 def test_a_last_name_alone_is_its_own_display_name() -> None:
     assert display_name_forms(None, "Jansen") == frozenset({"jansen"})
     assert display_name_forms("Jan", None) == frozenset()
@@ -82,7 +99,9 @@ def test_candidates_are_new_unclaimed_employees_with_a_matching_name() -> None:
         EmployeeEntry(3, 0, "Berg, Jan Pieter van der"),
         EmployeeEntry(4, 0, "Kees Jansen"),
     ]
-    found = employee_insert_candidates(SENT, employees, baseline=frozenset({1}), claimed={2})
+    found = employee_insert_candidates(
+        SENT, employees, planned={}, baseline=frozenset({1}), claimed={2}
+    )
     assert found == (3,)
 
 
@@ -95,43 +114,57 @@ def test_candidates_are_new_unclaimed_employees_with_a_matching_name() -> None:
         (_fresh(first="Jan"), Reading.SOMEONE_ELSE),
         (_fresh(last="Berg"), Reading.SOMEONE_ELSE),
         (_fresh(Number=4242, EmployeeNumber=4242), Reading.CONTRADICTED),
-        (_fresh(BSN="123456782"), Reading.CONTRADICTED),
-        (_fresh(Birthday=datetime(1990, 5, 17)), Reading.CONTRADICTED),
+        (_fresh(BSN="111222333"), Reading.CONTRADICTED),
+        (_fresh(Birthday=datetime(1991, 5, 17)), Reading.CONTRADICTED),
         (None, Reading.CONTRADICTED),
+        # the row's own PersonalInfo was written before a crash lost the insert's answer
+        (
+            _fresh(
+                Number=100_001,
+                EmployeeNumber=100_001,
+                BSN="123456782",
+                Birthday=datetime(1990, 5, 17),
+            ),
+            Reading.CONFIRMED,
+        ),
     ],
 )
 def test_the_second_read_confirms_or_contradicts(
     info: dict[str, Any] | None, reading: Reading
 ) -> None:
-    assert read_candidate(SENT, info) is reading
+    assert read_candidate(SENT, info, PLANNED) is reading
+
+
+def test_without_a_planned_record_any_number_contradicts() -> None:
+    assert read_candidate(SENT, _fresh(Number=100_001), {}) is Reading.CONTRADICTED
 
 
 def test_no_candidate_means_the_insert_did_not_apply() -> None:
-    assert judge_employee_insert(SENT, {}) == NotFound()
+    assert judge_employee_insert(SENT, {}, PLANNED) == NotFound()
 
 
 def test_one_confirmed_candidate_is_adopted() -> None:
-    assert judge_employee_insert(SENT, {7: _fresh()}) == Found(7)
+    assert judge_employee_insert(SENT, {7: _fresh()}, PLANNED) == Found(7)
 
 
 def test_a_look_alike_does_not_stop_the_confirmed_one_being_adopted() -> None:
     """ "J. Jansen" is Jan and Joost alike in the initials format; the second read tells."""
     readings = {7: _fresh(first="Jan"), 8: _fresh()}
-    assert judge_employee_insert(SENT, readings) == Found(8)
+    assert judge_employee_insert(SENT, readings, PLANNED) == Found(8)
 
 
 @pytest.mark.parametrize(
     ("readings", "reason"),
     [
         ({7: _fresh(), 8: _fresh()}, "2 new employees named"),
-        ({7: _fresh(EmployeeNumber=4242, Number=4242)}, "already carry a number"),
-        ({7: _fresh(), 8: _fresh(BSN="123456782")}, "already carry a number"),
+        ({7: _fresh(EmployeeNumber=4242, Number=4242)}, "another number"),
+        ({7: _fresh(), 8: _fresh(BSN="111222333")}, "another number"),
         ({7: None}, "no personal info"),
         ({7: _fresh(first="Jan")}, "other names"),
     ],
 )
 def test_unsure_means_review(readings: dict[int, dict[str, Any] | None], reason: str) -> None:
-    settled = judge_employee_insert(SENT, readings)
+    settled = judge_employee_insert(SENT, readings, PLANNED)
     assert isinstance(settled, Ambiguous)
     assert settled.candidates == tuple(readings)
     assert reason in settled.reason
