@@ -471,15 +471,9 @@ class Importer:
                 candidate: await self._read(personal_info, {"EmployeeId": candidate})
                 for candidate in candidates
             }
-            settled = judge_employee_insert(values, readings, progress.planned_personal_info)
-            if isinstance(settled, Found) and others:
-                # Rows of an earlier, interrupted run with the same name may own it instead.
-                return Ambiguous(
-                    (settled.value,),
-                    f"rows {', '.join(map(str, sorted(others)))} also sent an employee named "
-                    f"{key!r} without seeing the answer",
-                )
-            return settled
+            return judge_employee_insert(
+                values, readings, progress.planned_personal_info, rivals=others
+            )
         check = RECORD_CHECKS.get(operation.name)
         if check is None:
             return Ambiguous((), f"no way to check whether {operation.name} took effect")

@@ -9,7 +9,7 @@ cannot be told for sure (the row needs review; never guess).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -205,6 +205,7 @@ def employee_insert_candidates(
 class Reading(StrEnum):
     """What the second read (PersonalInfo_GetCurrent) says of one candidate."""
 
+    OURS = "ours"  # our names and this row's own employee number: the row wrote it
     CONFIRMED = "confirmed"  # our names, and nothing that this row would not have written
     SOMEONE_ELSE = "someone else"  # another first or last name: the DisplayName only looked alike
     CONTRADICTED = "contradicted"  # our names, but a number, BSN or birth date not the row's
@@ -231,10 +232,8 @@ def read_candidate(
     if not personal_info:
         return Reading.CONTRADICTED
     first = name_key(personal_info.get("FirstName"))
-    listed_last = {
-        name_key(personal_info.get("LastName")),
-        name_key(_words(f"{personal_info.get('Prefix') or ''} {personal_info.get('LastName')}")),
-    }
+    last = personal_info.get("LastName") or ""
+    listed_last = {name_key(last), name_key(f"{personal_info.get('Prefix') or ''} {last}")}
     if (
         first != name_key(sent.get("FirstName"))
         or name_key(sent.get("LastName")) not in listed_last
@@ -245,30 +244,43 @@ def read_candidate(
     for name in _SET_LATER:
         if listed.get(name) and not _same(planned.get(name), listed[name]):
             return Reading.CONTRADICTED
-    return Reading.CONFIRMED
+    # Employee numbers are unique in a company: only this row can have written its own.
+    return Reading.OURS if number is not None else Reading.CONFIRMED
 
 
 def judge_employee_insert(
     sent: Mapping[str, Any],
     readings: Mapping[int, Mapping[str, Any] | None],
     planned: Mapping[str, Any],
+    *,
+    rivals: Collection[int] = (),
 ) -> Reconciled:
     """Decide a lost Employee_Insert from each candidate's PersonalInfo (id -> record).
 
-    Adopted only when exactly one candidate is confirmed and every other one is plainly
-    someone else. Two confirmed namesakes, a candidate whose record contradicts the row, or
-    candidates that are all someone else (Nmbrs may have stored our names in a way this does
-    not recognise) leave the row for a person to review: a resend could make a duplicate.
+    `rivals` are other rows whose insert with the same names is unsettled too. The employee
+    that carries the row's own number is adopted. Otherwise only a sole confirmed candidate,
+    with every other one plainly someone else and no rival that could own it. Namesakes, a
+    candidate whose record contradicts the row, or candidates that are all someone else (Nmbrs
+    may store our names in a way this does not recognise) leave the row for a person to
+    review: a resend could make a duplicate.
     """
     if not readings:
         return NotFound()
     verdicts = {c: read_candidate(sent, info, planned) for c, info in readings.items()}
-    confirmed = tuple(c for c, verdict in verdicts.items() if verdict is Reading.CONFIRMED)
+    ours = tuple(c for c, verdict in verdicts.items() if verdict is Reading.OURS)
+    if len(ours) == 1:
+        return Found(ours[0])
+    confirmed = tuple(c for c, v in verdicts.items() if v in (Reading.OURS, Reading.CONFIRMED))
     contradicted = tuple(c for c, verdict in verdicts.items() if verdict is Reading.CONTRADICTED)
-    if len(confirmed) == 1 and not contradicted:
-        return Found(confirmed[0])
     name = display_name_of(sent.get("FirstName"), sent.get("LastName"))
-    if len(confirmed) > 1:
+    if len(confirmed) == 1 and not contradicted and not rivals:
+        return Found(confirmed[0])
+    if len(confirmed) == 1 and not contradicted:
+        reason = (
+            f"rows {', '.join(map(str, sorted(rivals)))} also sent an employee named {name!r}"
+            " without seeing the answer"
+        )
+    elif len(confirmed) > 1:
         reason = f"{len(confirmed)} new employees named {name!r} appeared since the run started"
     elif contradicted:
         reason = (

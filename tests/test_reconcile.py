@@ -125,7 +125,7 @@ def test_candidates_are_new_unclaimed_employees_with_a_matching_name() -> None:
                 BSN="123456782",
                 Birthday=datetime(1990, 5, 17),
             ),
-            Reading.CONFIRMED,
+            Reading.OURS,
         ),
     ],
 )
@@ -151,6 +151,19 @@ def test_a_look_alike_does_not_stop_the_confirmed_one_being_adopted() -> None:
     """ "J. Jansen" is Jan and Joost alike in the initials format; the second read tells."""
     readings = {7: _fresh(first="Jan"), 8: _fresh()}
     assert judge_employee_insert(SENT, readings, PLANNED) == Found(8)
+
+
+def test_the_employee_with_the_row_s_own_number_is_adopted_whoever_else_is_in_flight() -> None:
+    readings = {7: _fresh(), 8: _fresh(Number=100_001, EmployeeNumber=100_001)}
+    assert judge_employee_insert(SENT, readings, PLANNED, rivals={5}) == Found(8)
+
+
+def test_a_fresh_namesake_is_not_adopted_while_another_row_may_own_it() -> None:
+    settled = judge_employee_insert(SENT, {7: _fresh()}, PLANNED, rivals={5, 3})
+    assert settled == Ambiguous(
+        (7,),
+        "rows 3, 5 also sent an employee named 'Jan Pieter van der Berg' without seeing the answer",
+    )
 
 
 @pytest.mark.parametrize(
