@@ -92,23 +92,38 @@ CONTACT_FIELDS: Final = {
 WEEKDAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 FULL_TIME_HOURS: Final = Decimal(40)  # for the part-time percentage SOAP keeps [inferred]
 DUTCH_NATIONALITY_CODE: Final = 1  # Nmbrs' nationality code for Dutch [inferred]
-# Values REST has and SOAP's PersonalInfo lacks ride along in the record under these keys;
-# the SOAP codec writes only the fields of its type, so SOAP never sees them.
-FIRST_NAME_IN_FULL: Final = "_firstNameInFull"
-NATIONALITY_ISO: Final = "_nationalityCodeISO"
-ASCRIPTION_CODE: Final = "_ascriptionCode"
+# Values REST has and SOAP's PersonalInfo lacks are kept beside the record they belong to.
+FIRST_NAME_IN_FULL: Final = "firstNameInFull"
+NATIONALITY_ISO: Final = "nationalityCodeISO"
+ASCRIPTION_CODE: Final = "ascriptionCode"
 
 
 class RestResources:
-    """Reads and writes of the REST door; `employee_types` keeps REST's employeeType."""
+    """Reads and writes of the REST door, and what REST keeps that SOAP has no field for.
+
+    `employee_types` holds REST's employeeType per employee; `extras` the REST-only personal
+    values per (employee, period), valid while that period's record is the one they came with
+    (a SOAP update of the period replaces the record and so drops them).
+    """
 
     def __init__(self, state: EmulatorState) -> None:
         self.state = state
         self.ids = IdIndex(state)
         self.employee_types: dict[int, str] = {}
+        self.extras: dict[tuple[int, Period], tuple[Record, Record]] = {}
 
     def reset(self) -> None:
         self.employee_types.clear()
+        self.extras.clear()
+
+    def _extras_of(self, employee: Employee, start: Period, record: Record) -> Record:
+        entry = self.extras.get((employee.id, start))
+        return entry[1] if entry is not None and entry[0] is record else {}
+
+    def _keep_extras(self, employee: Employee, start: Period, extras: Record) -> None:
+        stored = next(record for period, record in employee.personal_info.items()
+                      if period == start)  # fmt: skip
+        self.extras[(employee.id, start)] = (stored, extras)
 
     # --- lookups ---------------------------------------------------------------------------
     def company(self, value: str) -> Company:
@@ -162,11 +177,13 @@ class RestResources:
                 continue
             if created_from is not None and _midnight(employee.start_date) < created_from:
                 continue
+            start = _latest_start(employee.personal_info.items(), company.current_period)
             record = employee.personal_info.valid_in(company.current_period) or {}
+            extras = {} if start is None else self._extras_of(employee, start, record)
             listed.append(
                 {
                     "employeeId": uuid_of("employee", employee.id),
-                    "employeeBasicInfo": self._basic_info(employee, record),
+                    "employeeBasicInfo": self._basic_info(employee, record, extras),
                 }
             )
         return listed
@@ -232,14 +249,14 @@ class RestResources:
             for start, record in employee.personal_info.items()
         ]
 
-    def _basic_info(self, employee: Employee, record: Record) -> Json:
+    def _basic_info(self, employee: Employee, record: Record, extras: Record) -> Json:
         basic: Json = {}
         number = record.get("EmployeeNumber") or record.get("Number")
         if number:
             basic["employeeNumber"] = number
         basic |= {
             "firstName": record.get("FirstName"),
-            "firstNameInFull": record.get(FIRST_NAME_IN_FULL),
+            "firstNameInFull": extras.get(FIRST_NAME_IN_FULL),
             "prefix": record.get("Prefix"),
             "initials": record.get("Initials"),
             "lastName": record.get("LastName") or "",
@@ -250,6 +267,7 @@ class RestResources:
     def _personal_info(
         self, employee: Employee, company: Company, start: Period, record: Record
     ) -> Json:
+        extras = self._extras_of(employee, start, record)
         birth: Json = {
             "birthDate": _datetime_text(record.get("Birthday")),
             "deceasedOn": _datetime_text(record.get("DeceasedDate")),
@@ -257,7 +275,7 @@ class RestResources:
         }
         if record.get("CountryOfBirthISOCode"):
             birth["birthCountry"] = {"codeISO": record["CountryOfBirthISOCode"]}
-        nationality = record.get(NATIONALITY_ISO) or (
+        nationality = extras.get(NATIONALITY_ISO) or (
             "NL" if record.get("NationalityCode") == DUTCH_NATIONALITY_CODE else None
         )
         if nationality:
@@ -269,11 +287,11 @@ class RestResources:
                 record.get("BurgerlijkeStaat") or "", "notSpecified"
             ),
         }
-        if record.get(ASCRIPTION_CODE) is not None:
-            partner["ascription"] = {"code": record[ASCRIPTION_CODE], "ascription": None}
+        if extras.get(ASCRIPTION_CODE) is not None:
+            partner["ascription"] = {"code": extras[ASCRIPTION_CODE], "ascription": None}
         return {
             "personalInfoId": period_uuid("personalinfo", employee.id, start),
-            "basicInfo": self._basic_info(employee, record),
+            "basicInfo": self._basic_info(employee, record, extras),
             "birthInfo": birth,
             "contactInfo": {rest: record.get(soap) for rest, soap in CONTACT_FIELDS.items()},
             "partnerInfo": partner,
@@ -310,7 +328,7 @@ class RestResources:
         employee = self.state.add_employee(
             company, start, basic.get("firstName") or "", basic["lastName"]
         )
-        record = _personal_record(employee, personal, {})
+        record, extras = _personal_record(employee, personal, {})
         try:
             _run(
                 operations.personal_info_update,
@@ -325,6 +343,7 @@ class RestResources:
             self._discard(employee)
             raise
         self.employee_types[employee.id] = basic["employeeType"]
+        self._keep_extras(employee, period, extras)
         return {"employeeId": uuid_of("employee", employee.id)}
 
     def _discard(self, employee: Employee) -> None:
@@ -340,7 +359,7 @@ class RestResources:
             raise invalid([("basicInfo.lastName", "is required: an employee keeps a last name")])
         period = _period_of_body(company, body.get("period"), "period") or company.current_period
         previous = employee.personal_info.valid_in(period) or {}
-        record = _personal_record(employee, body, previous)
+        record, extras = _personal_record(employee, body, previous)
         _run(
             operations.personal_info_update,
             self.state,
@@ -349,6 +368,7 @@ class RestResources:
             _PERSONAL_FIELDS,
             "basicInfo",
         )  # fmt: skip
+        self._keep_extras(employee, period, extras)
         return {"personalInfoId": period_uuid("personalinfo", employee.id, period)}
 
     def update_social_security_number(self, employee: Employee, body: Json) -> Json:
@@ -356,8 +376,11 @@ class RestResources:
         number = body.get("socialSecurityNumber")
         if not number:
             raise invalid([("socialSecurityNumber", "is required")])
-        record = dict(employee.personal_info.valid_in(company.current_period) or {})
-        record["BSN"] = number
+        current = company.current_period
+        valid = employee.personal_info.valid_in(current) or {}
+        start = _latest_start(employee.personal_info.items(), current)
+        extras = {} if start is None else self._extras_of(employee, start, valid)
+        record = {**valid, "BSN": number}
         _run(
             operations.personal_info_update_current,
             self.state,
@@ -365,6 +388,7 @@ class RestResources:
             {},
             "socialSecurityNumber",
         )
+        self._keep_extras(employee, current, extras)
         # "personalnfoId" (sic): the response property as the OpenAPI document spells it.
         return {"personalnfoId": period_uuid("personalinfo", employee.id, company.current_period)}
 
@@ -522,10 +546,9 @@ def _run(
 
 
 # --- record conversions --------------------------------------------------------------------
-def _personal_record(employee: Employee, body: Json, previous: Record) -> Record:
-    """A SOAP PersonalInfo record from a REST body: what the body leaves out is empty.
-
-    The identity number is not part of REST's personal info, so it is kept from `previous`.
+def _personal_record(employee: Employee, body: Json, previous: Record) -> tuple[Record, Record]:
+    """A SOAP PersonalInfo record from a REST body (what it leaves out is empty), and the
+    REST-only values. The identity number is not in REST's personal info: kept from `previous`.
     """
     template = employee.personal_info.valid_in((9999, 99)) or previous
     record: Record = dict.fromkeys(template)
@@ -541,7 +564,6 @@ def _personal_record(employee: Employee, body: Json, previous: Record) -> Record
         "EmployeeNumber": number,
         "BSN": previous.get("BSN"),
         "FirstName": basic.get("firstName"),
-        FIRST_NAME_IN_FULL: basic.get("firstNameInFull"),
         "Initials": basic.get("initials"),
         "Prefix": basic.get("prefix"),
         "LastName": basic.get("lastName"),
@@ -549,17 +571,20 @@ def _personal_record(employee: Employee, body: Json, previous: Record) -> Record
         "Birthday": _parse_day_or_moment(birth.get("birthDate")),
         "DeceasedDate": _parse_day_or_moment(birth.get("deceasedOn")),
         "CountryOfBirthISOCode": birth.get("birthCountryCodeISO"),
-        NATIONALITY_ISO: nationality,
         "NationalityCode": DUTCH_NATIONALITY_CODE if nationality == "NL" else None,
         "IdentificationType": 0,
         "PartnerPrefix": partner.get("partnerPrefix"),
         "PartnerLastName": partner.get("partnerName"),
         "BurgerlijkeStaat": MARITAL_STATUSES.get(partner.get("maritalStatus") or ""),
-        ASCRIPTION_CODE: partner.get("ascriptionCode"),
     }  # fmt: skip
     for rest, soap in CONTACT_FIELDS.items():
         record[soap] = contact.get(rest)
-    return record
+    extras = {
+        FIRST_NAME_IN_FULL: basic.get("firstNameInFull"),
+        NATIONALITY_ISO: nationality,
+        ASCRIPTION_CODE: partner.get("ascriptionCode"),
+    }
+    return record, extras
 
 
 def _address(company: Company, start: Period, record: Record) -> Json:
