@@ -225,7 +225,11 @@ async def test_personal_info_put_replaces_the_period_but_keeps_the_bsn(
     )
     assert status == 200, reply
     info = await ok(session, emulator, "PersonalInfo_GetCurrent", {"EmployeeId": JAN_DE_VRIES})
-    assert (info["FirstName"], info["BSN"], info.get("EmailWork")) == ("Johannes", "725763863", None)
+    assert (info["FirstName"], info["BSN"], info.get("EmailWork")) == (
+        "Johannes",
+        "725763863",
+        None,
+    )
     entries = await history(session, emulator, tokens, "personalinfo", employee)
     assert [entry["period"] for entry in entries] == [
         {"year": 2018, "period": 4},

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any, Final
 from urllib.parse import parse_qsl, unquote_plus, urlencode, urlsplit, urlunsplit
 
+import structlog
 from aiohttp import web
 
 from bulkimport.emulator.app import CORE, NmbrsEmulator, _counted, _drop, _hang
@@ -39,6 +40,8 @@ DEFAULT_PAGE_SIZE: Final = 20
 MAX_PAGE_SIZE: Final = 100
 # What a broken proxy might answer instead of the API: not JSON, status 200.
 _PROXY_PAGE: Final = b"<html><body><h1>Welcome to nginx!</h1></body></html>"
+
+_log = structlog.get_logger()
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,12 +123,18 @@ async def _answer(
     try:
         door.authenticate(request.headers, operation.scopes, emulator.clock())
         body = await _read_body(request, operation) if operation.body is not None else None
+        paged = operation.method == "GET"
+        page = _page_numbers(request.query) if paged else (1, 1)
         call = Call(request.match_info, request.query, body)
         result = ACTIONS[operation.operation_id](door.resources, call)
     except RestError as error:
         return _problem(emulator, error)
-    if isinstance(result, list):
-        result = _page(request, result)
+    except Exception as exc:  # an emulator bug: Nmbrs' 500, never a traceback
+        # Only the type and the path: request values may hold personal data.
+        _log.error("emulator_internal_error", error=type(exc).__name__, path=request.path)
+        return _problem(emulator, unknown_error())
+    if paged:
+        result = _page(request, result, *page)
     return web.json_response(result, status=operation.status)
 
 
@@ -176,9 +185,8 @@ def _page_numbers(query: Mapping[str, str]) -> tuple[int, int]:
     return values[0], values[1]
 
 
-def _page(request: web.Request, records: list[Any]) -> dict[str, Any]:
+def _page(request: web.Request, records: list[Any], number: int, size: int) -> dict[str, Any]:
     """Nmbrs' page wrapper; page links are absolute URLs, `nextPage` null on the last page."""
-    number, size = _page_numbers(request.query)
     total = len(records)
     pages = math.ceil(total / size)
 
