@@ -6,7 +6,7 @@ prose (descriptions, examples) left out. Run from the repository root:
 
     python scripts/gen_rest_schemas.py [path/to/nmbrs-openapi.yaml]
 
-Needs PyYAML (installed with the `test` extra) and ruff (to format the output).
+Needs PyYAML (it comes with openapi-core in the `test` extra) and ruff (to format the output).
 """
 
 from __future__ import annotations
