@@ -264,6 +264,33 @@ async def test_business_rules_are_the_soap_doors_answered_in_rest_shape(
     assert len(emulator.state.employees) == before  # nothing half-created
 
 
+async def test_a_bsn_for_an_employee_inserted_over_soap(
+    session: aiohttp.ClientSession, emulator: RunningEmulator, tokens: Tokens
+) -> None:
+    employee_id = await ok(
+        session,
+        emulator,
+        "Employee_Insert",
+        {
+            "CompanyId": DEMO_BV,
+            "LastName": "Kuipers",
+            "StartDate": date(2026, 11, 1),
+            "UnprotectedMode": False,
+        },
+    )
+    path = f"/api/employees/{uuid_of('employee', employee_id)}/socialsecuritynumber"
+    status, body = await api(
+        session, emulator, "PUT", path, tokens.access, json={"socialSecurityNumber": "123456781"}
+    )
+    assert (status, [p["name"] for p in body["invalid-params"]]) == (400, ["socialSecurityNumber"])
+    status, _ = await api(
+        session, emulator, "PUT", path, tokens.access, json={"socialSecurityNumber": "123456782"}
+    )
+    assert status == 200
+    info = await ok(session, emulator, "PersonalInfo_GetCurrent", {"EmployeeId": employee_id})
+    assert (info["BSN"], info["LastName"]) == ("123456782", "Kuipers")
+
+
 async def test_unknown_ids_are_404_with_nmbrs_codes(
     session: aiohttp.ClientSession, emulator: RunningEmulator, tokens: Tokens
 ) -> None:
@@ -277,6 +304,8 @@ async def test_unknown_ids_are_404_with_nmbrs_codes(
     assert (status, body["code"], body["title"]) == (404, 40404, "Invalid_Company")
     status, body = await api(session, emulator, "GET", "/api/nothing/here", tokens.access)
     assert (status, body["code"]) == (404, 40401)
+    status, body = await api(session, emulator, "GET", "/api/employees/503293", tokens.access)
+    assert (status, body["invalid-params"][0]["name"]) == (400, "employeeId")
 
 
 async def test_the_history_filters(

@@ -21,6 +21,7 @@ from bulkimport.emulator.rest.problems import (
     invalid_company,
     not_found,
 )
+from bulkimport.emulator.rest.validation import validate
 from bulkimport.emulator.rules import (
     FaultCode,
     NmbrsFault,
@@ -127,12 +128,14 @@ class RestResources:
 
     # --- lookups ---------------------------------------------------------------------------
     def company(self, value: str) -> Company:
+        _check_uuid(value, "companyId")
         company_id = self.ids.company_id(value)
         if company_id is None:
             raise invalid_company()
         return self.state.companies[company_id]
 
     def employee(self, value: str) -> Employee:
+        _check_uuid(value, "employeeId")
         employee = self.ids.employee(value)
         if employee is None:
             raise not_found("Employee not found. Check if the employee Id is correct.")
@@ -380,7 +383,7 @@ class RestResources:
         valid = employee.personal_info.valid_in(current) or {}
         start = _latest_start(employee.personal_info.items(), current)
         extras = {} if start is None else self._extras_of(employee, start, valid)
-        record = {**valid, "BSN": number}
+        record = {**valid, "Id": employee.id, "BSN": number}
         _run(
             operations.personal_info_update_current,
             self.state,
@@ -550,7 +553,8 @@ def _personal_record(employee: Employee, body: Json, previous: Record) -> tuple[
     """A SOAP PersonalInfo record from a REST body (what it leaves out is empty), and the
     REST-only values. The identity number is not in REST's personal info: kept from `previous`.
     """
-    template = employee.personal_info.valid_in((9999, 99)) or previous
+    records = employee.personal_info.records
+    template = records[-1] if records else previous  # any stored record has every field
     record: Record = dict.fromkeys(template)
     basic = body.get("basicInfo") or {}
     birth = body.get("birthInfo") or {}
@@ -694,6 +698,13 @@ def _schedule_history(employee: Employee, company: Company) -> list[tuple[dateti
 
 
 # --- small conversions ---------------------------------------------------------------------
+def _check_uuid(value: str, name: str) -> None:
+    """A path id that is no UUID is a bad request, not an unknown record [inferred]."""
+    problems = validate({"type": "string", "format": "uuid"}, value, name)
+    if problems:
+        raise invalid(problems)
+
+
 def _reverse(mapping: Mapping[str, str]) -> dict[str, str]:
     return {soap: rest for rest, soap in mapping.items()}
 
