@@ -26,8 +26,8 @@ Inferred (Nmbrs does not document it; where unsure the emulator is the stricter 
 - Business refusals (the SOAP door's rules: IBAN and BSN checks, duplicate employee
   numbers, contract dates, hours out of range) are 400 40033 naming the REST field.
   Unknown employee: 404 40401; unknown company: 404 40404; an employeeId filter naming
-  no employee gives an empty list. Malformed JSON, a wrong Content-Type, bad page values:
-  400 40033 naming the parameter.
+  no employee gives an empty list. Malformed JSON, a wrong Content-Type, bad page values,
+  a path id that is no UUID: 400 40033 naming the parameter. A page past the end is empty.
 - Creating an employee needs PersonalInfo.basicInfo and AdditionalEmployeeInfo.inServiceDate
   (the schema marks neither required, an employee without them cannot exist);
   defaultEmployeeTemplate, salary tables and workAddress are not emulated (400).

@@ -56,7 +56,7 @@ class RestOperation:
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """What an operation gets from the request: path values, query, body, page URL."""
+    """What an operation gets from the request: path values, query values and the body."""
 
     path: Mapping[str, str]
     query: Mapping[str, str]
