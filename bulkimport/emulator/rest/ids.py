@@ -36,7 +36,7 @@ class IdIndex:
     def __init__(self, state: EmulatorState) -> None:
         self._state = state
         self._employees: dict[str, int] = {}
-        self._employee_count = -1
+        self._indexed: set[int] = set()
 
     def company_id(self, value: str) -> int | None:
         wanted = _normalised(value)
@@ -46,11 +46,14 @@ class IdIndex:
         return None
 
     def employee(self, value: str) -> Employee | None:
+        wanted = _normalised(value)
         employees = self._state.employees
-        if len(employees) != self._employee_count:  # new employees, or a reset
-            self._employees = {uuid_of("employee", number): number for number in employees}
-            self._employee_count = len(employees)
-        number = self._employees.get(_normalised(value))
+        number = self._employees.get(wanted)
+        if number is None:  # perhaps a new employee: index the ones not seen yet
+            for new in [number for number in employees if number not in self._indexed]:
+                self._employees[uuid_of("employee", new)] = new
+                self._indexed.add(new)
+            number = self._employees.get(wanted)
         return None if number is None else employees.get(number)
 
 
