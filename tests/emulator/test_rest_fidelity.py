@@ -9,6 +9,7 @@ unrelated wage-tax schemas are malformed), so only the spec check is switched of
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from dataclasses import dataclass, field
 from json import dumps
@@ -205,3 +206,15 @@ async def test_every_exchange_matches_nmbrs_document(
             for error in openapi.iter_response_errors(request, response)
         ]
     assert failures == []
+
+
+def test_the_embedded_schemas_are_what_the_generator_makes_of_the_document() -> None:
+    """schemas.py is regenerated, not edited: the script's reading of the document matches."""
+    yaml = pytest.importorskip("yaml")
+    location = ROOT / "scripts" / "gen_rest_schemas.py"
+    module_spec = importlib.util.spec_from_file_location("gen_rest_schemas", location)
+    assert module_spec is not None and module_spec.loader is not None
+    generator = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(generator)
+    document = yaml.safe_load(SPEC.read_bytes())
+    assert generator.operations(document) == OPERATIONS
