@@ -10,6 +10,7 @@ import pytest
 
 from bulkimport.emulator import EmulatorConfig, FaultMode, RunningEmulator, running_emulator
 from bulkimport.emulator.rest import RestConfig, uuid_of
+from bulkimport.emulator.rest.service import Throttle
 from tests.conftest import EMULATOR_PERIOD
 from tests.emulator.restcall import api, login, new_hire_body
 
@@ -182,3 +183,15 @@ async def test_a_drop_changes_nothing(
     with pytest.raises(aiohttp.ClientError):
         await api(session, emulator, "POST", EMPLOYEES, tokens.access, json=new_hire_body(2001))
     assert len(emulator.state.employees) == before
+
+
+def test_the_limit_is_a_sliding_second_of_admitted_calls() -> None:
+    throttle = Throttle(calls_per_second=2, quota=None)
+    assert throttle.admit("key", 0.0) is None
+    assert throttle.admit("key", 0.5) is None
+    refused = throttle.admit("key", 0.9)
+    assert refused is not None and refused.code == 42908
+    assert throttle.admit("other-key", 0.9) is None  # per subscription key
+    assert throttle.admit("key", 1.0) is None  # the call at 0.0 has left the window
+    refused = throttle.admit("key", 1.2)  # 0.5 and 1.0 are still in it
+    assert refused is not None and refused.code == 42908
