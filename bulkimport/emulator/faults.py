@@ -16,9 +16,7 @@ from bulkimport.emulator.rest.schemas import OPERATIONS as REST_OPERATIONS
 from bulkimport.soap.schema import OPERATIONS
 
 # SOAP operation names and REST operationIds (e.g. createEmployee) can both be scripted.
-_OPERATION_NAMES: Final = frozenset(operation.name for operation in OPERATIONS) | set(
-    REST_OPERATIONS
-)
+_OPERATION_NAMES: Final = frozenset([*(op.name for op in OPERATIONS), *REST_OPERATIONS])
 
 
 class FaultMode(StrEnum):
