@@ -55,7 +55,7 @@ async def test_ctrl_c_finishes_in_flight_writes_the_report_and_resumes(
         with anyio.fail_after(60):
             code = await process.wait()
     assert code == 130
-    with (tmp_path / "hires.report.csv").open(encoding="utf-8-sig", newline="") as stream:
+    with (tmp_path / "hires.csv.report.csv").open(encoding="utf-8-sig", newline="") as stream:
         rows = list(csv.DictReader(stream, delimiter=";"))
     assert len(rows) == 200  # every row has its line, also those never sent
     statuses = {row["status"] for row in rows}

@@ -44,15 +44,16 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib.resources
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
 from decimal import Decimal
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Final
 
-import bulkimport
 from bulkimport.config import Country
 from bulkimport.errors import TemplateError
 from bulkimport.mapping.coerce import CoercionError, ColumnType, coerce_cell
@@ -69,7 +70,11 @@ from bulkimport.soap.schema import (
 )
 from bulkimport.sources.headers import normalise_header
 
-BUILTIN_TEMPLATES_DIR: Final = Path(bulkimport.__file__).resolve().parent.parent / "templates"
+# The shipped templates are package data (`bulkimport/templates`, a link to the top-level
+# `templates/` folder in the repository), read through importlib.resources so that a wheel, an
+# editable install and a plain checkout all find them.
+BUILTIN_TEMPLATES_PACKAGE: Final = "bulkimport"
+BUILTIN_TEMPLATES_FOLDER: Final = "templates"
 
 # What the run itself provides to templates, and the schema type each value has.
 CONTEXT_VALUES: Final[Mapping[str, Xsd]] = {"company_id": Xsd.INT}
@@ -215,30 +220,54 @@ def load_template(path: Path | str) -> Template:
         content = path.read_bytes()
     except OSError as exc:
         raise TemplateError(f"{path}: cannot read template ({exc.strerror or exc})") from exc
-    try:
-        document = tomllib.loads(content.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise TemplateError(f"{path}: template is not UTF-8 text") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise TemplateError(f"{path}: not valid TOML ({exc})") from exc
-    return _Loader(str(path)).template(document, hashlib.sha256(content).hexdigest())
+    return _parse_template(content, str(path))
 
 
 def load_builtin_template(name: str) -> Template:
-    """One of the templates shipped in the top-level `templates/` folder, by name."""
-    path = BUILTIN_TEMPLATES_DIR / f"{name}.toml"
-    if "/" in name or "\\" in name or not path.is_file():
-        known = ", ".join(p.stem for p in _builtin_paths()) or "none"
+    """One of the templates shipped inside the package, by name."""
+    resource = _builtin_folder() / f"{name}.toml"
+    if "/" in name or "\\" in name or not resource.is_file():
+        known = ", ".join(_template_name(file) for file in _builtin_files())
         raise TemplateError(f"unknown template {name!r} (shipped templates: {known})")
-    return load_template(path)
+    return _parse_template(resource.read_bytes(), str(resource))
 
 
 def list_builtin_templates() -> list[Template]:
-    return [load_template(path) for path in _builtin_paths()]
+    """Every shipped template; none at all is an error (a broken installation), not a list."""
+    return [_parse_template(file.read_bytes(), str(file)) for file in _builtin_files()]
 
 
-def _builtin_paths() -> list[Path]:
-    return sorted(BUILTIN_TEMPLATES_DIR.glob("*.toml"))
+def _builtin_folder() -> Traversable:
+    return importlib.resources.files(BUILTIN_TEMPLATES_PACKAGE) / BUILTIN_TEMPLATES_FOLDER
+
+
+def _builtin_files() -> list[Traversable]:
+    folder = _builtin_folder()
+    files = (
+        [file for file in folder.iterdir() if file.name.endswith(".toml") and file.is_file()]
+        if folder.is_dir()
+        else []
+    )
+    if not files:
+        raise TemplateError(
+            f"no templates found in {folder}: this installation of bulkimport is incomplete"
+            " (the templates ship inside the package); reinstall it"
+        )
+    return sorted(files, key=_template_name)
+
+
+def _template_name(file: Traversable) -> str:
+    return file.name.removesuffix(".toml")
+
+
+def _parse_template(content: bytes, source: str) -> Template:
+    try:
+        document = tomllib.loads(content.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise TemplateError(f"{source}: template is not UTF-8 text") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise TemplateError(f"{source}: not valid TOML ({exc})") from exc
+    return _Loader(source).template(document, hashlib.sha256(content).hexdigest())
 
 
 class _Loader:
