@@ -469,7 +469,6 @@ def test_address_type(value: str, expected: str) -> None:
         (5.0, "Bankrekening5"),
         ("standaard", "Standaard"),
         ("SPAARLOON", "Spaarloon"),
-        ("geen", "None"),
     ],
 )
 def test_bank_account_type(value: Cell, expected: str) -> None:
@@ -511,6 +510,7 @@ def test_enum_refused_says_what_is_expected(column_type: ColumnType, value: Cell
 
 
 def test_every_enum_value_is_accepted_as_written() -> None:
+    """Except None for bank account and salary types: their calls refuse it (2016, 2030)."""
     for column_type, enum in [
         (ColumnType.GENDER, GENDER),
         (ColumnType.ADDRESS_TYPE, ADDRESS_TYPE),
@@ -518,7 +518,8 @@ def test_every_enum_value_is_accepted_as_written() -> None:
         (ColumnType.SALARY_TYPE, SALARY_TYPE),
     ]:
         for value in enum.values:
-            assert ok(column_type, value) == value
+            if value != "None" or column_type in (ColumnType.GENDER, ColumnType.ADDRESS_TYPE):
+                assert ok(column_type, value) == value
 
 
 # --- previews --------------------------------------------------------------------------------
