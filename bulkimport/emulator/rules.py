@@ -138,7 +138,7 @@ def check_order(start: date | None, end: date | None, what: str) -> None:
 # client's validation shows up as a fault in the tests instead of being agreed with.
 def is_valid_bsn(text: str) -> bool:
     """Dutch BSN: nine digits passing the 11-check."""
-    return len(text) == 9 and text.isdigit() and stdnum_bsn.is_valid(text)
+    return len(text) == 9 and text.isascii() and text.isdigit() and stdnum_bsn.is_valid(text)
 
 
 _PERSONNUMMER_RE: Final = re.compile(r"(\d{2})?(\d{2})(\d{2})(\d{2})[-+]?(\d{3})(\d)")

@@ -519,11 +519,7 @@ class _Loader:
                 other = slot_of(column, "empty_if", column.empty_if, ColumnType.BOOLEAN)
                 empty_if.append((slot, other))
             if column.country_column and column.type is ColumnType.POSTAL_CODE:
-                if column.default is not None:
-                    raise self.fail(
-                        f"column {column.name!r}.country_column",
-                        "a postal code with a country column cannot have a default",
-                    )
+                # No default to care for: none has both the Dutch and the Swedish form.
                 postal_countries[slot] = slot_of(
                     column, "country_column", column.country_column, ColumnType.COUNTRY_CODE
                 )
