@@ -265,7 +265,7 @@ def map_row(
     row_number = row.row_number
     problems: list[CellProblem] = list(row.problems)
     values, given = _coerce_row(binding, row, context.country, problems)
-    _check_rules(binding, row_number, values, given, context, problems)
+    _check_rules(binding, row, values, given, context, problems)
 
     key = values[binding._key_slot]
     employee: object = _INVALID
@@ -375,7 +375,7 @@ def _coerce_postal_code(
 
 def _check_rules(
     binding: ColumnBinding,
-    row_number: int,
+    row: SourceRow,
     values: list[object],
     given: list[bool],
     context: MappingContext,
@@ -387,11 +387,13 @@ def _check_rules(
     columns = binding.columns
 
     def problem(slot: int, reason: str) -> None:
-        value = values[slot]
-        shown = "" if value is None else display_value(value)  # type: ignore[arg-type]
-        if columns[slot].index is None:
+        index = columns[slot].index
+        if index is None:
             reason = f"the file has no such column; {reason}"
-        problems.append(CellProblem(row_number, columns[slot].header, shown, reason))
+        raw = row.cells[index] if index is not None and index < len(row.cells) else None
+        problems.append(
+            CellProblem(row.row_number, columns[slot].header, display_value(raw), reason)
+        )
 
     for slot, low, high in rules.bounds:
         value = values[slot]
