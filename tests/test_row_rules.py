@@ -15,6 +15,7 @@ import pytest
 
 from bulkimport.config import Country
 from bulkimport.errors import CellProblem, RowInvalid, TemplateError
+from bulkimport.mapping.command import format_template
 from bulkimport.mapping.mapper import MappingContext, bind_columns, map_row
 from bulkimport.mapping.template import DateBound, load_builtin_template, load_template
 from bulkimport.model import Call, Cell, RowPlan, SourceFormat, SourceInfo, SourceRow
@@ -493,3 +494,22 @@ def test_rule_declaration_errors(tmp_path: Path, columns: str, message: str) -> 
         load_template(path)
     assert str(caught.value).startswith(f"{path}: ")
     assert message in str(caught.value)
+
+
+def test_templates_command_shows_the_rules() -> None:
+    page = format_template(load_builtin_template("new_hire"))
+    _, _, checks = page.partition("  checked before sending:\n")
+    lines = checks.splitlines()
+    assert "    salary: at least 0; required with any of salary_type" in lines
+    assert "    birth_date: from today - 120 years to today" in lines
+    assert "    iban: required with any of bic, account_holder, bank_account_type" in lines
+    assert "    contract_end_date: not before start_date; empty when indefinite is yes" in lines
+    assert (
+        "    postal_code: required with any of street, house_number, house_number_addition, "
+        "city, country_code, address_type; in the form of the country in country_code" in lines
+    )
+    assert any(
+        line.startswith("    house_number: required with")
+        and line.endswith("(addresses in NL, BE)")
+        for line in lines
+    )
