@@ -338,6 +338,37 @@ def test_address_template_takes_foreign_postal_codes(
     assert address_call.values["Address"]["PostalCode"] == expected
 
 
+@pytest.mark.parametrize(
+    ("country", "postal_code", "context", "refused"),
+    [
+        ("", "1011 AB", NL, True),
+        ("NL", "1011 AB", SE, True),
+        ("BE", "1000", NL, True),
+        ("DE", "12345", NL, False),
+        ("", "111 51", SE, False),
+    ],
+)
+def test_address_template_wants_a_house_number_in_nl_and_be(
+    country: str, postal_code: str, context: MappingContext, refused: bool
+) -> None:
+    cells = {
+        "Personeelsnummer": "1001",
+        "Straat": "Storgatan 12",
+        "Postcode": postal_code,
+        "Woonplaats": "Stockholm",
+        "Land": country,
+    }
+    if not refused:
+        map_cells("address", cells, context)
+        return
+    (problem,) = problems_of("address", cells, context)
+    assert (problem.column, problem.reason) == (
+        "house_number",
+        "the file has no such column; required when 'Straat', 'Postcode' or 'Woonplaats' "
+        "is filled in",
+    )
+
+
 def test_an_invalid_country_reports_the_country_only() -> None:
     cells = {
         "Personeelsnummer": "1001",
