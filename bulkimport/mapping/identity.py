@@ -15,11 +15,10 @@ from typing import Final
 from stdnum import iban as stdnum_iban
 from stdnum import luhn, numdb
 from stdnum.exceptions import ValidationError
+from stdnum.iso7064 import mod_97_10
 from stdnum.nl import bsn as stdnum_bsn
 from stdnum.se import personnummer as stdnum_personnummer
 
-# A -> "10" ... Z -> "35", the IBAN rule for letters.
-_LETTER_NUMBERS: Final = {ord("A") + offset: str(10 + offset) for offset in range(26)}
 # The SWIFT IBAN registry as stdnum ships it: per country the BBAN structure, e.g. "4!a10!n".
 _IBAN_REGISTRY: Final = numdb.get("iban")
 _BBAN_PART: Final = re.compile(r"([0-9]+)!?[nac]")
@@ -48,11 +47,10 @@ def check_iban(text: str) -> str:
     Raises:
         InvalidIdentity: with the first thing that is wrong, for a person to fix.
     """
-    compact = stdnum_iban.compact(text)
     try:
-        return str(stdnum_iban.validate(compact, check_country=True))
+        return str(stdnum_iban.validate(text, check_country=True))
     except ValidationError:
-        raise InvalidIdentity(_iban_reason(compact)) from None
+        raise InvalidIdentity(_iban_reason(stdnum_iban.compact(text))) from None
 
 
 def _iban_reason(compact: str) -> str:
@@ -78,8 +76,7 @@ def iban_checksum_is_valid(iban: str) -> bool:
     """
     if not (iban.isascii() and iban.isalnum()) or len(iban) < 5:
         return False
-    rearranged = (iban[4:] + iban[:4]).upper()
-    return int(rearranged.translate(_LETTER_NUMBERS)) % 97 == 1
+    return bool(mod_97_10.is_valid(iban[4:] + iban[:4]))
 
 
 # 6 or 8 date digits, an optional - or +, 4 digits (serial and check digit).
