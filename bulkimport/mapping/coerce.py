@@ -386,9 +386,9 @@ def _personnummer_text(value: Cell) -> str | None:
 
 def _coerce_personnummer(value: Cell, country: Country) -> str:
     text = _personnummer_text(value)
+    if text is None:
+        raise CoercionError(PERSONNUMMER_EXPECTED)
     try:
-        if text is None:
-            raise InvalidIdentity(PERSONNUMMER_EXPECTED)
         return parse_personnummer(text, date.today())
     except InvalidIdentity as exc:
         raise CoercionError(exc.reason) from None
