@@ -108,7 +108,9 @@ def test_all_shipped_templates_load() -> None:
 
 
 def test_file_names_match_template_names() -> None:
-    for path in BUILTIN_TEMPLATES_DIR.glob("*.toml"):
+    paths = sorted(BUILTIN_TEMPLATES_DIR.glob("*.toml"))
+    assert {path.stem for path in paths} == SHIPPED  # an empty folder must not pass
+    for path in paths:
         assert load_builtin_template(path.stem).name == path.stem
 
 
