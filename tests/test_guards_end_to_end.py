@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 import bulkimport.emulator
+from bulkimport.config import Country
 from bulkimport.emulator import DEMO_CREDENTIALS, RunningEmulator
 from bulkimport.emulator.rules import is_valid_iban, is_valid_personnummer
 from bulkimport.job import ImportJob, ImportOutcome, run_job
@@ -166,6 +167,33 @@ async def test_address_template_takes_a_german_address(
     )
     outcome = await run_job(_job(emulator, path, "address"))
     assert outcome.summary.counts[RowStatus.OK] == 2, _report(outcome)
+
+
+@pytest.mark.parametrize(
+    "personnummer", ["19850709-9805", "850709-9805", "8507099805", "121212+1212", "701063-2391"]
+)
+async def test_every_personnummer_form_the_client_accepts_the_emulator_accepts(
+    emulator: RunningEmulator, tmp_path: Path, personnummer: str
+) -> None:
+    """Two independent checks (ours, stdnum in the emulator) agree on each accepted form."""
+    path = tmp_path / "nyanstallda.csv"
+    path.write_text(
+        "Anställningsnummer,Förnamn,Efternamn,Personnummer,Anställningsdatum\n"
+        f"3101,Anna,Berg,{personnummer},2026-12-01\n",
+        encoding="utf-8",
+    )
+    job = ImportJob(
+        input_path=path,
+        template="new_hire",
+        company_id=61001,
+        country=Country.SE,
+        endpoint=emulator.base_url,
+        credentials=DEMO_CREDENTIALS,
+        timeout=5.0,
+        seed=7,
+    )
+    outcome = await run_job(job)
+    assert outcome.summary.counts[RowStatus.OK] == 1, _report(outcome)
 
 
 # --- the emulator checks by itself ---------------------------------------------------------------
