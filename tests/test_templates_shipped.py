@@ -296,6 +296,7 @@ def test_new_hire_with_swedish_headers() -> None:
         "Efternamn": "Lindqvist",
         "Personnummer": "199104179784",
         "Kön": "Kvinna",
+        "Gatuadress": "Storgatan 12",
         "Postnummer": "11151",
         "Ort": "Stockholm",
         "Anställningsdatum": "2026-12-01",
