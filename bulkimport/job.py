@@ -103,6 +103,8 @@ class ImportOutcome:
 def resolve_template(name_or_path: str) -> Template:
     path = Path(name_or_path)
     if path.suffix == ".toml" or path.exists():
+        if path.is_dir():
+            raise TemplateError(f"template {path} is a folder; give a template name or .toml file")
         if not path.is_file():
             raise TemplateError(f"template file {path} does not exist")
         return load_template(path)

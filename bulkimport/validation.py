@@ -115,6 +115,11 @@ def prepare_output_folders(
             raise ConfigError(f"the {role} {path} is a folder; give a file name")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError) as exc:
+            raise ConfigError(
+                f"cannot create the folder {path.parent} for the {role}: a file of that name "
+                "is in the way"
+            ) from exc
         except OSError as exc:
             reason = exc.strerror or str(exc)
             raise ConfigError(
