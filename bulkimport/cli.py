@@ -150,7 +150,7 @@ def _run(args: argparse.Namespace) -> int:
     from bulkimport.job import ImportJob
     from bulkimport.logs import configure_logging
 
-    configure_logging(level="info" if args.verbose else "warning")
+    configure_logging(level="info" if args.verbose else "warning", tracebacks=args.verbose)
     credentials = _credentials(args)  # may also take endpoint/environment from the file
     job = ImportJob(
         input_path=args.file,
@@ -266,7 +266,7 @@ def _resume(args: argparse.Namespace) -> int:
     from bulkimport.job import job_from_journal
     from bulkimport.logs import configure_logging
 
-    configure_logging(level="info" if args.verbose else "warning")
+    configure_logging(level="info" if args.verbose else "warning", tracebacks=args.verbose)
     job = job_from_journal(args.journal, _credentials(args), retry_failed=args.retry_failed)
     return _execute(args, job)
 
