@@ -361,15 +361,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    handler: Handler = args.handler
+    verbose = False
     try:
+        args = build_parser().parse_args(argv)
+        verbose = getattr(args, "verbose", False)
+        handler: Handler = args.handler
         return handler(args)
     except SystemExit:
         raise
     except BaseException as error:  # whatever it is, the user gets one line
-        return _exit_on(error, verbose=getattr(args, "verbose", False))
+        return _exit_on(error, verbose=verbose)
 
 
 def _exit_on(error: BaseException, *, verbose: bool) -> int:
