@@ -6,11 +6,14 @@ suite) against an emulator in its own process on 127.0.0.1, started once for the
 
 from __future__ import annotations
 
+import http.server
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import sys
+import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -40,6 +43,7 @@ class Workspace:
     clean_csv: Path  # five valid new hires
     sample_csv: Path  # the shipped sample: 25 new hires, three with mistakes
     updates_csv: Path  # personal-info changes for the demo employees 1001-1010
+    self_signed_url: str  # https on 127.0.0.1 with a certificate nobody vouches for
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +213,9 @@ CASES: Final = {
         lambda w: [*_run()(w), "--company", UNKNOWN_COMPANY], EXIT_FATAL, UNKNOWN_COMPANY
     ),
     "a wrong company (updates)": Case(_updates_of_unknown_company, EXIT_FATAL, UNKNOWN_COMPANY),
+    "an endpoint with a self-signed certificate": Case(
+        lambda w: [*_run()(w), "--endpoint", w.self_signed_url], EXIT_FATAL, "certificate"
+    ),
     "an unreachable endpoint": Case(
         lambda w: [*_run()(w), "--endpoint", f"http://127.0.0.1:{_closed_port()}/soap/v3/"],
         EXIT_FATAL,
@@ -229,8 +236,35 @@ def base_url() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="module")
+def self_signed_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An https server on loopback whose certificate is self-signed: TLS must refuse it."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is needed to make a self-signed certificate")
+    folder = tmp_path_factory.mktemp("tls")
+    key, cert = folder / "key.pem", folder / "cert.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-keyout", str(key), "-out", str(cert), "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_address[1]}/soap/v3/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture
-def workspace(base_url: str, tmp_path: Path) -> Workspace:
+def workspace(base_url: str, self_signed_url: str, tmp_path: Path) -> Workspace:
     post_json(f"{base_url.split('/soap/')[0]}/reset")  # every case starts from the demo data
     return Workspace(
         folder=tmp_path,
@@ -238,6 +272,7 @@ def workspace(base_url: str, tmp_path: Path) -> Workspace:
         clean_csv=write_new_hires_csv(tmp_path / "hires.csv", NewHireSpec(rows=5)),
         sample_csv=Path(shutil.copy(SAMPLES / "new_hires.csv", tmp_path / "new_hires.csv")),
         updates_csv=Path(shutil.copy(SAMPLES / "personal_info.csv", tmp_path / "updates.csv")),
+        self_signed_url=self_signed_url,
     )
 
 
