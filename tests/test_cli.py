@@ -207,3 +207,18 @@ def test_credentials_without_a_target_are_refused_unless_emulator_is_given(
     assert not (tmp_path / "hires.report.csv").exists()
     assert _run(str(path), "--template", "new_hire", "--emulator") == EXIT_OK
     assert "built-in Nmbrs emulator" in capsys.readouterr().err
+
+
+def test_emulator_wins_over_the_endpoint_of_the_config_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        'username = "someone@example.nl"\ntoken = "secret-token-value"\n'
+        'endpoint = "http://127.0.0.1:1/soap/v3/"\n',
+        encoding="utf-8",
+    )
+    path = write_new_hires_csv(tmp_path / "hires.csv", NewHireSpec(rows=2))
+    arguments = [str(path), "--template", "new_hire", "--config", str(config)]
+    assert _run(*arguments, "--emulator") == EXIT_OK
+    assert "built-in Nmbrs emulator" in capsys.readouterr().err
