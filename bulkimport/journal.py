@@ -395,8 +395,8 @@ class Journal:
             "INSERT INTO step (row_number, step, operation, status, attempts, match_key)"
             " VALUES (?, ?, ?, 'sent', 1, ?)"
             " ON CONFLICT (row_number, step) DO UPDATE SET operation = excluded.operation,"
-            " status = 'sent', attempts = attempts + 1, reason = '', fault_code = NULL,"
-            " match_key = excluded.match_key",
+            " status = 'sent', attempts = attempts + 1, result_id = NULL, reason = '',"
+            " fault_code = NULL, match_key = excluded.match_key",
             (row_number, step, operation, match_key),
         )
         self._commit()
@@ -667,7 +667,10 @@ class MemoryJournal:
         return self._baselines.get(company_id)
 
     def record_plan(self, row_number: int, steps: Iterable[tuple[str, str]]) -> None:
-        """Pending steps need no record here: a step with no state is pending."""
+        """Record the row's steps as pending (their operation tells an adopted employee's)."""
+        known = self._steps.setdefault(row_number, {})
+        for step, operation in steps:
+            known.setdefault(step, StepState(StepStatus.PENDING, None, 0, operation))
 
     def mark_sent(self, row_number: int, step: str, operation: str, match_key: str = "") -> None:
         steps = self._steps.setdefault(row_number, {})

@@ -32,7 +32,7 @@ from bulkimport.emulator.faults import (
 )
 from bulkimport.emulator.operations import HANDLERS
 from bulkimport.emulator.rules import FAULT_TITLES, FaultCode, NmbrsFault
-from bulkimport.emulator.state import EmulatorState
+from bulkimport.emulator.state import DisplayNameFormat, EmulatorState
 from bulkimport.emulator.stats import UNAUTHENTICATED, RateLimiter, Stats, account_key
 from bulkimport.emulator.wsdl import build_wsdl
 from bulkimport.soap.codec import SchemaViolation
@@ -83,6 +83,7 @@ class EmulatorConfig:
     current_period: tuple[int, int] | None = None
     seed: int | None = None
     max_request_bytes: int = MAX_REQUEST_BYTES
+    display_name_format: DisplayNameFormat = DisplayNameFormat.FIRST_LAST
 
 
 class NmbrsEmulator:
@@ -91,7 +92,9 @@ class NmbrsEmulator:
     def __init__(self, config: EmulatorConfig, clock: Clock, sleep: Sleep) -> None:
         today = date.today()
         self.config = config
-        self.state = EmulatorState(config.current_period or (today.year, today.month))
+        self.state = EmulatorState(
+            config.current_period or (today.year, today.month), config.display_name_format
+        )
         self.stats = Stats()
         self.limiter = RateLimiter(
             config.calls_per_second, config.other_users_calls_per_second, config.throttle_delay
