@@ -397,6 +397,10 @@ def company_get_current_period(state: EmulatorState, values: Values) -> str:
     return _company(state, values["CompanyId"]).current_period_text
 
 
+def company_address_get_current(state: EmulatorState, values: Values) -> Record:
+    return dict(_company(state, values["CompanyId"]).address)
+
+
 # (service, operation) -> handler; a test checks that it covers the whole operation table.
 HANDLERS: Final[Mapping[tuple[str, str], Handler]] = {
     ("EmployeeService", "Employee_Insert"): employee_insert,
@@ -422,4 +426,5 @@ HANDLERS: Final[Mapping[tuple[str, str], Handler]] = {
     ("EmployeeService", "Schedule_Update"): schedule_update,
     ("CompanyService", "List_GetAll"): company_list_get_all,
     ("CompanyService", "Company_GetCurrentPeriod"): company_get_current_period,
+    ("CompanyService", "Address_GetCurrent"): company_address_get_current,
 }
