@@ -227,6 +227,7 @@ async def run_job(
             guard=guard,
             known_employees=facts.employees,
         )
+        fatal: FatalError | None = None
         async with anyio.create_task_group() as watchers:
             if stop is not None:
 
@@ -237,12 +238,14 @@ async def run_job(
                 watchers.start_soon(watch_stop)
             try:
                 summary = await importer.run(source.rows())
-            except FatalError:
+            except FatalError as error:
                 # Every row already has its line (the rest reported skipped): keep the reports.
                 report.close()
                 failed.close()
-                raise
+                fatal = error
             watchers.cancel_scope.cancel()
+        if fatal is not None:
+            raise fatal  # outside the task group: callers get the error, not a group around it
         warnings = tuple(source.warnings) + tuple(
             f"column {header!r} is not used by template {template.name}"
             for header in binding.unused_headers

@@ -218,6 +218,10 @@ class Importer:
                 self._finish(job, await self._execute_safely(job.plan))
             else:
                 await self._slots.acquire()
+                if self._stopping.is_set():  # a whole-run error came while this row waited
+                    self._slots.release()
+                    self._finish(job, _skipped(row.row_number, "not sent: the run was stopped"))
+                    continue
                 group.start_soon(self._run_job, job)
 
     def _guarded(self, row: SourceRow, plan: RowPlan) -> RowPlan:
