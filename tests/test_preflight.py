@@ -25,6 +25,7 @@ from bulkimport.emulator import DEMO_CREDENTIALS, FaultMode, RunningEmulator
 from bulkimport.errors import AuthenticationError, ConfigError
 from bulkimport.guards import CompanyPeriod, PeriodKind, parse_company_period
 from bulkimport.job import ImportJob, run_job
+from bulkimport.model import RowStatus
 from bulkimport.preflight import QUICK_RETRY, decide_country
 from bulkimport.soap.schema import OPERATIONS, Effect
 from bulkimport.synthetic import NewHireSpec, write_new_hires_csv
@@ -171,7 +172,7 @@ async def test_swedish_company_by_endpoint_is_validated_as_swedish(
             credentials=DEMO_CREDENTIALS,
         )
     )
-    assert outcome.summary.counts["ok"] == 8
+    assert outcome.summary.counts[RowStatus.OK] == 8
     assert emulator.stats.calls_by_operation["Employee_Insert"] == 8
 
 
@@ -304,9 +305,7 @@ class _tls_server:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=context)
         await site.start()
-        server = site._server
-        assert server is not None
-        return int(server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
+        return int(self._runner.addresses[0][1])
 
     async def __aexit__(self, *exc: object) -> None:
         assert self._runner is not None
