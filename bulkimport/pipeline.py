@@ -252,6 +252,10 @@ class Importer:
             return None
         if self._options.retry_failed and result.status is not RowStatus.OK:
             return None
+        if result.status is RowStatus.INVALID:
+            # Nothing of it was sent: check it again, now perhaps with --allow-past-periods or
+            # against employees that changed since.
+            return None
         return result
 
     async def _run_job(self, job: _Job) -> None:
