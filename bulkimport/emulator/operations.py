@@ -19,6 +19,14 @@ documented the emulator is stricter and says so here:
   emulated).
 - `*Current` operations act on the company's current period; Period/Year and Start variants
   write from that period; Get*Current returns the record valid in the current period.
+- A change dated before the current period needs UnprotectedMode=true (2011, "TWK exception")
+  where the operation has that flag and documents the rule: Employee_Insert (StartDate) and
+  Contract_Insert (the contract's StartDate). Contract_InsertCurrentPeriod has no flag, so a
+  contract starting earlier is always refused. Salary_Update, Schedule_Update and
+  PersonalInfo_Update have no flag and document no TWK exception: they accept a past Start or
+  Period [inferred]; the client refuses such rows itself unless told to reach back.
+- CompanyService.Address_GetCurrent shows the company's own address; its CountryISOCode (NL or
+  SE) is the company's country.
 - Address_InsertCurrent/BankAccount_InsertCurrent add a record from the current period; the
   *_GetListCurrent reads show, per Type, the latest one (a new HomeAddress supersedes the old
   one) [inferred].
