@@ -153,7 +153,9 @@ async def run_job(
     on_start: Callable[[str], None] | None = None,
     stop: anyio.Event | None = None,
 ) -> ImportOutcome:
-    """Run one import. `on_start` hears one line about the target; setting `stop` ends early."""
+    """Run one import. `on_start` hears what the pre-flight found of the target (before
+    anything is sent); setting `stop` ends early. A target that fails the pre-flight raises
+    FatalError with nothing sent and no report written."""
     template = resolve_template(job.template)
     input_path = job.input_path
     report_base = job.report_base or default_report_base(input_path)
