@@ -14,9 +14,11 @@ from typing import Any, Final
 import pytest
 
 from bulkimport.emulator import DEMO_CREDENTIALS, RunningEmulator
-from bulkimport.guards import change_date, repeated_numbers
+from bulkimport.errors import RowInvalid
+from bulkimport.guards import CompanyPeriod, PeriodKind, RowGuard, change_date, repeated_numbers
 from bulkimport.job import ImportJob, ImportOutcome, run_job
-from bulkimport.model import RowStatus
+from bulkimport.mapping.template import load_builtin_template
+from bulkimport.model import Call, RowPlan, RowStatus
 from bulkimport.soap.schema import OPERATIONS, Effect, Operation
 from bulkimport.synthetic import NewHireSpec, write_new_hires_csv
 from tests.emulator.test_golden import GOLDEN_VALUES
@@ -224,3 +226,47 @@ async def test_a_four_weekly_company_is_judged_by_its_own_period(
     outcome = await run_job(_job(emulator, path, "new_hire", company_id=FOUR_WEEKLY))
     assert [row["status"] for row in _rows(outcome)] == [status]
     assert _inserts(emulator) == (1 if status == "ok" else 0)
+
+
+# --- the guard itself, without a target ----------------------------------------------------------
+def _guard(**overrides: Any) -> RowGuard:
+    settings: dict[str, Any] = {
+        "template": load_builtin_template("new_hire"),
+        "company_id": COMPANY,
+        "current_period": CompanyPeriod(2026, 11, PeriodKind.MONTH),
+        "allow_past_periods": False,
+        "existing_numbers": {1001: 503293},
+        "repeated_numbers": {},
+        "number_header": "Personeelsnummer",
+        "headers": {},
+    }
+    settings.update(overrides)
+    return RowGuard(**settings)
+
+
+def _hire(start: date) -> RowPlan:
+    insert = Call(
+        "employee",
+        "EmployeeService",
+        "Employee_Insert",
+        {"LastName": "Jansen", "StartDate": start, "CompanyId": COMPANY, "UnprotectedMode": False},
+    )
+    salary = Call("salary", "EmployeeService", "Salary_Update", {"EmployeeId": 1, "Start": start})
+    return RowPlan(2, (insert, salary))
+
+
+def test_an_existing_number_is_no_conflict_for_a_row_this_journal_already_sent() -> None:
+    """On resume the employee an earlier run created under this number is the row's own."""
+    plan = _hire(date(2026, 12, 1))
+    with pytest.raises(RowInvalid, match="already exists"):
+        _guard().check(plan, 1001, resuming=False)
+    assert _guard().check(plan, 1001, resuming=True) is plan
+
+
+def test_allowed_past_changes_set_unprotected_mode_only_where_the_operation_has_it() -> None:
+    plan = _guard(allow_past_periods=True).check(_hire(date(2026, 6, 1)), 2001, resuming=False)
+    insert, salary = plan.calls
+    assert insert.values["UnprotectedMode"] is True
+    assert "UnprotectedMode" not in salary.values
+    current = _hire(date(2026, 11, 1))
+    assert _guard(allow_past_periods=True).check(current, 2001, resuming=False) is current
