@@ -43,7 +43,7 @@ from bulkimport.report import (
     default_failed_path,
     default_report_base,
 )
-from bulkimport.sources import open_source
+from bulkimport.sources import RowSource, open_source
 from bulkimport.transport import AiohttpTransport, DryRunTransport, Transport, check_endpoint
 
 # The built-in demo target stands in November 2026, the month the shipped samples were written
@@ -165,7 +165,7 @@ async def run_job(
         if on_start is not None:
             on_start(f"target: {target.description}")
         files = stack.enter_context(ExitStack())
-        source = files.enter_context(open_source(input_path, sheet=job.sheet))
+        source = files.enter_context(_open_input(job))
         binding = bind_columns(template, source.info)
         settings = TransportSettings(
             base_url=target.base_url,
@@ -268,6 +268,11 @@ async def run_job(
     )
 
 
+def _open_input(job: ImportJob) -> RowSource:
+    """The input as the run reads it; the new-hire guard's first pass must read it the same way."""
+    return open_source(job.input_path, sheet=job.sheet)
+
+
 def _describe_company(facts: TargetFacts) -> str:
     name = f" {facts.company_name}" if facts.company_name else ""
     return (
@@ -284,7 +289,7 @@ def _row_guard(
     if template.creates_employee:
         # A first pass that keeps the numbers, not the rows: a repeated number must stop both
         # rows, also the first one, which a single pass would already have sent.
-        with open_source(job.input_path, sheet=job.sheet) as first_pass:
+        with _open_input(job) as first_pass:
             repeated = repeated_numbers(
                 employee_number_of(binding, row, facts.country)
                 for row in first_pass.rows()
