@@ -62,7 +62,7 @@ class ImportJob:
     endpoint: str | None = None
     environment: str | None = None  # nl, se or sandbox: picks the host and the country
     credentials: Credentials | None = None
-    country: Country | None = None
+    country: Country | None = None  # when given, must match the company's own (its address)
     rate: float = NMBRS_CALLS_PER_SECOND
     concurrency: int = 100
     timeout: float = 30.0
