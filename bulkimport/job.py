@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final
 
@@ -281,6 +281,9 @@ async def run_job(
             f"column {header!r} is not used by template {template.name}"
             for header in binding.unused_headers
         )
+        if not job.dry_run:
+            # Every attempt that went out, the pre-flight's reads included: all count at the cap.
+            summary = replace(summary, calls=network.stats.calls)
         resumed = journal.resumed
         latencies = network.latencies
     return ImportOutcome(
