@@ -15,7 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import keyring
 import pytest
+from keyring.backend import KeyringBackend
+from keyring.backends import fail, null
+from keyring.errors import PasswordDeleteError
 from structlog.testing import capture_logs
 
 from bulkimport.cli import main
@@ -36,9 +40,11 @@ from bulkimport.nmbrs.rest.auth import (
 )
 from bulkimport.nmbrs.rest.login import load_client_config, sign_in, sign_out
 from bulkimport.nmbrs.rest.tokens import (
+    KEYRING_SERVICE,
     TOKEN_DIR_VARIABLE,
     FileTokenStore,
     IdentityClient,
+    KeyringTokenStore,
     TokenSource,
     locked,
     open_token_store,
@@ -502,3 +508,69 @@ def test_login_without_credentials_fails_with_one_line(
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert err.startswith("error: login failed: no REST client_id: set NMBRS_CLIENT_ID")
+
+
+# --- where tokens are kept -----------------------------------------------------------------
+class MemoryKeyring(KeyringBackend):
+    """An OS keyring stand-in: the tests never touch the real one."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]  # keyring's is unannotated
+        self.entries: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.entries.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.entries[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.entries.pop((service, username), None) is None:
+            raise PasswordDeleteError(username)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+def test_a_usable_keyring_holds_the_login_and_the_directory_only_the_lock(
+    memory_keyring: MemoryKeyring, tmp_path: Path
+) -> None:
+    environ = {"XDG_CONFIG_HOME": str(tmp_path)}
+    store = open_token_store(environ)
+    assert isinstance(store, KeyringTokenStore)
+    login = StoredLogin("i", "a", "c", "refresh-1", "access-1", 5.0, "s")
+    store.save("debtor-a", login)
+    assert store.load("debtor-a") == login
+    assert list(memory_keyring.entries) == [(KEYRING_SERVICE, "debtor-a")]
+    assert store.lock_path("debtor-a") == tmp_path / "bulkimport" / "tokens" / "debtor-a.lock"
+    assert not list((tmp_path / "bulkimport" / "tokens").glob("*.json"))
+    store.delete("debtor-a")
+    store.delete("debtor-a")  # already gone: nothing to do
+    assert store.load("debtor-a") is None
+
+
+@pytest.mark.parametrize("backend", [fail.Keyring, null.Keyring])
+def test_without_a_real_keyring_tokens_go_to_a_private_file(
+    backend: type[KeyringBackend], tmp_path: Path
+) -> None:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(backend())
+    try:
+        store = open_token_store({"XDG_CONFIG_HOME": str(tmp_path)})
+    finally:
+        keyring.set_keyring(previous)
+    assert isinstance(store, FileTokenStore)
+    assert store.directory == tmp_path / "bulkimport" / "tokens"
+
+
+def test_a_profile_name_cannot_leave_the_token_directory(store: FileTokenStore) -> None:
+    with pytest.raises(SignInError, match="profile"):
+        store.load("../elsewhere")
