@@ -8,6 +8,7 @@ follows the URL completes it: a person in a browser, or a test or CI job with an
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import sys
@@ -137,7 +138,8 @@ async def sign_in(
         announce(url)
         if open_browser:
             # A failed browser start is not an error: the printed URL still works.
-            await asyncio.to_thread(webbrowser.open, url)
+            with contextlib.suppress(webbrowser.Error):
+                await asyncio.to_thread(webbrowser.open, url)
         try:
             query = await asyncio.wait_for(arrived, wait_seconds)
         except TimeoutError as exc:

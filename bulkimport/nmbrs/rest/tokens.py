@@ -15,7 +15,7 @@ import fcntl
 import json
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Protocol
@@ -89,9 +89,9 @@ def _usable_keyring() -> bool:
 
 
 def _private_directory(directory: Path) -> Path:
-    """The store's directory, created 0700 (tightened if it already exists)."""
+    """The store's directory, created 0700; an existing one is left as it is (the files in it
+    are 0600 whatever the directory allows, and it may be a directory the user chose)."""
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    directory.chmod(0o700)
     return directory
 
 
@@ -128,15 +128,15 @@ class FileTokenStore:
     def save(self, profile: str, login: StoredLogin) -> None:
         path = self._path(profile)
         _private_directory(self.directory)
-        temporary = path.with_suffix(".tmp")
-        # O_EXCL-free but 0600 from the first byte: the token is never readable by others.
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        temporary = path.with_suffix(".tmp")  # saves are serialised by the lock file
+        temporary.unlink(missing_ok=True)
+        # Created 0600 (O_EXCL: never reusing a file with other bits): never readable by others.
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(login.to_json(), handle)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temporary, 0o600)  # an older temporary may have had other bits
-        os.replace(temporary, path)
+        os.replace(temporary, path)  # a crash leaves the old login or the new one, never half
 
     def delete(self, profile: str) -> None:
         self._path(profile).unlink(missing_ok=True)
@@ -155,23 +155,38 @@ class KeyringTokenStore:
     def load(self, profile: str) -> StoredLogin | None:
         import keyring
 
-        text = keyring.get_password(KEYRING_SERVICE, _check_profile(profile))
+        with _keyring_errors():
+            text = keyring.get_password(KEYRING_SERVICE, _check_profile(profile))
         return None if text is None else _decode(text, f"the keyring entry {profile!r}")
 
     def save(self, profile: str, login: StoredLogin) -> None:
         import keyring
 
-        keyring.set_password(KEYRING_SERVICE, _check_profile(profile), json.dumps(login.to_json()))
+        with _keyring_errors():
+            keyring.set_password(
+                KEYRING_SERVICE, _check_profile(profile), json.dumps(login.to_json())
+            )
 
     def delete(self, profile: str) -> None:
         import keyring
         from keyring.errors import PasswordDeleteError
 
-        with contextlib.suppress(PasswordDeleteError):
+        with _keyring_errors(), contextlib.suppress(PasswordDeleteError):
             keyring.delete_password(KEYRING_SERVICE, _check_profile(profile))
 
     def lock_path(self, profile: str) -> Path:
         return _private_directory(self.directory) / f"{_check_profile(profile)}.lock"
+
+
+@contextlib.contextmanager
+def _keyring_errors() -> Iterator[None]:
+    """A locked or unreachable keyring (no D-Bus session, a refused unlock) is fatal."""
+    from keyring.errors import KeyringError
+
+    try:
+        yield
+    except KeyringError as exc:
+        raise SignInError(f"the OS keyring refused: {exc}") from exc
 
 
 def _decode(text: str, where: str) -> StoredLogin:
