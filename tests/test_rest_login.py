@@ -19,7 +19,7 @@ import keyring
 import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail, null
-from keyring.errors import PasswordDeleteError
+from keyring.errors import KeyringLocked, PasswordDeleteError
 from structlog.testing import capture_logs
 
 from bulkimport.cli import main
@@ -485,9 +485,10 @@ async def test_the_login_and_logout_commands_end_to_end(
         assert line, "".join(lines)
         lines.append(line)
     await follow(session, lines[-1].strip())
-    _, err = await login.communicate()
+    out, err = await login.communicate()
     assert login.returncode == 0, err.decode()
     assert "signed in: profile 'default'" in err.decode()
+    assert out == b""  # log lines below warning stay quiet; nothing but the outcome is said
     token_file = Path(isolated_env[TOKEN_DIR_VARIABLE]) / "default.json"
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
     stored = open_token_store(isolated_env).load("default")
@@ -499,6 +500,13 @@ async def test_the_login_and_logout_commands_end_to_end(
     assert logout.returncode == 0, err.decode()
     assert not token_file.exists()
     assert not await refresh_is_accepted(session, emulator, stored.refresh_token)
+
+    again = await run_cli(isolated_env, "logout")  # needs no credentials: nothing to revoke
+    _, err = await again.communicate()
+    assert (again.returncode, err.decode()) == (
+        0,
+        "not signed in: no login stored for profile 'default'\n",
+    )
 
 
 def test_login_without_credentials_fails_with_one_line(
@@ -569,6 +577,21 @@ def test_without_a_real_keyring_tokens_go_to_a_private_file(
         keyring.set_keyring(previous)
     assert isinstance(store, FileTokenStore)
     assert store.directory == tmp_path / "bulkimport" / "tokens"
+
+
+class LockedKeyring(MemoryKeyring):
+    def get_password(self, service: str, username: str) -> str | None:
+        raise KeyringLocked("the user did not unlock it")
+
+
+def test_a_locked_keyring_is_a_clear_fatal_error() -> None:
+    previous = keyring.get_keyring()
+    keyring.set_keyring(LockedKeyring())
+    try:
+        with pytest.raises(SignInError, match="the OS keyring refused: the user did not"):
+            KeyringTokenStore(Path("unused")).load("default")
+    finally:
+        keyring.set_keyring(previous)
 
 
 def test_a_profile_name_cannot_leave_the_token_directory(store: FileTokenStore) -> None:

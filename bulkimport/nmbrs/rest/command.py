@@ -44,6 +44,13 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help=f"config file with a [rest] table (default {DEFAULT_CONFIG})",
     )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log each step")
+
+
+def _configure_logging(args: argparse.Namespace) -> None:
+    from bulkimport.logs import configure_logging
+
+    configure_logging(level="info" if args.verbose else "warning")
 
 
 def _demo_application() -> ClientConfig:
@@ -78,6 +85,7 @@ def add_login(parser: argparse.ArgumentParser) -> Handler:
     )
 
     def run(args: argparse.Namespace) -> int:
+        _configure_logging(args)
         try:
             if args.emulator:
                 service = service_for(args.emulator, args.emulator)
@@ -112,20 +120,26 @@ def add_logout(parser: argparse.ArgumentParser) -> Handler:
     _add_common(parser)
 
     def run(args: argparse.Namespace) -> int:
+        _configure_logging(args)
+        not_signed_in = f"not signed in: no login stored for profile {args.profile!r}"
         try:
             store = open_token_store()
             login = store.load(args.profile)
+            if login is None:  # nothing to revoke: no credentials needed either
+                _say(not_signed_in)
+                return 0
             demo = _demo_application()
-            fallback = demo if login is not None and login.client_id == demo.client_id else None
+            fallback = demo if login.client_id == demo.client_id else None
             client = load_client_config(args.config, fallback=fallback)
             revoked = asyncio.run(sign_out(client, store, args.profile))
         except BulkImportError as exc:
             _say(f"error: logout failed: {exc}")
             return 2
-        if not revoked:
-            _say(f"not signed in: no login stored for profile {args.profile!r}")
-            return 0
-        _say(f"signed out: profile {args.profile!r} revoked and deleted")
+        _say(
+            f"signed out: profile {args.profile!r} revoked and deleted"
+            if revoked
+            else not_signed_in
+        )
         return 0
 
     return run
