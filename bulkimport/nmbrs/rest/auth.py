@@ -217,7 +217,9 @@ def parse_token_response(
         refresh_token=refresh_token,
         access_token=access_token,
         access_expires_at=now + float(expires_in),
-        scope=scope if isinstance(scope, str) else " ".join(SCOPES),
+        scope=scope
+        if isinstance(scope, str)
+        else " ".join(SCOPES),  # omitted: as asked (RFC 6749 5.1)
     )
 
 
