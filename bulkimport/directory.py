@@ -12,8 +12,8 @@ from typing import Any
 
 import anyio
 
+from bulkimport.nmbrs.soap.schema import Operation, lookup_operation
 from bulkimport.reconcile import EmployeeEntry
-from bulkimport.soap.schema import Operation, lookup_operation
 
 CallFunction = Callable[[Operation, Mapping[str, Any]], Awaitable[Any]]
 

@@ -21,7 +21,7 @@ from bulkimport.mapping.coerce import CoercionError, coercer_for
 from bulkimport.mapping.mapper import ColumnBinding
 from bulkimport.mapping.template import ColumnSource, Template
 from bulkimport.model import Call, RowPlan, SourceRow
-from bulkimport.soap.schema import ComplexType, Operation, Xsd, find_operation
+from bulkimport.nmbrs.soap.schema import ComplexType, Operation, Xsd, find_operation
 
 
 class PeriodKind(StrEnum):

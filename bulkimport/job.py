@@ -35,6 +35,12 @@ from bulkimport.journal import (
 )
 from bulkimport.mapping.mapper import ColumnBinding, bind_columns
 from bulkimport.mapping.template import Template, load_builtin_template, load_template
+from bulkimport.nmbrs.soap.transport import (
+    AiohttpTransport,
+    DryRunTransport,
+    Transport,
+    check_endpoint,
+)
 from bulkimport.pipeline import Importer, RunOptions
 from bulkimport.preflight import TargetFacts, check_target
 from bulkimport.report import (
@@ -45,7 +51,6 @@ from bulkimport.report import (
     default_report_base,
 )
 from bulkimport.sources import RowSource, open_source
-from bulkimport.transport import AiohttpTransport, DryRunTransport, Transport, check_endpoint
 from bulkimport.validation import check_input_file, prepare_output_folders, validate_job
 
 # The built-in demo target stands in November 2026, the month the shipped samples were written

@@ -45,6 +45,9 @@ from bulkimport.model import (
     SourceRow,
     StepRef,
 )
+from bulkimport.nmbrs.soap.codec import SchemaViolation
+from bulkimport.nmbrs.soap.schema import Effect, Operation, find_operation, lookup_operation
+from bulkimport.nmbrs.soap.transport import Transport
 from bulkimport.reconcile import (
     MAX_CANDIDATES,
     RECORD_CHECKS,
@@ -60,9 +63,6 @@ from bulkimport.reconcile import (
 )
 from bulkimport.report import RunSummary
 from bulkimport.retry import call_with_retries
-from bulkimport.soap.codec import SchemaViolation
-from bulkimport.soap.schema import Effect, Operation, find_operation, lookup_operation
-from bulkimport.transport import Transport
 
 log = structlog.get_logger()
 

@@ -19,11 +19,11 @@ from bulkimport.config import Country, RetryPolicy
 from bulkimport.directory import EmployeeDirectory
 from bulkimport.errors import ConfigError, ProtocolError, RetryableError, RowFault
 from bulkimport.guards import CompanyPeriod, parse_company_period
+from bulkimport.nmbrs.soap.codec import SchemaViolation
+from bulkimport.nmbrs.soap.schema import COMPANY_SERVICE, Operation, find_operation
+from bulkimport.nmbrs.soap.transport import Transport
 from bulkimport.reconcile import EmployeeEntry
 from bulkimport.retry import call_with_retries
-from bulkimport.soap.codec import SchemaViolation
-from bulkimport.soap.schema import COMPANY_SERVICE, Operation, find_operation
-from bulkimport.transport import Transport
 
 QUICK_RETRY: Final = RetryPolicy(max_attempts=3, base_delay=0.2, max_delay=1.0)
 

@@ -23,11 +23,11 @@ import anyio
 
 from bulkimport.config import RetryPolicy
 from bulkimport.errors import NeedsReview, OutcomeUnknown, ProtocolError, RetryableError
+from bulkimport.nmbrs.soap.schema import Effect, Operation
 from bulkimport.reconcile import Ambiguous, Found, NotFound, Reconciled
-from bulkimport.soap.schema import Effect, Operation
 
 if TYPE_CHECKING:
-    from bulkimport.transport import Transport
+    from bulkimport.nmbrs.soap.transport import Transport
 
 __all__ = [
     "Ambiguous",

@@ -19,7 +19,7 @@ from bulkimport.guards import CompanyPeriod, PeriodKind, RowGuard, change_date, 
 from bulkimport.job import ImportJob, ImportOutcome, run_job
 from bulkimport.mapping.template import load_builtin_template
 from bulkimport.model import Call, RowPlan, RowStatus
-from bulkimport.soap.schema import OPERATIONS, Effect, Operation
+from bulkimport.nmbrs.soap.schema import OPERATIONS, Effect, Operation
 from bulkimport.synthetic import NewHireSpec, write_new_hires_csv
 from tests.emulator.test_golden import GOLDEN_VALUES
 

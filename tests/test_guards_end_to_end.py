@@ -21,7 +21,7 @@ from bulkimport.emulator import DEMO_CREDENTIALS, RunningEmulator
 from bulkimport.emulator.rules import is_valid_iban, is_valid_personnummer
 from bulkimport.job import ImportJob, ImportOutcome, run_job
 from bulkimport.model import RowStatus
-from bulkimport.soap.schema import Effect, lookup_operation
+from bulkimport.nmbrs.soap.schema import Effect, lookup_operation
 
 COMPANY = 54613
 HEADERS = [

@@ -17,6 +17,8 @@ from bulkimport.errors import (
     RowError,
     RowFault,
 )
+from bulkimport.nmbrs.soap.schema import Operation, lookup_operation
+from bulkimport.nmbrs.soap.transport import TransportStats
 from bulkimport.retry import (
     Ambiguous,
     CallResult,
@@ -27,8 +29,6 @@ from bulkimport.retry import (
     backoff_delay,
     call_with_retries,
 )
-from bulkimport.soap.schema import Operation, lookup_operation
-from bulkimport.transport import TransportStats
 
 INSERT = lookup_operation("Employee_Insert")
 UPDATE = lookup_operation("PersonalInfo_UpdateCurrent")

@@ -28,17 +28,17 @@ from bulkimport.errors import (
     RetryableError,
     RowFault,
 )
-from bulkimport.retry import Found, NotFound, Reconciled, call_with_retries
-from bulkimport.soap.codec import SchemaViolation
-from bulkimport.soap.envelope import build_fault, build_response, split_request
-from bulkimport.soap.schema import lookup_operation
-from bulkimport.transport import (
+from bulkimport.nmbrs.soap.codec import SchemaViolation
+from bulkimport.nmbrs.soap.envelope import build_fault, build_response, split_request
+from bulkimport.nmbrs.soap.schema import lookup_operation
+from bulkimport.nmbrs.soap.transport import (
     AiohttpTransport,
     DryRunTransport,
     LatencyBaseline,
     TransportStats,
     check_endpoint,
 )
+from bulkimport.retry import Found, NotFound, Reconciled, call_with_retries
 
 INSERT = lookup_operation("Employee_Insert")
 LIST = lookup_operation("List_GetByCompany")

@@ -42,7 +42,7 @@ from bulkimport.mapping.template import (
     Template,
 )
 from bulkimport.model import Call, Cell, EmployeeRef, RowPlan, SourceInfo, SourceRow, StepRef
-from bulkimport.soap.schema import ComplexType, Field
+from bulkimport.nmbrs.soap.schema import ComplexType, Field
 from bulkimport.sources.headers import normalise_header
 
 

@@ -52,15 +52,15 @@ from bulkimport.errors import (
     RowFault,
 )
 from bulkimport.limiter import CallRateLimiter
-from bulkimport.soap.codec import SchemaViolation
-from bulkimport.soap.envelope import (
+from bulkimport.nmbrs.soap.codec import SchemaViolation
+from bulkimport.nmbrs.soap.envelope import (
     MAX_DOCUMENT_BYTES,
     Fault,
     UnsafeXml,
     build_request,
     parse_reply,
 )
-from bulkimport.soap.schema import ComplexType, Effect, Field, Operation
+from bulkimport.nmbrs.soap.schema import ComplexType, Effect, Field, Operation
 
 __all__ = [
     "AUTHENTICATION_FAULT_CODES",

@@ -20,7 +20,7 @@ from typing import Any, Final
 
 from lxml import etree
 
-from bulkimport.soap.schema import ComplexType, EnumType, Field, FieldType, Xsd
+from bulkimport.nmbrs.soap.schema import ComplexType, EnumType, Field, FieldType, Xsd
 
 XSI_NAMESPACE: Final = "http://www.w3.org/2001/XMLSchema-instance"
 _XSI_NIL: Final = f"{{{XSI_NAMESPACE}}}nil"
