@@ -12,10 +12,11 @@ from typing import Any
 
 import anyio
 
-from bulkimport.nmbrs.soap.schema import Operation, lookup_operation
+from bulkimport.backend import BackendOperation
+from bulkimport.nmbrs.soap.schema import lookup_operation
 from bulkimport.reconcile import EmployeeEntry
 
-CallFunction = Callable[[Operation, Mapping[str, Any]], Awaitable[Any]]
+CallFunction = Callable[[BackendOperation, Mapping[str, Any]], Awaitable[Any]]
 
 
 class EmployeeDirectory:

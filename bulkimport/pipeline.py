@@ -20,6 +20,7 @@ import anyio
 import structlog
 from anyio.abc import TaskGroup
 
+from bulkimport.backend import BackendOperation, Effect, SchemaViolation, Transport
 from bulkimport.config import Country, RetryPolicy
 from bulkimport.directory import EmployeeDirectory
 from bulkimport.errors import (
@@ -45,9 +46,7 @@ from bulkimport.model import (
     SourceRow,
     StepRef,
 )
-from bulkimport.nmbrs.soap.codec import SchemaViolation
-from bulkimport.nmbrs.soap.schema import Effect, Operation, find_operation, lookup_operation
-from bulkimport.nmbrs.soap.transport import Transport
+from bulkimport.nmbrs.soap.schema import find_operation, lookup_operation
 from bulkimport.reconcile import (
     MAX_CANDIDATES,
     RECORD_CHECKS,
@@ -393,7 +392,7 @@ class Importer:
         self,
         progress: _Progress,
         call: Call,
-        operation: Operation,
+        operation: BackendOperation,
         values: Mapping[str, Any],
         state: StepState | None,
         key: str,
@@ -443,7 +442,7 @@ class Importer:
         self,
         progress: _Progress,
         call: Call,
-        operation: Operation,
+        operation: BackendOperation,
         values: Mapping[str, Any],
         key: str,
     ) -> Any:
@@ -471,7 +470,7 @@ class Importer:
             log.info("adopted", row=progress.row_number, operation=operation.name)
         return outcome.value
 
-    async def _read(self, operation: Operation, values: Mapping[str, Any]) -> Any:
+    async def _read(self, operation: BackendOperation, values: Mapping[str, Any]) -> Any:
         """A read for the directory or reconciliation: retried, counted, never journaled."""
 
         def on_attempt(attempt: int) -> None:
@@ -502,7 +501,7 @@ class Importer:
         self._baseline = stored
 
     async def _reconcile(
-        self, progress: _Progress, operation: Operation, values: Mapping[str, Any]
+        self, progress: _Progress, operation: BackendOperation, values: Mapping[str, Any]
     ) -> Reconciled:
         if operation.name == "Employee_Insert":
             key = _match_key(operation, values)
@@ -579,7 +578,7 @@ class _Progress:
     call: Call | None = None
     employee_id: int | None = None  # the existing employee an update row refers to
 
-    def record(self, step: str, operation: Operation, value: Any) -> None:
+    def record(self, step: str, operation: BackendOperation, value: Any) -> None:
         self.results[step] = value
         if operation.effect is Effect.INSERT and isinstance(value, int):
             self.created.append((step, value))
@@ -644,7 +643,7 @@ def _find_employee_ref(values: Mapping[str, Any]) -> EmployeeRef | None:
     return None
 
 
-def _match_key(operation: Operation, values: Mapping[str, Any]) -> str:
+def _match_key(operation: BackendOperation, values: Mapping[str, Any]) -> str:
     """What a lost Employee_Insert is recognised by: the name it gives the new employee."""
     if operation.name != "Employee_Insert":
         return ""

@@ -15,13 +15,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from bulkimport.backend import BackendOperation, SchemaViolation, Transport
 from bulkimport.config import Country, RetryPolicy
 from bulkimport.directory import EmployeeDirectory
 from bulkimport.errors import ConfigError, ProtocolError, RetryableError, RowFault
 from bulkimport.guards import CompanyPeriod, parse_company_period
-from bulkimport.nmbrs.soap.codec import SchemaViolation
-from bulkimport.nmbrs.soap.schema import COMPANY_SERVICE, Operation, find_operation
-from bulkimport.nmbrs.soap.transport import Transport
+from bulkimport.nmbrs.soap.schema import COMPANY_SERVICE, find_operation
 from bulkimport.reconcile import EmployeeEntry
 from bulkimport.retry import call_with_retries
 
@@ -82,7 +81,7 @@ async def check_target(
     """Read the facts the run needs, or raise FatalError naming what is wrong with the target."""
     rng = random.Random(seed)
 
-    async def read(operation: Operation, values: Mapping[str, Any]) -> Any:
+    async def read(operation: BackendOperation, values: Mapping[str, Any]) -> Any:
         return await _read(transport, operation, values, target=target, rng=rng)
 
     companies = await read(find_operation(COMPANY_SERVICE, "List_GetAll"), {})
@@ -116,7 +115,7 @@ async def check_target(
 
 async def _read(
     transport: Transport,
-    operation: Operation,
+    operation: BackendOperation,
     values: Mapping[str, Any],
     *,
     target: str,

@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
+from bulkimport.backend import Effect
 from bulkimport.config import RetryPolicy
 from bulkimport.errors import NeedsReview, OutcomeUnknown, ProtocolError, RetryableError
-from bulkimport.nmbrs.soap.schema import Effect, Operation
 from bulkimport.reconcile import Ambiguous, Found, NotFound, Reconciled
 
 if TYPE_CHECKING:
-    from bulkimport.nmbrs.soap.transport import Transport
+    from bulkimport.backend import BackendOperation, Transport
 
 __all__ = [
     "Ambiguous",
@@ -68,7 +68,7 @@ class CallResult:
 
 async def call_with_retries(
     transport: Transport,
-    operation: Operation,
+    operation: BackendOperation,
     values: Mapping[str, Any],
     *,
     policy: RetryPolicy,
@@ -122,7 +122,7 @@ async def call_with_retries(
 
 
 def _adopt(
-    outcome: Reconciled, operation: Operation, attempt: int, cause: Exception
+    outcome: Reconciled, operation: BackendOperation, attempt: int, cause: Exception
 ) -> CallResult | None:
     """Found: the result the lost reply would have carried. Ambiguous: NeedsReview. NotFound:
     None, nothing was created."""

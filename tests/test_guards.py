@@ -13,13 +13,14 @@ from typing import Any, Final
 
 import pytest
 
+from bulkimport.backend import Effect
 from bulkimport.emulator import DEMO_CREDENTIALS, RunningEmulator
 from bulkimport.errors import RowInvalid
 from bulkimport.guards import CompanyPeriod, PeriodKind, RowGuard, change_date, repeated_numbers
 from bulkimport.job import ImportJob, ImportOutcome, run_job
 from bulkimport.mapping.template import load_builtin_template
 from bulkimport.model import Call, RowPlan, RowStatus
-from bulkimport.nmbrs.soap.schema import OPERATIONS, Effect, Operation
+from bulkimport.nmbrs.soap.schema import OPERATIONS, Operation
 from bulkimport.synthetic import NewHireSpec, write_new_hires_csv
 from tests.emulator.test_golden import GOLDEN_VALUES
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bulkimport.backend import BackendOperation, TransportStats
 from bulkimport.config import RetryPolicy
 from bulkimport.errors import (
     AuthenticationError,
@@ -18,7 +19,6 @@ from bulkimport.errors import (
     RowFault,
 )
 from bulkimport.nmbrs.soap.schema import Operation, lookup_operation
-from bulkimport.nmbrs.soap.transport import TransportStats
 from bulkimport.retry import (
     Ambiguous,
     CallResult,
@@ -48,7 +48,7 @@ class ScriptedTransport:
     def stats(self) -> TransportStats:
         return TransportStats(self.calls, 0)
 
-    async def call(self, operation: Operation, values: Mapping[str, Any]) -> Any:
+    async def call(self, operation: BackendOperation, values: Mapping[str, Any]) -> Any:
         self.calls += 1
         self._events.append(f"call {self.calls}")
         outcome = self._outcomes.pop(0)

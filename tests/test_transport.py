@@ -18,6 +18,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from bulkimport.backend import SchemaViolation
 from bulkimport.config import Credentials, RetryPolicy, TransportSettings
 from bulkimport.emulator import DEFAULT_EMPLOYEE_TYPE, RunningEmulator
 from bulkimport.errors import (
@@ -28,7 +29,6 @@ from bulkimport.errors import (
     RetryableError,
     RowFault,
 )
-from bulkimport.nmbrs.soap.codec import SchemaViolation
 from bulkimport.nmbrs.soap.envelope import build_fault, build_response, split_request
 from bulkimport.nmbrs.soap.schema import lookup_operation
 from bulkimport.nmbrs.soap.transport import (

@@ -65,13 +65,13 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Final
 
+from bulkimport.backend import Effect, SchemaViolation
 from bulkimport.config import Country
 from bulkimport.errors import TemplateError
 from bulkimport.mapping.coerce import CoercionError, ColumnType, coerce_cell
-from bulkimport.nmbrs.soap.codec import SchemaViolation, format_simple
+from bulkimport.nmbrs.soap.codec import format_simple
 from bulkimport.nmbrs.soap.schema import (
     ComplexType,
-    Effect,
     EnumType,
     Field,
     FieldType,

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from bulkimport.backend import Effect
+
 NMBRS_NAMESPACE_ROOT: Final = "https://api.nmbrs.nl/soap/v3/"
 EMPLOYEE_SERVICE: Final = "EmployeeService"
 COMPANY_SERVICE: Final = "CompanyService"
@@ -76,14 +78,6 @@ class Field:
     def required(self) -> bool:
         """A value must be given: the element is mandatory and cannot be sent as nil."""
         return self.min_occurs >= 1 and not self.nillable
-
-
-class Effect(StrEnum):
-    """What a call does to Nmbrs; decides how a lost reply is handled."""
-
-    READ = "read"  # safe to repeat
-    UPDATE = "update"  # writes a record for a period; repeating writes the same again
-    INSERT = "insert"  # creates a record; repeating creates a second one
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ How replies and failures are sorted:
     oversize, other status, not the expected
     response element
 
-Values the operation table refuses raise `soap.codec.SchemaViolation` before anything is
+Values the operation table refuses raise `bulkimport.backend.SchemaViolation` before anything is
 sent or any limiter slot is taken; `DryRunTransport` raises exactly the same.
 """
 
@@ -35,13 +35,19 @@ import itertools
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Final, Protocol
 from urllib.parse import urlsplit
 
 import aiohttp
 
+from bulkimport.backend import (
+    BackendOperation,
+    Effect,
+    SchemaViolation,
+    Transport,
+    TransportStats,
+)
 from bulkimport.config import Credentials, TransportSettings
 from bulkimport.errors import (
     AuthenticationError,
@@ -52,7 +58,6 @@ from bulkimport.errors import (
     RowFault,
 )
 from bulkimport.limiter import CallRateLimiter
-from bulkimport.nmbrs.soap.codec import SchemaViolation
 from bulkimport.nmbrs.soap.envelope import (
     MAX_DOCUMENT_BYTES,
     Fault,
@@ -60,7 +65,7 @@ from bulkimport.nmbrs.soap.envelope import (
     build_request,
     parse_reply,
 )
-from bulkimport.nmbrs.soap.schema import ComplexType, Effect, Field, Operation
+from bulkimport.nmbrs.soap.schema import ComplexType, Field, Operation, find_operation
 
 __all__ = [
     "AUTHENTICATION_FAULT_CODES",
@@ -82,23 +87,6 @@ AUTHENTICATION_FAULT_CODES: Final = frozenset({1000, 1001, 1002, 1003, 1004, 204
 THROTTLE_THRESHOLD: Final = 0.45
 LATENCY_SAMPLES: Final = 100_000
 _REFUSED_BEFORE_HANDLING: Final = frozenset({429, 500, 503})
-
-
-@dataclass(frozen=True, slots=True)
-class TransportStats:
-    """Attempts sent, and how many replies showed Nmbrs' throttle delay."""
-
-    calls: int = 0
-    throttled: int = 0
-
-
-class Transport(Protocol):
-    """One attempt of one SOAP call; returns the decoded result value (None for void calls)."""
-
-    async def call(self, operation: Operation, values: Mapping[str, Any]) -> Any: ...
-
-    @property
-    def stats(self) -> TransportStats: ...
 
 
 class RateLimiter(Protocol):
@@ -248,7 +236,8 @@ class AiohttpTransport:
             await self._session.close()
             self._session = None
 
-    async def call(self, operation: Operation, values: Mapping[str, Any]) -> Any:
+    async def call(self, step: BackendOperation, values: Mapping[str, Any]) -> Any:
+        operation = find_operation(step.service, step.name)
         session, limiter = self._session, self._limiter
         if session is None or limiter is None:
             raise RuntimeError(
@@ -355,7 +344,8 @@ class DryRunTransport:
     def stats(self) -> TransportStats:
         return TransportStats(self._calls, 0)
 
-    async def call(self, operation: Operation, values: Mapping[str, Any]) -> Any:
+    async def call(self, step: BackendOperation, values: Mapping[str, Any]) -> Any:
+        operation = find_operation(step.service, step.name)
         build_request(operation, values, self._credentials)
         self._calls += 1
         if operation.result is None:
