@@ -7,12 +7,23 @@ The import-linter contracts in pyproject.toml keep the core from importing a bac
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
-__all__ = ["BackendOperation", "Effect", "SchemaViolation", "Transport", "TransportStats"]
+from bulkimport.reconcile import EmployeeEntry
+
+__all__ = [
+    "Backend",
+    "BackendOperation",
+    "Effect",
+    "EmployeeLister",
+    "ReadFunction",
+    "SchemaViolation",
+    "Transport",
+    "TransportStats",
+]
 
 
 class Effect(StrEnum):
@@ -44,6 +55,11 @@ class BackendOperation(Protocol):
     @property
     def effect(self) -> Effect: ...
 
+    @property
+    def creates_employee(self) -> bool:
+        """The call that makes a new employee (a lost one is recognised by the name it gave)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class TransportStats:
@@ -60,3 +76,49 @@ class Transport(Protocol):
 
     @property
     def stats(self) -> TransportStats: ...
+
+
+ReadFunction = Callable[[BackendOperation, Mapping[str, Any]], Awaitable[Any]]
+"""How the core hands a backend its reads: retried, counted, through the run's transport."""
+
+
+class EmployeeLister(Protocol):
+    """Lists a company's employees; one per directory, so what it learns is cached per run."""
+
+    async def list_employees(
+        self, read: ReadFunction, company_id: int
+    ) -> tuple[EmployeeEntry, ...]: ...
+
+
+class Backend(Protocol):
+    """One Nmbrs API as the core sees it: operations by key, and the reads the core needs.
+
+    The reads are built on the core's `read`, so retries, counting and the rate cap stay in
+    the core while what to ask and how to read the answer stay with the API.
+    """
+
+    def operation(self, service: str, name: str) -> BackendOperation:
+        """The operation a template's call names; KeyError when the API has none such."""
+        ...
+
+    def read_operation(self, name: str) -> BackendOperation:
+        """A read named by a template (whole-record merges) or a reconciliation check."""
+        ...
+
+    def employee_lister(self) -> EmployeeLister: ...
+
+    async def list_companies(self, read: ReadFunction) -> Mapping[int, str]:
+        """The companies the account reaches: id -> name."""
+        ...
+
+    async def company_country_code(self, read: ReadFunction, company_id: int) -> str | None:
+        """The ISO country code of the company's address, if it has one."""
+        ...
+
+    async def current_period(self, read: ReadFunction, company_id: int) -> str | None:
+        """The company's current payroll period as `yyyy-pp-type`."""
+        ...
+
+    async def personal_info(self, read: ReadFunction, employee_id: int) -> Any:
+        """An employee's current personal info (confirms a reconciliation candidate)."""
+        ...

@@ -35,6 +35,7 @@ from bulkimport.journal import (
 )
 from bulkimport.mapping.mapper import ColumnBinding, bind_columns
 from bulkimport.mapping.template import Template, load_builtin_template, load_template
+from bulkimport.nmbrs.soap.backend import SoapBackend
 from bulkimport.nmbrs.soap.transport import (
     AiohttpTransport,
     DryRunTransport,
@@ -199,8 +200,10 @@ async def run_job(
             insecure=job.insecure,
         )
         network = await stack.enter_async_context(AiohttpTransport(settings))
+        backend = SoapBackend()
         facts = await check_target(
             network,
+            backend,
             job.company_id,
             target=target.description,
             requested_country=job.country,
@@ -247,6 +250,7 @@ async def run_job(
         importer = Importer(
             template=template,
             binding=binding,
+            backend=backend,
             transport=sender,
             directory_transport=network,
             journal=journal,

@@ -20,7 +20,7 @@ import anyio
 import structlog
 from anyio.abc import TaskGroup
 
-from bulkimport.backend import BackendOperation, Effect, SchemaViolation, Transport
+from bulkimport.backend import Backend, BackendOperation, Effect, SchemaViolation, Transport
 from bulkimport.config import Country, RetryPolicy
 from bulkimport.directory import EmployeeDirectory
 from bulkimport.errors import (
@@ -46,7 +46,6 @@ from bulkimport.model import (
     SourceRow,
     StepRef,
 )
-from bulkimport.nmbrs.soap.schema import find_operation, lookup_operation
 from bulkimport.reconcile import (
     MAX_CANDIDATES,
     RECORD_CHECKS,
@@ -125,6 +124,7 @@ class Importer:
         *,
         template: Template,
         binding: ColumnBinding,
+        backend: Backend,
         transport: Transport,
         directory_transport: Transport,
         journal: Journal,
@@ -137,13 +137,14 @@ class Importer:
         `known_employees` is the company's employee list the pre-flight already read."""
         self._template = template
         self._binding = binding
+        self._backend = backend
         self._transport = transport
         self._journal = journal
         self._sinks = sinks
         self._options = options
         self._context = MappingContext(company_id=options.company_id, country=options.country)
         self._rng = random.Random(options.seed)
-        self._directory = EmployeeDirectory(self._read)
+        self._directory = EmployeeDirectory(self._read, backend.employee_lister())
         self._directory_transport = directory_transport
         self._stopping = anyio.Event()
         self._window = anyio.Semaphore(max(4 * options.concurrency, 64))
@@ -374,7 +375,7 @@ class Importer:
             ) from fault
 
     async def _run_step(self, progress: _Progress, call: Call, state: StepState | None) -> None:
-        operation = find_operation(call.service, call.operation)
+        operation = self._backend.operation(call.service, call.operation)
         if state is not None and state.status is StepStatus.DONE:
             progress.record(call.step, operation, state.result_id)
             return
@@ -503,7 +504,7 @@ class Importer:
     async def _reconcile(
         self, progress: _Progress, operation: BackendOperation, values: Mapping[str, Any]
     ) -> Reconciled:
-        if operation.name == "Employee_Insert":
+        if operation.creates_employee:
             key = _match_key(operation, values)
             others = self._journal.unsettled_rows(operation.name, key) - {progress.row_number}
             employees = await self._directory.refresh(self._options.company_id)
@@ -517,9 +518,8 @@ class Importer:
             if len(candidates) > MAX_CANDIDATES:
                 return Ambiguous(candidates, f"{len(candidates)} new employees look like {key!r}")
             # The DisplayName format is inferred: each candidate is confirmed by its record.
-            personal_info = find_operation(operation.service, "PersonalInfo_GetCurrent")
             readings = {
-                candidate: await self._read(personal_info, {"EmployeeId": candidate})
+                candidate: await self._backend.personal_info(self._read, candidate)
                 for candidate in candidates
             }
             return judge_employee_insert(
@@ -529,7 +529,7 @@ class Importer:
         if check is None:
             return Ambiguous((), f"no way to check whether {operation.name} took effect")
         current = await self._read(
-            find_operation(operation.service, check.read_operation),
+            self._backend.operation(operation.service, check.read_operation),
             {"EmployeeId": values[check.employee_field]},
         )
         return reconcile_record_insert(check, values, current)
@@ -555,7 +555,7 @@ class Importer:
 
     async def _merge_current(self, read_operation: str, values: Mapping[str, Any]) -> Any:
         """Fill what the row leaves unset from the current record: Nmbrs writes whole records."""
-        operation = lookup_operation(read_operation)
+        operation = self._backend.read_operation(read_operation)
         current = await self._read(operation, {"EmployeeId": values["EmployeeId"]})
         if not current:
             return values
@@ -645,7 +645,7 @@ def _find_employee_ref(values: Mapping[str, Any]) -> EmployeeRef | None:
 
 def _match_key(operation: BackendOperation, values: Mapping[str, Any]) -> str:
     """What a lost Employee_Insert is recognised by: the name it gives the new employee."""
-    if operation.name != "Employee_Insert":
+    if not operation.creates_employee:
         return ""
     return normalise_text(display_name_of(values.get("FirstName"), values.get("LastName")))
 

@@ -101,6 +101,10 @@ class Operation:
     def key(self) -> tuple[str, str]:
         return (self.service, self.name)
 
+    @property
+    def creates_employee(self) -> bool:
+        return self.name == "Employee_Insert"
+
 
 def _one(name: str, type_: FieldType, *, nillable: bool = False) -> Field:
     return Field(name, type_, 1, 1, nillable)
