@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bulkimport.reconcile import EmployeeEntry
+
+if TYPE_CHECKING:  # guards imports mapping, which imports this module
+    from bulkimport.guards import Dating
 
 __all__ = [
     "Backend",
@@ -106,6 +109,10 @@ class Backend(Protocol):
         ...
 
     def employee_lister(self) -> EmployeeLister: ...
+
+    def dating(self) -> Dating:
+        """Which value of a call dates its change (the past-period guard)."""
+        ...
 
     async def list_companies(self, read: ReadFunction) -> Mapping[int, str]:
         """The companies the account reaches: id -> name."""

@@ -15,6 +15,7 @@ from typing import Final
 
 import anyio
 
+from bulkimport.backend import Backend
 from bulkimport.config import (
     ENVIRONMENTS,
     NMBRS_CALLS_PER_SECOND,
@@ -214,7 +215,7 @@ async def run_job(
             on_start(_describe_company(facts))
             for note in facts.notes:
                 on_start(f"warning: {note}")
-        guard = _row_guard(job, template, binding, facts)
+        guard = _row_guard(job, template, binding, facts, backend)
         run_target = RunTarget(
             api=API,
             endpoint=target.base_url,
@@ -323,7 +324,11 @@ def _describe_company(facts: TargetFacts) -> str:
 
 
 def _row_guard(
-    job: ImportJob, template: Template, binding: ColumnBinding, facts: TargetFacts
+    job: ImportJob,
+    template: Template,
+    binding: ColumnBinding,
+    facts: TargetFacts,
+    backend: Backend,
 ) -> RowGuard:
     """The pre-flight's facts, plus the employee numbers the file repeats (new hires only)."""
     repeated: dict[int, int] = {}
@@ -346,6 +351,7 @@ def _row_guard(
         repeated_numbers=repeated,
         number_header=headers.get(template.key, template.key),
         headers=date_headers(template, headers),
+        dating=backend.dating(),
     )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import anyio
 
 from bulkimport.backend import ReadFunction
+from bulkimport.nmbrs.soap.dating import SoapDating
 from bulkimport.nmbrs.soap.schema import (
     COMPANY_SERVICE,
     EMPLOYEE_SERVICE,
@@ -74,6 +75,9 @@ class SoapBackend:
 
     def employee_lister(self) -> SoapEmployeeLister:
         return SoapEmployeeLister()
+
+    def dating(self) -> SoapDating:
+        return SoapDating()
 
     async def list_companies(self, read: ReadFunction) -> Mapping[int, str]:
         companies = await read(find_operation(COMPANY_SERVICE, "List_GetAll"), {})
