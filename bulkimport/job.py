@@ -31,7 +31,7 @@ from bulkimport.journal import (
     digest_file,
     read_run_info,
 )
-from bulkimport.mapping.mapper import bind_columns
+from bulkimport.mapping.mapper import bind_columns, header_hint
 from bulkimport.mapping.template import Template, load_builtin_template, load_template
 from bulkimport.pipeline import Importer, RunOptions
 from bulkimport.report import (
@@ -92,6 +92,7 @@ class ImportOutcome:
     resumed: bool
     target: str
     call_latencies_s: tuple[float, ...]  # the most recent calls' reply times (benchmarks)
+    dropped_columns: tuple[str, ...] = ()  # file columns not imported and not --ignore-column
 
 
 def resolve_template(name_or_path: str) -> Template:
@@ -150,9 +151,16 @@ async def run_job(
     job: ImportJob,
     *,
     on_start: Callable[[str], None] | None = None,
+    on_warning: Callable[[str], None] | None = None,
     stop: anyio.Event | None = None,
 ) -> ImportOutcome:
-    """Run one import. `on_start` hears one line about the target; setting `stop` ends early."""
+    """Run one import. `on_start` hears one line about the target; setting `stop` ends early.
+
+    `on_warning` hears each warning about the file as soon as it is known: those found while
+    opening it (columns not imported, encoding guessed, hidden rows or sheets, 1904 dates,
+    title rows) before the first call is sent, the rest when the rows have been read.
+    `ImportOutcome.warnings` holds them all.
+    """
     template = resolve_template(job.template)
     input_path = job.input_path
     report_base = job.report_base or default_report_base(input_path)
@@ -162,8 +170,20 @@ async def run_job(
         if on_start is not None:
             on_start(f"target: {target.description}")
         files = stack.enter_context(ExitStack())
-        source = files.enter_context(open_source(input_path, sheet=job.sheet))
-        binding = bind_columns(template, source.info)
+        source = files.enter_context(
+            open_source(
+                input_path,
+                sheet=job.sheet,
+                include_hidden_rows=job.include_hidden_rows,
+                header_hint=header_hint(template),
+            )
+        )
+        binding = bind_columns(template, source.info, ignore_columns=job.ignore_columns)
+        warnings = [*source.warnings, *binding.warnings]
+        read_warnings = len(source.warnings)
+        if on_warning is not None:
+            for warning in warnings:
+                on_warning(warning)
         journal_path = _journal_path(job, target, report_base)
         journal: Journal | MemoryJournal | DryRunJournal
         if job.dry_run:
@@ -211,6 +231,7 @@ async def run_job(
                 seed=job.seed,
             ),
         )
+        fatal: FatalError | None = None
         async with anyio.create_task_group() as watchers:
             if stop is not None:
 
@@ -221,16 +242,18 @@ async def run_job(
                 watchers.start_soon(watch_stop)
             try:
                 summary = await importer.run(source.rows())
-            except FatalError:
-                # Every row already has its line (the rest reported skipped): keep the reports.
-                report.close()
-                failed.close()
-                raise
+            except FatalError as error:
+                fatal = error  # raised below, outside the task group: not as an ExceptionGroup
             watchers.cancel_scope.cancel()
-        warnings = tuple(source.warnings) + tuple(
-            f"column {header!r} is not used by template {template.name}"
-            for header in binding.unused_headers
-        )
+        if fatal is not None:
+            # Every row already has its line (the rest reported skipped): keep the reports.
+            report.close()
+            failed.close()
+            raise fatal
+        for warning in source.warnings[read_warnings:]:  # found while the rows streamed
+            warnings.append(warning)
+            if on_warning is not None:
+                on_warning(warning)
         resumed = journal.resumed
         latencies = network.latencies
     return ImportOutcome(
@@ -239,11 +262,12 @@ async def run_job(
         partial_rows=failed.partial_rows_left_out,
         failed_path=failed.path if failed.rows_written else None,
         journal_path=journal_path,
-        warnings=warnings,
+        warnings=tuple(warnings),
         stopped_early=importer.stopped_early,
         resumed=resumed,
         target=target.description,
         call_latencies_s=latencies,
+        dropped_columns=binding.unused_headers,
     )
 
 

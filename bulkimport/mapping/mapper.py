@@ -10,11 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from typing import Any, Final
 
 from bulkimport.config import Country
 from bulkimport.errors import CellProblem, InputFileError, RowInvalid
-from bulkimport.mapping.coerce import CellCoercer, CoercionError, coercer_for, display_value
+from bulkimport.mapping.coerce import (
+    CellCoercer,
+    CoercionError,
+    ColumnType,
+    coercer_for,
+    display_value,
+)
 from bulkimport.mapping.template import (
     Column,
     ColumnSource,
@@ -28,7 +35,18 @@ from bulkimport.mapping.template import (
 )
 from bulkimport.model import Call, Cell, EmployeeRef, RowPlan, SourceInfo, SourceRow, StepRef
 from bulkimport.soap.schema import ComplexType, Field
-from bulkimport.sources.headers import normalise_header
+from bulkimport.sources.headers import HeaderHint, normalise_header
+
+# How alike an unknown header and a template header must be (difflib's ratio of their matching
+# keys) to be taken for a misspelling: "Burgerservicenr" and "Burgerservicenummer" are 0.88,
+# "Geb. datum" and "Geboortedatum" 0.76.
+SIMILAR_HEADER_RATIO: Final = 0.75
+# An unknown header that is the start of a template header (or the reverse) is one shortened
+# ("Bankrekening" for "Bankrekeningnummer"), from this many letters on.
+_SHORTENED_FROM: Final = 5
+# A 1904 workbook's serial 0 is 1904-01-01, which is 1462 in Excel's usual 1900 system.
+_DAYS_1904_TO_1900: Final = 1462
+_YYYYMMDD_FROM: Final = 19_000_101  # coerce reads an int from here on as yyyymmdd, not a serial
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +124,9 @@ class ColumnBinding:
     template: Template
     path: str
     columns: tuple[BoundColumn, ...]  # in template column order (slot = position)
-    unused_headers: tuple[str, ...]  # file headers no column accepts (the CLI warns)
+    unused_headers: tuple[str, ...]  # file headers no column accepts: dropped, not imported
+    ignored_headers: tuple[str, ...]  # file headers left out on purpose (--ignore-column)
+    unmatched_ignores: tuple[str, ...]  # --ignore-column names that no header has
     _steps: tuple[_CompiledStep, ...] = field(repr=False)
     _cells: tuple[_CellPlan, ...] = field(repr=False)  # the file's columns, left to right
     _unfilled: tuple[tuple[int, Column], ...] = field(repr=False)  # columns not in the file
@@ -118,23 +138,69 @@ class ColumnBinding:
         """Optional template columns the file does not have."""
         return tuple(bound.column.name for bound in self.columns if bound.index is None)
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What a person must hear before anything is sent: columns that will not go in."""
+        notes: list[str] = []
+        if self.unused_headers:
+            listed = ", ".join(map(repr, self.unused_headers))
+            notes.append(
+                f"column(s) {listed} are not columns of template {self.template.name} and are "
+                "not imported; the run ends with exit code 1 unless each is named with "
+                "--ignore-column"
+            )
+        if self.ignored_headers:
+            listed = ", ".join(map(repr, self.ignored_headers))
+            notes.append(f"column(s) {listed} are left out as asked (--ignore-column)")
+        notes.extend(
+            f"--ignore-column {name!r} names no column of the file"
+            for name in self.unmatched_ignores
+        )
+        return tuple(notes)
 
-def bind_columns(template: Template, info: SourceInfo) -> ColumnBinding:
+
+def header_hint(template: Template) -> HeaderHint:
+    """What the readers need to find this template's header row below title rows."""
+    return HeaderHint(
+        known=frozenset(normalise_header(h) for c in template.columns for h in c.headers),
+        required=tuple(
+            frozenset(normalise_header(h) for h in c.headers)
+            for c in template.columns
+            if c.required
+        ),
+    )
+
+
+def bind_columns(
+    template: Template, info: SourceInfo, *, ignore_columns: Sequence[str] = ()
+) -> ColumnBinding:
     """Match the file's headers to the template's columns and compile the template for them.
 
-    Raises InputFileError when a required column is missing or two headers fill one column.
+    Headers named in `ignore_columns` are left out, even when a template column accepts them.
+
+    Raises:
+        InputFileError: a required column is missing, two headers fill one column, or a
+            header the template does not know looks like a misspelling of one it does
+            ("did you mean ..."): that column's data would silently stay behind.
     """
     owner: dict[str, Column] = {}
     for declared in template.columns:
         for header in declared.headers:
             owner[normalise_header(header)] = declared
+    ignore_keys = {normalise_header(name): name for name in ignore_columns}
     found: dict[str, tuple[int, str]] = {}
     unused: list[str] = []
+    ignored: list[str] = []
     for index, header in enumerate(info.headers):
-        column = owner.get(normalise_header(header)) if header.strip() else None
+        if not header.strip():
+            continue
+        key = normalise_header(header) or header
+        if key in ignore_keys:
+            ignored.append(header)
+            continue
+        column = owner.get(key)
         if column is None:
-            if header.strip():
-                unused.append(header)
+            unused.append(header)
             continue
         if column.name in found:
             first = found[column.name][1]
@@ -144,6 +210,13 @@ def bind_columns(template: Template, info: SourceInfo) -> ColumnBinding:
                 f"keep one",
             )
         found[column.name] = (index, header)
+    misspelt = _misspelt_headers(template, unused, found)
+    if misspelt:
+        raise InputFileError(
+            info.path,
+            "; ".join(misspelt)
+            + ". Rename the header, or give --ignore-column NAME to leave the column out",
+        )
     missing = [
         column for column in template.columns if column.required and column.name not in found
     ]
@@ -165,11 +238,17 @@ def bind_columns(template: Template, info: SourceInfo) -> ColumnBinding:
         path=info.path,
         columns=bound,
         unused_headers=tuple(unused),
+        ignored_headers=tuple(ignored),
+        unmatched_ignores=tuple(
+            name
+            for key, name in ignore_keys.items()
+            if not any((normalise_header(h) or h) == key for h in ignored)
+        ),
         _steps=steps,
         _cells=tuple(
             sorted(
                 (
-                    _CellPlan(slot, b.index, coercer_for(b.column.type), b.header, b.column)
+                    _CellPlan(slot, b.index, _coercer(b.column, info), b.header, b.column)
                     for slot, b in enumerate(bound)
                     if b.index is not None
                 ),
@@ -180,6 +259,62 @@ def bind_columns(template: Template, info: SourceInfo) -> ColumnBinding:
         _key_slot=slots[template.key],
         _uses_employee=uses_employee,
     )
+
+
+def _misspelt_headers(
+    template: Template, unused: Sequence[str], found: dict[str, tuple[int, str]]
+) -> list[str]:
+    """For each unknown header that resembles a header of a column the file lacks, the guess."""
+    accepted = [
+        (normalise_header(header), header, column)
+        for column in template.columns
+        if column.name not in found
+        for header in column.headers
+    ]
+    guesses: list[str] = []
+    for header in unused:
+        key = normalise_header(header)
+        if not key:
+            continue
+        best: tuple[float, str, Column] | None = None
+        for other_key, other, column in accepted:
+            ratio = _likeness(key, other_key)
+            if ratio >= SIMILAR_HEADER_RATIO and (best is None or ratio > best[0]):
+                best = (ratio, other, column)
+        if best is not None:
+            _, other, column = best
+            guesses.append(
+                f"column {header!r} is not a column of template {template.name}: did you mean "
+                f"{other!r} (column {column.name})?"
+            )
+    return guesses
+
+
+def _likeness(key: str, other: str) -> float:
+    """difflib's ratio, or 1.0 when one key is the other cut short ("bankrekening")."""
+    shorter, longer = sorted((key, other), key=len)
+    if len(shorter) >= _SHORTENED_FROM and longer.startswith(shorter):
+        return 1.0
+    return SequenceMatcher(None, key, other).ratio()
+
+
+def _coercer(column: Column, info: SourceInfo) -> CellCoercer:
+    coerce = coercer_for(column.type)
+    if info.date1904 and column.type is ColumnType.DATE:
+        return _in_1904_system(coerce)
+    return coerce
+
+
+def _in_1904_system(coerce: CellCoercer) -> CellCoercer:
+    """A date column of a 1904 workbook: its plain numbers count days from 1904-01-01."""
+
+    def coerce_1904(value: Cell, country: Country) -> object:
+        serial = isinstance(value, int | float) and not isinstance(value, bool)
+        if serial and isinstance(value, int | float) and 0 <= value < _YYYYMMDD_FROM:
+            value = value + _DAYS_1904_TO_1900
+        return coerce(value, country)
+
+    return coerce_1904
 
 
 def _missing_message(column: Column) -> str:
