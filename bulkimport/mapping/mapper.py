@@ -145,13 +145,12 @@ class ColumnBinding:
         if self.unused_headers:
             listed = ", ".join(map(repr, self.unused_headers))
             notes.append(
-                f"column(s) {listed} are not columns of template {self.template.name} and are "
-                "not imported; the run ends with exit code 1 unless each is named with "
-                "--ignore-column"
+                f"not imported: {listed} (not columns of template {self.template.name}); "
+                "the run ends with exit code 1 unless each is named with --ignore-column"
             )
         if self.ignored_headers:
             listed = ", ".join(map(repr, self.ignored_headers))
-            notes.append(f"column(s) {listed} are left out as asked (--ignore-column)")
+            notes.append(f"left out as asked (--ignore-column): {listed}")
         notes.extend(
             f"--ignore-column {name!r} names no column of the file"
             for name in self.unmatched_ignores
@@ -214,8 +213,11 @@ def bind_columns(
     if misspelt:
         raise InputFileError(
             info.path,
-            "; ".join(misspelt)
-            + ". Rename the header, or give --ignore-column NAME to leave the column out",
+            f"the header names columns that template {template.name} does not have but that "
+            "look like its own: "
+            + ", ".join(misspelt)
+            + ". Nothing was sent: rename the header, or give --ignore-column NAME to leave "
+            "a column out",
         )
     missing = [
         column for column in template.columns if column.required and column.name not in found
@@ -283,10 +285,7 @@ def _misspelt_headers(
                 best = (ratio, other, column)
         if best is not None:
             _, other, column = best
-            guesses.append(
-                f"column {header!r} is not a column of template {template.name}: did you mean "
-                f"{other!r} (column {column.name})?"
-            )
+            guesses.append(f"{header!r} (did you mean {other!r}, column {column.name}?)")
     return guesses
 
 

@@ -611,7 +611,7 @@ def _looks_like_xml(name: str, head: bytes) -> bool:
     return (
         name.endswith((".xml", ".rels", ".vml"))
         or head.startswith(_BYTE_ORDER_MARKS)
-        or b"<" in head.lstrip()[:4]
+        or head.lstrip()[:4].replace(b"\x00", b"").startswith(b"<")  # also UTF-16/32
     )
 
 
