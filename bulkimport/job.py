@@ -288,6 +288,8 @@ def job_options(job: ImportJob, target_url: str) -> dict[str, object]:
         "xlsx_report": job.xlsx_report,
         "sheet": job.sheet,
         "insecure": job.insecure,
+        "ignore_columns": list(job.ignore_columns),
+        "include_hidden_rows": job.include_hidden_rows,
     }
 
 
@@ -316,7 +318,14 @@ def job_from_journal(
         retry_failed=retry_failed,
         sheet=str(options["sheet"]) if options.get("sheet") else None,
         insecure=bool(options["insecure"]),
+        ignore_columns=tuple(str(name) for name in _listed(options.get("ignore_columns"))),
+        include_hidden_rows=bool(options.get("include_hidden_rows", False)),
     )
+
+
+def _listed(value: object) -> list[object]:
+    """A list option from a journal; journals written before it existed have none."""
+    return value if isinstance(value, list) else []
 
 
 def _journal_path(job: ImportJob, target: _Target, report_base: Path) -> Path | None:

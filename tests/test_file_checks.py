@@ -20,7 +20,8 @@ from bulkimport.cli import EXIT_FATAL, EXIT_OK, EXIT_ROWS_FAILED, main
 from bulkimport.config import RetryPolicy
 from bulkimport.emulator import DEMO_CREDENTIALS, RunningEmulator
 from bulkimport.errors import InputFileError
-from bulkimport.job import ImportJob, run_job
+from bulkimport.job import ImportJob, job_from_journal, job_options, run_job
+from bulkimport.journal import Journal
 from bulkimport.model import RowStatus
 
 COMPANY = 54613
@@ -284,3 +285,27 @@ def test_cli_cut_off_workbook_exits_2_without_a_traceback(
     err = capsys.readouterr().err
     assert "cut.xlsx, row 20" in err
     assert "Traceback" not in err and "TaskGroup" not in err
+
+
+def test_resume_keeps_the_ignored_columns_and_hidden_rows_choice(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "hires.csv", [*CORE, "Afdeling"], [[*hire(2001), "ICT"]])
+    started = ImportJob(
+        input_path=path,
+        template="new_hire",
+        company_id=COMPANY,
+        ignore_columns=("Afdeling",),
+        include_hidden_rows=True,
+    )
+    journal_path = tmp_path / "hires.journal.sqlite"
+    with Journal.open(
+        journal_path,
+        input_sha256="0" * 64,
+        input_size=1,
+        template="new_hire",
+        template_sha256="0" * 64,
+        options=job_options(started, "http://127.0.0.1:1/soap/v3/"),
+    ):
+        pass
+    resumed = job_from_journal(journal_path, None, retry_failed=False)
+    assert resumed.ignore_columns == ("Afdeling",)
+    assert resumed.include_hidden_rows
