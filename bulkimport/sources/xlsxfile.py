@@ -24,8 +24,10 @@ Decisions, each with a test:
   ("08:30:00"). Plain numbers stay numbers; `coerce` reads them as Excel serial dates where a
   date is expected. A workbook in the 1904 date system says so in `SourceInfo.date1904`,
   so that such numbers are read in its system (see mapping.mapper), and gets a warning.
-- A sheet cut off or damaged part-way raises InputFileError naming the row: rows before it
-  have already been handed on.
+- A sheet part whose compressed data is damaged or cut off is refused when the file is
+  opened: the hidden-row scan reads it whole, and zipfile checks its checksum at the end.
+  XML that breaks off part-way is only met while streaming: InputFileError names the row,
+  and the rows before it have already been handed on.
 """
 
 from __future__ import annotations
