@@ -148,6 +148,20 @@ async def test_warnings_about_the_file_come_before_the_first_write(
     assert 2002 not in employee_numbers(emulator)
 
 
+async def test_a_guessed_encoding_is_announced_before_the_first_write(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    path = tmp_path / "ansi.csv"
+    text = ";".join(CORE) + "\n2401;Zoë;Smit;01-12-2026\n"
+    path.write_bytes(text.encode("cp1252"))
+    heard: list[tuple[str, int]] = []
+    outcome = await run_job(
+        job(emulator, path), on_warning=lambda warning: heard.append((warning, writes(emulator)))
+    )
+    assert [writes_before for warning, writes_before in heard if "Windows-1252" in warning] == [0]
+    assert outcome.summary.counts[RowStatus.OK] == 1
+
+
 async def test_the_visible_sheet_is_imported_not_a_hidden_first_one(
     emulator: RunningEmulator, tmp_path: Path
 ) -> None:
