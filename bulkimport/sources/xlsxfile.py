@@ -546,7 +546,9 @@ def inspect_archive(path: str) -> None:
         NotImplementedError,
     ) as exc:
         raise InputFileError(
-            path, f"the workbook is damaged and cannot be read ({exc.__class__.__name__})"
+            path,
+            f"the workbook is damaged or cut off and cannot be read ({exc.__class__.__name__}); "
+            "nothing was imported. Save it again, or copy it once more",
         ) from exc
 
 
