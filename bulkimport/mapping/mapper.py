@@ -39,11 +39,8 @@ from bulkimport.sources.headers import HeaderHint, normalise_header
 
 # How alike an unknown header and a template header must be (difflib's ratio of their matching
 # keys) to be taken for a misspelling: "Burgerservicenr" and "Burgerservicenummer" are 0.88,
-# "Geb. datum" and "Geboortedatum" 0.76.
+# "Bankrekening" and "Bankrekeningnummer" 0.80, "Geb. datum" and "Geboortedatum" 0.76.
 SIMILAR_HEADER_RATIO: Final = 0.75
-# An unknown header that is the start of a template header (or the reverse) is one shortened
-# ("Bankrekening" for "Bankrekeningnummer"), from this many letters on.
-_SHORTENED_FROM: Final = 5
 # A 1904 workbook's serial 0 is 1904-01-01, which is 1462 in Excel's usual 1900 system.
 _DAYS_1904_TO_1900: Final = 1462
 _YYYYMMDD_FROM: Final = 19_000_101  # coerce reads an int from here on as yyyymmdd, not a serial
@@ -280,21 +277,13 @@ def _misspelt_headers(
             continue
         best: tuple[float, str, Column] | None = None
         for other_key, other, column in accepted:
-            ratio = _likeness(key, other_key)
+            ratio = SequenceMatcher(None, key, other_key).ratio()
             if ratio >= SIMILAR_HEADER_RATIO and (best is None or ratio > best[0]):
                 best = (ratio, other, column)
         if best is not None:
             _, other, column = best
             guesses.append(f"{header!r} (did you mean {other!r}, column {column.name}?)")
     return guesses
-
-
-def _likeness(key: str, other: str) -> float:
-    """difflib's ratio, or 1.0 when one key is the other cut short ("bankrekening")."""
-    shorter, longer = sorted((key, other), key=len)
-    if len(shorter) >= _SHORTENED_FROM and longer.startswith(shorter):
-        return 1.0
-    return SequenceMatcher(None, key, other).ratio()
 
 
 def _coercer(column: Column, info: SourceInfo) -> CellCoercer:
