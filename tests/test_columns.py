@@ -54,6 +54,15 @@ def test_one_misspelling_is_named(hire: Template, header: str, meant: str) -> No
         bind_columns(hire, info(*headers))
 
 
+def test_a_header_like_several_columns_names_them_likeliest_first(hire: Template) -> None:
+    with pytest.raises(InputFileError) as caught:
+        bind_columns(hire, info(*CORE, "Emailadres"))
+    assert (
+        "'Emailadres' (did you mean 'E-mailadres werk', column email_work, "
+        "or 'E-mailadres privé', column email_private?)"
+    ) in caught.value.reason
+
+
 def test_a_header_like_a_column_the_file_already_fills_is_only_not_imported(
     hire: Template,
 ) -> None:

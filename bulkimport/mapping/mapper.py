@@ -41,6 +41,7 @@ from bulkimport.sources.headers import HeaderHint, normalise_header
 # keys) to be taken for a misspelling: "Burgerservicenr" and "Burgerservicenummer" are 0.88,
 # "Bankrekening" and "Bankrekeningnummer" 0.80, "Geb. datum" and "Geboortedatum" 0.76.
 SIMILAR_HEADER_RATIO: Final = 0.75
+_GUESSES: Final = 3  # columns named at most per misspelt header, likeliest first
 # A 1904 workbook's serial 0 is 1904-01-01, which is 1462 in Excel's usual 1900 system.
 _DAYS_1904_TO_1900: Final = 1462
 _YYYYMMDD_FROM: Final = 19_000_101  # coerce reads an int from here on as yyyymmdd, not a serial
@@ -263,7 +264,7 @@ def bind_columns(
 def _misspelt_headers(
     template: Template, unused: Sequence[str], found: dict[str, tuple[int, str]]
 ) -> list[str]:
-    """For each unknown header that resembles a header of a column the file lacks, the guess."""
+    """For each unknown header like a header of columns the file lacks, the likeliest ones."""
     accepted = [
         (normalise_header(header), header, column)
         for column in template.columns
@@ -275,14 +276,15 @@ def _misspelt_headers(
         key = normalise_header(header)
         if not key:
             continue
-        best: tuple[float, str, Column] | None = None
+        best: dict[str, tuple[float, str]] = {}  # per column: its closest header
         for other_key, other, column in accepted:
             ratio = SequenceMatcher(None, key, other_key).ratio()
-            if ratio >= SIMILAR_HEADER_RATIO and (best is None or ratio > best[0]):
-                best = (ratio, other, column)
-        if best is not None:
-            _, other, column = best
-            guesses.append(f"{header!r} (did you mean {other!r}, column {column.name}?)")
+            if ratio >= SIMILAR_HEADER_RATIO and ratio > best.get(column.name, (0.0, ""))[0]:
+                best[column.name] = (ratio, other)
+        likeliest = sorted(best.items(), key=lambda item: -item[1][0])[:_GUESSES]
+        if likeliest:
+            listed = ", or ".join(f"{other!r}, column {name}" for name, (_, other) in likeliest)
+            guesses.append(f"{header!r} (did you mean {listed}?)")
     return guesses
 
 
