@@ -184,16 +184,18 @@ def bind_columns(
     for declared in template.columns:
         for header in declared.headers:
             owner[normalise_header(header)] = declared
-    ignore_keys = {normalise_header(name): name for name in ignore_columns}
+    ignore_keys = {normalise_header(name) or name: name for name in ignore_columns}
     found: dict[str, tuple[int, str]] = {}
     unused: list[str] = []
     ignored: list[str] = []
+    matched_ignores: set[str] = set()
     for index, header in enumerate(info.headers):
         if not header.strip():
             continue
         key = normalise_header(header) or header
         if key in ignore_keys:
             ignored.append(header)
+            matched_ignores.add(key)
             continue
         column = owner.get(key)
         if column is None:
@@ -240,9 +242,7 @@ def bind_columns(
         unused_headers=tuple(unused),
         ignored_headers=tuple(ignored),
         unmatched_ignores=tuple(
-            name
-            for key, name in ignore_keys.items()
-            if not any((normalise_header(h) or h) == key for h in ignored)
+            name for key, name in ignore_keys.items() if key not in matched_ignores
         ),
         _steps=steps,
         _cells=tuple(
@@ -299,9 +299,10 @@ def _in_1904_system(coerce: CellCoercer) -> CellCoercer:
     """A date column of a 1904 workbook: its plain numbers count days from 1904-01-01."""
 
     def coerce_1904(value: Cell, country: Country) -> object:
-        serial = isinstance(value, int | float) and not isinstance(value, bool)
-        if serial and isinstance(value, int | float) and 0 <= value < _YYYYMMDD_FROM:
-            value = value + _DAYS_1904_TO_1900
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return coerce(value, country)
+        if 0 <= value < _YYYYMMDD_FROM:
+            value += _DAYS_1904_TO_1900
         return coerce(value, country)
 
     return coerce_1904
