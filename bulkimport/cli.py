@@ -2,7 +2,7 @@
 
 Exit codes: 0 every row ok and every column imported (or left out with --ignore-column),
 1 some rows not ok or some columns not imported, 2 fatal (bad file, template, credentials,
-settings), 130 interrupted (resumable: run the same command again).
+settings), 130 interrupted (resumable when the run keeps a journal: run the same command again).
 """
 
 from __future__ import annotations
@@ -171,22 +171,36 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _execute(args: argparse.Namespace, job: ImportJob) -> int:
+    journals: list[Path] = []  # the run's journal, once one is open: only then can it resume
     try:
-        outcome: ImportOutcome | None = anyio.run(_run_with_signals, job)
+        outcome: ImportOutcome | None = anyio.run(_run_with_signals, job, journals)
     except* FatalError as group:
         for error in group.exceptions:
             _say(f"error: {error}")
         outcome = None
         exit_code = EXIT_FATAL
     except* KeyboardInterrupt:
-        _say("interrupted; run the same command again to resume")
+        _say(f"interrupted; {_how_to_go_on(journals[0] if journals else None)}")
         outcome = None
         exit_code = EXIT_INTERRUPTED
     return exit_code if outcome is None else _finish(args, outcome)
 
 
-async def _run_with_signals(job: ImportJob) -> ImportOutcome:
-    """First Ctrl-C or SIGTERM: finish calls in flight and write the report. Second: stop now."""
+def _how_to_go_on(journal: Path | None) -> str:
+    """Promise a resume only when there is a journal to resume from."""
+    if journal is not None:
+        return f"run the same command again to resume (journal: {journal})"
+    return (
+        "this run kept no journal (--no-journal, a dry run or the built-in emulator), so it"
+        " cannot be resumed: the report tells which rows went in"
+    )
+
+
+async def _run_with_signals(job: ImportJob, journals: list[Path]) -> ImportOutcome:
+    """First Ctrl-C or SIGTERM: finish calls in flight and write the report. Second: stop now.
+
+    `journals` receives the run's journal file once it is open.
+    """
     from bulkimport.job import run_job
 
     stop = anyio.Event()
@@ -196,13 +210,16 @@ async def _run_with_signals(job: ImportJob) -> ImportOutcome:
             with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
                 async for _ in signals:
                     if stop.is_set():
-                        _say("stopping at once; the journal keeps what was done")
+                        kept = "; the journal keeps what was done" if journals else ""
+                        _say(f"stopping at once{kept}")
                         raise KeyboardInterrupt
                     _say("stopping: finishing calls in flight (Ctrl-C again to stop at once)")
                     stop.set()
 
         group.start_soon(watch_signals)
-        outcome = await run_job(job, on_start=_say, on_warning=_warn, stop=stop)
+        outcome = await run_job(
+            job, on_start=_say, on_warning=_warn, on_journal=journals.append, stop=stop
+        )
         group.cancel_scope.cancel()
     return outcome
 
@@ -236,7 +253,7 @@ def _finish(args: argparse.Namespace, outcome: ImportOutcome) -> int:
     if outcome.journal_path is not None:
         print(f"journal: {outcome.journal_path}")
     if outcome.stopped_early:
-        print("the run was stopped before the end; run the same command again to resume")
+        print(f"the run was stopped before the end; {_how_to_go_on(outcome.journal_path)}")
         return EXIT_INTERRUPTED
     counts = outcome.summary.counts
     not_ok = sum(
@@ -374,8 +391,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         return handler(args)
-    except KeyboardInterrupt:
-        _say("interrupted; run the same command again to resume")
+    except KeyboardInterrupt:  # before any run started (a run's own Ctrl-C is handled in it)
+        _say("interrupted")
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`bulkimport templates | head`): not an error worth a traceback.

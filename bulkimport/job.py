@@ -28,6 +28,7 @@ from bulkimport.journal import (
     DryRunJournal,
     Journal,
     MemoryJournal,
+    RunTarget,
     digest_file,
     read_run_info,
 )
@@ -48,6 +49,8 @@ from bulkimport.transport import AiohttpTransport, DryRunTransport, Transport, c
 # for: against a calendar-driven emulator their December 2026 dates would one day fall into a
 # protected past period and every sample row would fault.
 DEMO_PERIOD: Final = (2026, 11)
+# The API the calls go through; part of a run's target, since REST will be another one.
+API: Final = "soap"
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +155,7 @@ async def run_job(
     *,
     on_start: Callable[[str], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
+    on_journal: Callable[[Path], None] | None = None,
     stop: anyio.Event | None = None,
 ) -> ImportOutcome:
     """Run one import. `on_start` hears one line about the target; setting `stop` ends early.
@@ -159,7 +163,8 @@ async def run_job(
     `on_warning` hears each warning about the file as soon as it is known: those found while
     opening it (columns not imported, encoding guessed, hidden rows or sheets, 1904 dates,
     title rows) before the first call is sent, the rest when the rows have been read.
-    `ImportOutcome.warnings` holds them all.
+    `ImportOutcome.warnings` holds them all. `on_journal` hears the journal file once it is
+    open: from then on the run can be resumed.
     """
     template = resolve_template(job.template)
     input_path = job.input_path
@@ -184,7 +189,14 @@ async def run_job(
         if on_warning is not None:
             for warning in warnings:
                 on_warning(warning)
-        journal_path = _journal_path(job, target, report_base)
+        run_target = RunTarget(
+            api=API,
+            endpoint=target.base_url,
+            environment=job.environment,
+            domain=target.credentials.domain,
+            company_id=job.company_id,
+        )
+        journal_path = _journal_path(job, target, report_base, run_target)
         journal: Journal | MemoryJournal | DryRunJournal
         if job.dry_run:
             journal = DryRunJournal()
@@ -195,13 +207,17 @@ async def run_job(
             journal = files.enter_context(
                 Journal.open(
                     journal_path,
+                    input_name=input_path.name,
                     input_sha256=input_digest.sha256,
                     input_size=input_digest.size,
                     template=template.name,
                     template_sha256=template.digest,
+                    target=run_target,
                     options=job_options(job, target.base_url),
                 )
             )
+            if on_journal is not None:
+                on_journal(journal_path)
         report = files.enter_context(ReportWriter(report_base, source.info, xlsx=job.xlsx_report))
         failed = files.enter_context(FailedRowsWriter(failed_path, source.info))
         settings = TransportSettings(
@@ -297,14 +313,16 @@ def job_from_journal(
     journal_path: Path, credentials: Credentials | None, *, retry_failed: bool
 ) -> ImportJob:
     """The job a journal was started for, to resume it exactly as it was begun."""
-    options = read_run_info(journal_path).options
+    info = read_run_info(journal_path)
+    options = info.options
     country = options.get("country")
     report_base, failed_path = options.get("report_base"), options.get("failed_path")
     return ImportJob(
         input_path=Path(str(options["input"])),
         template=str(options["template"]),
-        company_id=int(options["company_id"]),
-        endpoint=str(options["endpoint"]),
+        company_id=info.target.company_id,
+        endpoint=info.target.endpoint,
+        environment=info.target.environment,
         credentials=credentials,
         country=Country(country) if country else None,
         rate=float(options["rate"]),
@@ -328,8 +346,13 @@ def _listed(value: object) -> list[object]:
     return value if isinstance(value, list) else []
 
 
-def _journal_path(job: ImportJob, target: _Target, report_base: Path) -> Path | None:
+def _journal_path(
+    job: ImportJob, target: _Target, report_base: Path, run_target: RunTarget
+) -> Path | None:
     """Where the journal goes (beside the report); None keeps it in memory.
+
+    The default name carries the input's full name and the target's key, so the same file
+    sent to another company, endpoint or environment starts a run of its own.
 
     The in-process emulator forgets everything when the run ends, so a journal file would
     only promise a resume that cannot happen; a dry run sends nothing and keeps none.
@@ -338,4 +361,4 @@ def _journal_path(job: ImportJob, target: _Target, report_base: Path) -> Path | 
         return None
     if job.journal_path is not None:
         return job.journal_path
-    return report_base.with_name(f"{job.input_path.stem}.journal.sqlite")
+    return report_base.with_name(f"{job.input_path.name}.{run_target.key}.journal.sqlite")

@@ -32,7 +32,7 @@ from bulkimport.config import Credentials
 from bulkimport.errors import JournalMismatchError
 from bulkimport.model import RowResult, RowStatus
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 COMMIT_INTERVAL_S: Final = 0.05
 COMMIT_EVERY_WRITES: Final = 500
 _RESULT_PAGE: Final = 1000
@@ -46,10 +46,12 @@ _SCHEMA: Final = (
         schema_version INTEGER NOT NULL,
         run_id TEXT NOT NULL,
         created_at TEXT NOT NULL,
+        input_name TEXT NOT NULL,
         input_sha256 TEXT NOT NULL,
         input_size INTEGER,
         template TEXT NOT NULL,
         template_sha256 TEXT NOT NULL,
+        target TEXT NOT NULL,
         options TEXT NOT NULL
     )""",
     # A company listed here has a baseline, even an empty one (a company with no employees yet).
@@ -210,21 +212,54 @@ def _row_result(row: sqlite3.Row | tuple[Any, ...]) -> RowResult:
 
 
 @dataclass(frozen=True, slots=True)
+class RunTarget:
+    """Where a run's calls land. A journal is resumed only against the very same target.
+
+    Payroll changes cannot be taken back: resuming a sandbox run against production, or one
+    company's run against another, would report rows as done that the new target never got.
+    """
+
+    api: str  # "soap" today; the REST API is another target even on the same host
+    endpoint: str  # the base URL the calls go to
+    environment: str | None  # nl, se or sandbox when given: it also decides the country rules
+    domain: str
+    company_id: int
+
+    @property
+    def key(self) -> str:
+        """Short and stable, for file names: the company id, then a hash of the whole target."""
+        identity = json.dumps(_plain_options(self), sort_keys=True).encode()
+        return f"{self.company_id}-{hashlib.sha256(identity).hexdigest()[:8]}"
+
+    def describe(self) -> str:
+        environment = f" (environment {self.environment})" if self.environment else ""
+        return (
+            f"{self.api} {self.endpoint}{environment}, domain {self.domain or '(none)'},"
+            f" company {self.company_id}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class RunInfo:
-    """What a journal says about its run; `bulkimport resume JOURNAL` starts from this."""
+    """What a journal says about its run; `bulkimport resume JOURNAL` starts from this.
+
+    The run's identity is its input (name and content), its template and its target.
+    """
 
     run_id: str
     created_at: datetime
+    input_name: str  # the file name with its suffix: x.csv and x.xlsx are different inputs
     input_sha256: str
     input_size: int | None
     template: str
     template_sha256: str
+    target: RunTarget
     options: Mapping[str, Any]  # as given when the run started, secrets left out
 
 
 _RUN_COLUMNS: Final = (
-    "run_id, created_at, input_sha256, input_size, template, template_sha256, options,"
-    " schema_version"
+    "run_id, created_at, input_name, input_sha256, input_size, template, template_sha256,"
+    " target, options, schema_version"
 )
 
 
@@ -283,9 +318,11 @@ class Journal:
         cls,
         path: Path,
         *,
+        input_name: str,
         input_sha256: str,
         template: str,
         template_sha256: str,
+        target: RunTarget,
         options: Mapping[str, object],
         input_size: int | None = None,
         clock: Callable[[], float] = time.monotonic,
@@ -293,8 +330,8 @@ class Journal:
         """Create the journal, or reopen it to resume the run it belongs to.
 
         Raises:
-            JournalMismatchError: the file belongs to another input file or template, is not a
-                bulkimport journal, or is in use by another running import.
+            JournalMismatchError: the file belongs to another input file, template or target,
+                is not a bulkimport journal, or is in use by another running import.
         """
         # isolation_level=None: this class begins and commits its own transactions.
         db = sqlite3.connect(path, isolation_level=None, timeout=_LOCK_WAIT_S)
@@ -304,38 +341,39 @@ class Journal:
                 for statement in _SCHEMA:
                     db.execute(statement)
                 stored = _stored_run(db, path)
-                if stored is not None:
-                    _refuse_mismatch(
-                        path,
-                        stored=stored,
-                        given=(input_sha256, input_size, template, template_sha256),
-                    )
-                    db.execute("COMMIT")
-                    return cls(db, stored, resumed=True, clock=clock)
-                info = RunInfo(
+                given = RunInfo(
                     run_id=str(uuid.uuid4()),
                     created_at=datetime.now(UTC),
+                    input_name=input_name,
                     input_sha256=input_sha256,
                     input_size=input_size,
                     template=template,
                     template_sha256=template_sha256,
+                    target=target,
                     options=_plain_options(options),
                 )
+                if stored is not None:
+                    _refuse_mismatch(path, stored=stored, given=given)
+                    db.execute("COMMIT")
+                    return cls(db, stored, resumed=True, clock=clock)
                 db.execute(
-                    f"INSERT INTO run (id, {_RUN_COLUMNS}) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",  # noqa: S608 - constant
+                    f"INSERT INTO run (id, {_RUN_COLUMNS})"  # noqa: S608 - constant
+                    " VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (
-                        info.run_id,
-                        info.created_at.isoformat(),
-                        info.input_sha256,
-                        info.input_size,
-                        info.template,
-                        info.template_sha256,
-                        json.dumps(info.options, sort_keys=True),
+                        given.run_id,
+                        given.created_at.isoformat(),
+                        given.input_name,
+                        given.input_sha256,
+                        given.input_size,
+                        given.template,
+                        given.template_sha256,
+                        json.dumps(_plain_options(given.target), sort_keys=True),
+                        json.dumps(given.options, sort_keys=True),
                         SCHEMA_VERSION,
                     ),
                 )
                 db.execute("COMMIT")
-                return cls(db, info, resumed=False, clock=clock)
+                return cls(db, given, resumed=False, clock=clock)
         except BaseException:
             db.close()
             raise
@@ -395,8 +433,8 @@ class Journal:
             "INSERT INTO step (row_number, step, operation, status, attempts, match_key)"
             " VALUES (?, ?, ?, 'sent', 1, ?)"
             " ON CONFLICT (row_number, step) DO UPDATE SET operation = excluded.operation,"
-            " status = 'sent', attempts = attempts + 1, reason = '', fault_code = NULL,"
-            " match_key = excluded.match_key",
+            " status = 'sent', attempts = attempts + 1, result_id = NULL, reason = '',"
+            " fault_code = NULL, match_key = excluded.match_key",
             (row_number, step, operation, match_key),
         )
         self._commit()
@@ -591,56 +629,71 @@ def _lock(db: sqlite3.Connection, path: Path) -> None:
 
 def _stored_run(db: sqlite3.Connection, path: Path) -> RunInfo | None:
     try:
-        row = db.execute(f"SELECT {_RUN_COLUMNS} FROM run").fetchone()  # noqa: S608 - constant
+        # The version alone first: another version's run table has other columns.
+        version_row = db.execute("SELECT schema_version FROM run").fetchone()
     except sqlite3.OperationalError:  # a new, empty file: no run table yet
         return None
-    if row is None:
+    if version_row is None:
         return None
-    run_id, created, sha, size, template, template_sha, options, version = row
+    (version,) = version_row
     if version != SCHEMA_VERSION:
         raise JournalMismatchError(
             f"journal {path} was written by another bulkimport version (journal format {version},"
             f" this version reads {SCHEMA_VERSION}); finish it with that version, or give this"
             " run another --journal"
         )
+    row = db.execute(f"SELECT {_RUN_COLUMNS} FROM run").fetchone()  # noqa: S608 - constant
+    run_id, created, name, sha, size, template, template_sha, target, options, _ = row
     return RunInfo(
         run_id,
         datetime.fromisoformat(created),
+        name,
         sha,
         size,
         template,
         template_sha,
+        RunTarget(**json.loads(target)),
         json.loads(options),
     )
 
 
-def _refuse_mismatch(
-    path: Path, *, stored: RunInfo, given: tuple[str, int | None, str, str]
-) -> None:
+def _refuse_mismatch(path: Path, *, stored: RunInfo, given: RunInfo) -> None:
     """Raise when a journal is reopened for anything but the run it belongs to."""
-    new_sha, new_size, new_template, new_template_sha = given
-    if stored.input_sha256 != new_sha:
+    if stored.input_name != given.input_name:
+        raise JournalMismatchError(
+            f"journal {path} belongs to a run of {stored.input_name}, this run reads"
+            f" {given.input_name}. Resume with the original file, or give this run another"
+            " --journal to start a new run"
+        )
+    if stored.input_sha256 != given.input_sha256:
         sizes = (
-            f" ({stored.input_size} bytes, now {new_size} bytes)"
-            if stored.input_size is not None and stored.input_size != new_size
+            f" ({stored.input_size} bytes, now {given.input_size} bytes)"
+            if stored.input_size is not None and stored.input_size != given.input_size
             else ""
         )
         raise JournalMismatchError(
             f"journal {path} belongs to another version of the input file: it was started"
             f" for a file with sha256 {stored.input_sha256[:12]}…, this file has"
-            f" {new_sha[:12]}…{sizes}. Resume with the original file, or give this run another"
-            " --journal to start a new run (rows already sent by the old run would be sent"
-            " again)"
+            f" {given.input_sha256[:12]}…{sizes}. Resume with the original file, or give this"
+            " run another --journal to start a new run (rows already sent by the old run would"
+            " be sent again)"
         )
-    if stored.template != new_template or stored.template_sha256 != new_template_sha:
+    if stored.template != given.template or stored.template_sha256 != given.template_sha256:
         what = (
-            f"template {stored.template!r}, this run uses {new_template!r}"
-            if stored.template != new_template
+            f"template {stored.template!r}, this run uses {given.template!r}"
+            if stored.template != given.template
             else f"template {stored.template!r} whose file has changed since"
         )
         raise JournalMismatchError(
             f"journal {path} was started with {what}. Resume with the original template, or"
             " give this run another --journal to start a new run"
+        )
+    if stored.target != given.target:
+        raise JournalMismatchError(
+            f"journal {path} belongs to a run against {stored.target.describe()}; this run"
+            f" targets {given.target.describe()}. A run is never resumed against another"
+            " target: leave out --journal (each target gets a journal of its own) or give this"
+            " run another --journal to start a new run there"
         )
 
 
@@ -667,7 +720,10 @@ class MemoryJournal:
         return self._baselines.get(company_id)
 
     def record_plan(self, row_number: int, steps: Iterable[tuple[str, str]]) -> None:
-        """Pending steps need no record here: a step with no state is pending."""
+        """Record the row's steps as pending (their operation tells an adopted employee's)."""
+        known = self._steps.setdefault(row_number, {})
+        for step, operation in steps:
+            known.setdefault(step, StepState(StepStatus.PENDING, None, 0, operation))
 
     def mark_sent(self, row_number: int, step: str, operation: str, match_key: str = "") -> None:
         steps = self._steps.setdefault(row_number, {})

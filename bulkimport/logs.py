@@ -21,7 +21,11 @@ from typing import Any, Final, TextIO
 import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-from bulkimport.mapping.identity import bsn_is_valid, iban_checksum_is_valid, luhn_is_valid
+from bulkimport.mapping.identity import (
+    bsn_is_valid,
+    iban_checksum_is_valid,
+    personnummer_is_valid,
+)
 
 __all__ = ["configure_logging", "redact_sensitive", "register_secret"]
 
@@ -122,7 +126,8 @@ def _mask_iban(match: re.Match[str]) -> str:
 
 
 def _mask_compact_personnummer(match: re.Match[str]) -> str:
-    return "[PERSONNUMMER]" if luhn_is_valid(match[0][-10:]) else match[0]
+    """Ten or twelve digits without a separator are masked when they are a personnummer."""
+    return "[PERSONNUMMER]" if personnummer_is_valid(match[0]) else match[0]
 
 
 def _scrub_text(text: str) -> str:

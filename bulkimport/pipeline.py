@@ -45,13 +45,15 @@ from bulkimport.model import (
     StepRef,
 )
 from bulkimport.reconcile import (
+    MAX_CANDIDATES,
     RECORD_CHECKS,
     Ambiguous,
     Found,
     Reconciled,
     display_name_of,
+    employee_insert_candidates,
+    judge_employee_insert,
     normalise_text,
-    reconcile_employee_insert,
     reconcile_record_insert,
 )
 from bulkimport.report import RunSummary
@@ -289,7 +291,7 @@ class Importer:
         return result
 
     async def _execute(self, plan: RowPlan) -> RowResult:
-        progress = _Progress(plan.row_number, time.monotonic())
+        progress = _Progress(plan.row_number, time.monotonic(), _planned_personal_info(plan))
         states = self._journal.step_states(plan.row_number) if self._journal.resumed else {}
         if not states:
             self._journal.record_plan(plan.row_number, [(c.step, c.operation) for c in plan.calls])
@@ -349,7 +351,7 @@ class Importer:
         """Send one call, unless an earlier run's copy of it turns out to have taken effect."""
         if operation.effect is Effect.INSERT and state is not None and state.attempts:
             # An earlier run sent it and never saw it done: find out before resending.
-            settled = await self._reconcile(progress.row_number, operation, values)
+            settled = await self._reconcile(progress, operation, values)
             if isinstance(settled, Ambiguous):
                 raise NeedsReview(settled.candidates, settled.reason)
             if isinstance(settled, Found):
@@ -404,7 +406,7 @@ class Importer:
                 self._journal.mark_sent(progress.row_number, call.step, operation.name, key)
 
         async def reconcile() -> Reconciled:
-            return await self._reconcile(progress.row_number, operation, values)
+            return await self._reconcile(progress, operation, values)
 
         outcome = await call_with_retries(
             self._transport,
@@ -448,26 +450,30 @@ class Importer:
         self._baseline = stored
 
     async def _reconcile(
-        self, row_number: int, operation: Operation, values: Mapping[str, Any]
+        self, progress: _Progress, operation: Operation, values: Mapping[str, Any]
     ) -> Reconciled:
         if operation.name == "Employee_Insert":
             key = _match_key(operation, values)
-            others = self._journal.unsettled_rows(operation.name, key) - {row_number}
+            others = self._journal.unsettled_rows(operation.name, key) - {progress.row_number}
             employees = await self._directory.refresh(self._options.company_id)
-            settled = reconcile_employee_insert(
+            candidates = employee_insert_candidates(
                 values,
                 employees,
+                planned=progress.planned_personal_info,
                 baseline=self._baseline,
                 claimed=self._journal.claimed_employee_ids(),
             )
-            if isinstance(settled, Found) and others:
-                # Rows of an earlier, interrupted run with the same name may own it instead.
-                return Ambiguous(
-                    (settled.value,),
-                    f"rows {', '.join(map(str, sorted(others)))} also sent an employee named "
-                    f"{key!r} without seeing the answer",
-                )
-            return settled
+            if len(candidates) > MAX_CANDIDATES:
+                return Ambiguous(candidates, f"{len(candidates)} new employees look like {key!r}")
+            # The DisplayName format is inferred: each candidate is confirmed by its record.
+            personal_info = find_operation(operation.service, "PersonalInfo_GetCurrent")
+            readings = {
+                candidate: await self._read(personal_info, {"EmployeeId": candidate})
+                for candidate in candidates
+            }
+            return judge_employee_insert(
+                values, readings, progress.planned_personal_info, rivals=others
+            )
         check = RECORD_CHECKS.get(operation.name)
         if check is None:
             return Ambiguous((), f"no way to check whether {operation.name} took effect")
@@ -514,6 +520,7 @@ class _Progress:
 
     row_number: int
     started: float
+    planned_personal_info: Mapping[str, Any]  # what the row writes after its insert, if any
     results: dict[str, Any] = field(default_factory=dict)
     created: list[tuple[str, int]] = field(default_factory=list)
     attempts: int = 0
@@ -565,6 +572,15 @@ def _substitute(values: Mapping[str, Any], results: Mapping[str, Any], employee:
             value = [_substitute(item, results, employee) for item in value]
         resolved[name] = value
     return resolved
+
+
+def _planned_personal_info(plan: RowPlan) -> Mapping[str, Any]:
+    """The PersonalInfo record the row writes: it tells the row's own employee after a crash."""
+    for call in plan.calls:
+        record = call.values.get("PersonalInfo")
+        if isinstance(record, Mapping):
+            return record
+    return {}
 
 
 def _find_employee_ref(values: Mapping[str, Any]) -> EmployeeRef | None:

@@ -91,12 +91,18 @@ def result_cells(result: RowResult) -> tuple[str | int | float | None, ...]:
 
 
 def default_report_base(input_path: Path) -> Path:
-    """`data/hires.csv` -> `data/hires.report` (the writer adds .csv and .xlsx)."""
-    return input_path.with_name(f"{input_path.stem}.report")
+    """`data/hires.csv` -> `data/hires.csv.report` (the writer adds .csv and .xlsx).
+
+    The input's suffix stays in the name: `hires.csv` and `hires.xlsx` get reports of their own.
+    """
+    return input_path.with_name(f"{input_path.name}.report")
 
 
 def default_failed_path(input_path: Path) -> Path:
-    """`data/hires.csv` -> `data/hires.failed.csv`: same format, so it can be fed back."""
+    """`data/hires.csv` -> `data/hires.failed.csv`: same format, so it can be fed back.
+
+    It keeps the input's suffix, so `hires.csv` and `hires.xlsx` do not share it either.
+    """
     return input_path.with_name(f"{input_path.stem}.failed{input_path.suffix}")
 
 

@@ -37,24 +37,24 @@ def test_sample_with_mistakes_exits_1(tmp_path: Path, capsys: pytest.CaptureFixt
     assert _run(str(path), "--template", "new_hire") == EXIT_ROWS_FAILED
     captured = capsys.readouterr()
     assert "built-in Nmbrs emulator" in captured.err
-    assert "new_hires.report.csv" in captured.out
-    rows = _report(tmp_path / "new_hires.report.csv")
+    assert "new_hires.csv.report.csv" in captured.out
+    rows = _report(tmp_path / "new_hires.csv.report.csv")
     assert len(rows) == 25
-    assert (tmp_path / "new_hires.report.xlsx").exists()
+    assert (tmp_path / "new_hires.csv.report.xlsx").exists()
     assert (tmp_path / "new_hires.failed.csv").exists()
 
 
 def test_clean_file_exits_0(tmp_path: Path) -> None:
     path = write_new_hires_csv(tmp_path / "hires.csv", NewHireSpec(rows=5))
     assert _run(str(path), "--template", "new_hire") == EXIT_OK
-    assert {row["status"] for row in _report(tmp_path / "hires.report.csv")} == {"ok"}
+    assert {row["status"] for row in _report(tmp_path / "hires.csv.report.csv")} == {"ok"}
     assert not (tmp_path / "hires.failed.csv").exists()
 
 
 def test_dry_run_of_a_valid_file_exits_0(tmp_path: Path) -> None:
     path = write_new_hires_csv(tmp_path / "hires.csv", NewHireSpec(rows=5))
     assert _run(str(path), "--template", "new_hire", "--dry-run") == EXIT_OK
-    assert {row["status"] for row in _report(tmp_path / "hires.report.csv")} == {"skipped"}
+    assert {row["status"] for row in _report(tmp_path / "hires.csv.report.csv")} == {"skipped"}
 
 
 @pytest.mark.parametrize(
@@ -113,7 +113,7 @@ def test_broken_rows_cost_only_themselves(tmp_path: Path) -> None:
     path = tmp_path / "hostile.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert _run(str(path), "--template", "new_hire") == EXIT_ROWS_FAILED
-    rows = _report(tmp_path / "hostile.report.csv")
+    rows = _report(tmp_path / "hostile.csv.report.csv")
     assert len(rows) == 6
     statuses = [row["status"] for row in rows]
     assert statuses.count("ok") >= 3

@@ -21,8 +21,9 @@ from bulkimport.config import RetryPolicy
 from bulkimport.emulator import DEMO_CREDENTIALS, RunningEmulator
 from bulkimport.errors import InputFileError
 from bulkimport.job import ImportJob, job_from_journal, job_options, run_job
-from bulkimport.journal import Journal
+from bulkimport.journal import Journal, RunTarget
 from bulkimport.model import RowStatus
+from bulkimport.report import default_report_base
 
 COMPANY = 54613
 CORE = ["Personeelsnummer", "Voornaam", "Achternaam", "Datum in dienst"]
@@ -139,7 +140,7 @@ async def test_warnings_about_the_file_come_before_the_first_write(
     assert writes(emulator) > 0
     statuses = {
         row["Personeelsnummer"]: (row["status"], row["message"])
-        for row in report_rows(tmp_path / "hires.report.csv")
+        for row in report_rows(Path(f"{default_report_base(path)}.csv"))
     }
     assert statuses["2001"][0] == statuses["2003"][0] == "ok"
     assert statuses["2002"][0] == "skipped"
@@ -220,7 +221,7 @@ async def test_a_sheet_cut_off_half_way_keeps_the_rows_before_it(
         await run_job(job(emulator, path))
     assert caught.value.row_number == 12
     assert "from row 12 on were not imported" in caught.value.reason
-    rows = report_rows(tmp_path / "cut.report.csv")
+    rows = report_rows(Path(f"{default_report_base(path)}.csv"))
     assert [row["Personeelsnummer"] for row in rows] == [str(n) for n in range(2301, 2311)]
     assert {row["status"] for row in rows} == {"ok"}
     assert employee_numbers(emulator) >= set(range(2301, 2311))
@@ -247,7 +248,7 @@ def test_cli_misspelt_headers_exit_2_and_send_nothing(
     err = capsys.readouterr().err
     assert "did you mean 'Geboortedatum'" in err
     assert "Traceback" not in err
-    assert not (tmp_path / "typo.report.csv").exists()
+    assert not Path(f"{default_report_base(path)}.csv").exists()
 
 
 @pytest.mark.usefixtures("_no_credentials")
@@ -311,13 +312,16 @@ def test_resume_keeps_the_ignored_columns_and_hidden_rows_choice(tmp_path: Path)
         include_hidden_rows=True,
     )
     journal_path = tmp_path / "hires.journal.sqlite"
+    endpoint = "http://127.0.0.1:1/soap/v3/"
     with Journal.open(
         journal_path,
+        input_name=path.name,
         input_sha256="0" * 64,
         input_size=1,
         template="new_hire",
         template_sha256="0" * 64,
-        options=job_options(started, "http://127.0.0.1:1/soap/v3/"),
+        target=RunTarget("soap", endpoint, None, "demo", COMPANY),
+        options=job_options(started, endpoint),
     ):
         pass
     resumed = job_from_journal(journal_path, None, retry_failed=False)

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 import subprocess
 import sys
 import textwrap
 import uuid
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +21,7 @@ from bulkimport.journal import (
     COMMIT_EVERY_WRITES,
     Journal,
     MemoryJournal,
+    RunTarget,
     StepState,
     StepStatus,
     digest_file,
@@ -28,20 +32,31 @@ from bulkimport.model import RowResult, RowStatus
 INPUT_SHA = "a" * 64
 TEMPLATE_SHA = "b" * 64
 TOKEN = "tok-3f9a1c7e5b2d4a6f8e0c"
+TARGET = RunTarget(
+    api="soap",
+    endpoint="https://api.nmbrs.nl/soap/v3/",
+    environment=None,
+    domain="acme",
+    company_id=54613,
+)
 
 
 def open_journal(
     path: Path,
     *,
+    input_name: str = "hires.csv",
     input_sha256: str = INPUT_SHA,
     template: str = "new_hire",
     template_sha256: str = TEMPLATE_SHA,
+    target: RunTarget = TARGET,
 ) -> Journal:
     return Journal.open(
         path,
+        input_name=input_name,
         input_sha256=input_sha256,
         template=template,
         template_sha256=template_sha256,
+        target=target,
         options={"company": 42},
     )
 
@@ -125,6 +140,10 @@ def test_closed_journal_leaves_no_wal_behind(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
+        (
+            {"input_name": "hires.xlsx"},
+            r"belongs to a run of hires\.csv, this run reads hires\.xlsx",
+        ),
         ({"input_sha256": "c" * 64}, r"another version of the input file.*aaaaaaaaaaaa.*cccccccc"),
         ({"template": "salary"}, r"template 'new_hire', this run uses 'salary'"),
         ({"template_sha256": "d" * 64}, r"template 'new_hire' whose file has changed"),
@@ -138,6 +157,7 @@ def test_reopening_for_another_input_or_template_is_refused(
     with pytest.raises(JournalMismatchError, match=message) as caught:
         open_journal(
             path,
+            input_name=changes.get("input_name", "hires.csv"),
             input_sha256=changes.get("input_sha256", INPUT_SHA),
             template=changes.get("template", "new_hire"),
             template_sha256=changes.get("template_sha256", TEMPLATE_SHA),
@@ -146,6 +166,53 @@ def test_reopening_for_another_input_or_template_is_refused(
     assert "--journal" in str(caught.value)
     with open_journal(path) as journal:  # the original run is still resumable
         assert journal.resumed
+
+
+@pytest.mark.parametrize(
+    ("changes", "stored", "given"),
+    [
+        ({"company_id": 54614}, "company 54613", "company 54614"),
+        ({"endpoint": "https://sandbox.nmbrs.nl/soap/v3/"}, "api.nmbrs.nl", "sandbox.nmbrs.nl"),
+        ({"environment": "se"}, "nl/soap/v3/, domain", "(environment se)"),
+        ({"domain": "other"}, "domain acme", "domain other"),
+        ({"api": "rest"}, "soap https://", "rest https://"),
+    ],
+)
+def test_reopening_for_another_target_is_refused_naming_both(
+    tmp_path: Path, changes: dict[str, Any], stored: str, given: str
+) -> None:
+    path = tmp_path / "run.journal"
+    open_journal(path).close()
+    other = replace(TARGET, **changes)
+    with pytest.raises(JournalMismatchError) as caught:
+        open_journal(path, target=other)
+    message = str(caught.value)
+    assert f"against {TARGET.describe()}; this run targets {other.describe()}" in message
+    # each description shows the part that differs
+    assert stored in TARGET.describe() and stored not in other.describe()
+    assert given in other.describe() and given not in TARGET.describe()
+    assert str(path) in message
+    with open_journal(path) as journal:  # the original run is still resumable
+        assert journal.resumed
+        assert journal.info.target == TARGET
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"api": "rest"},
+        {"endpoint": "https://sandbox.nmbrs.nl/soap/v3/"},
+        {"environment": "se"},
+        {"domain": "other"},
+        {"company_id": 54614},
+    ],
+)
+def test_every_part_of_the_target_changes_its_key(changes: dict[str, Any]) -> None:
+    other = replace(TARGET, **changes)
+    assert other.key != TARGET.key
+    assert other.key.startswith(f"{other.company_id}-")
+    assert replace(TARGET).key == TARGET.key  # stable: an equal target has the same key
+    assert re.fullmatch(r"\d+-[0-9a-f]{8}", other.key)
 
 
 def test_a_journal_of_another_format_version_is_refused(tmp_path: Path) -> None:
@@ -157,6 +224,25 @@ def test_a_journal_of_another_format_version_is_refused(tmp_path: Path) -> None:
     with pytest.raises(JournalMismatchError, match="journal format 99") as caught:
         open_journal(path)
     assert str(path) in str(caught.value)
+
+
+def test_a_journal_of_the_previous_format_is_refused_by_its_version(tmp_path: Path) -> None:
+    """Format 2 had no input name and no target: it is named, not misread as an empty file."""
+    path = tmp_path / "old.journal"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE run (id INTEGER PRIMARY KEY, schema_version INTEGER, run_id TEXT,"
+            " created_at TEXT, input_sha256 TEXT, input_size INTEGER, template TEXT,"
+            " template_sha256 TEXT, options TEXT)"
+        )
+        db.execute(
+            "INSERT INTO run VALUES (1, 2, 'r', '2026-11-30', 'a', 1, 'new_hire', 'b', '{}')"
+        )
+    db.close()
+    with pytest.raises(JournalMismatchError, match="journal format 2"):
+        open_journal(path)
+    with pytest.raises(JournalMismatchError, match="journal format 2"):
+        read_run_info(path)
 
 
 def test_a_journal_in_use_is_refused(tmp_path: Path) -> None:
@@ -184,10 +270,12 @@ def test_read_run_info_tells_what_a_journal_belongs_to(tmp_path: Path) -> None:
     path = tmp_path / "run.journal"
     with Journal.open(
         path,
+        input_name="hires.csv",
         input_sha256=INPUT_SHA,
         input_size=1234,
         template="new_hire",
         template_sha256=TEMPLATE_SHA,
+        target=TARGET,
         options={"input": "hires.csv", "company_id": 42},
     ) as journal:
         with pytest.raises(JournalMismatchError, match="in use"):
@@ -199,6 +287,7 @@ def test_read_run_info_tells_what_a_journal_belongs_to(tmp_path: Path) -> None:
     assert info.created_at == created_at
     assert (info.input_sha256, info.input_size) == (INPUT_SHA, 1234)
     assert (info.template, info.template_sha256) == ("new_hire", TEMPLATE_SHA)
+    assert (info.input_name, info.target) == ("hires.csv", TARGET)
     assert info.options == {"input": "hires.csv", "company_id": 42}
 
 
@@ -219,7 +308,7 @@ def test_read_run_info_never_creates_a_journal(tmp_path: Path) -> None:
 KILLED_RUN = """
 import os, signal, sys
 from pathlib import Path
-from bulkimport.journal import Journal
+from bulkimport.journal import Journal, RunTarget
 from bulkimport.model import RowResult, RowStatus
 
 class Clock:
@@ -229,8 +318,9 @@ class Clock:
 
 clock = Clock()
 journal = Journal.open(
-    Path(sys.argv[1]), input_sha256="a" * 64, template="new_hire",
-    template_sha256="b" * 64, options={}, clock=clock,
+    Path(sys.argv[1]), input_name="hires.csv", input_sha256="a" * 64, template="new_hire",
+    template_sha256="b" * 64, target=RunTarget("soap", "https://api.nmbrs.nl/soap/v3/", None,
+    "acme", 54613), options={}, clock=clock,
 )
 journal.mark_sent(2, "employee", "Employee_Insert")
 journal.mark_done(2, "employee", 501)        # batched ...
@@ -290,9 +380,11 @@ def test_batched_writes_wait_for_the_interval(tmp_path: Path) -> None:
     path = tmp_path / "j"
     journal = Journal.open(
         path,
+        input_name="hires.csv",
         input_sha256=INPUT_SHA,
         template="t",
         template_sha256=TEMPLATE_SHA,
+        target=TARGET,
         options={},
         clock=clock,
     )
@@ -327,9 +419,11 @@ def test_no_token_is_stored(tmp_path: Path) -> None:
     path = tmp_path / "run.journal"
     journal = Journal.open(
         path,
+        input_name="hires.csv",
         input_sha256=INPUT_SHA,
         template="new_hire",
         template_sha256=TEMPLATE_SHA,
+        target=TARGET,
         options=options,
     )
     journal.mark_sent(2, "employee", "Employee_Insert")
@@ -448,9 +542,7 @@ def test_digest_file(tmp_path: Path) -> None:
 def test_unsettled_rows_are_those_that_sent_the_same_key_without_an_answer(
     tmp_path: Path,
 ) -> None:
-    with Journal.open(
-        tmp_path / "j.sqlite", input_sha256="a" * 64, template="t", template_sha256="b", options={}
-    ) as journal:
+    with open_journal(tmp_path / "j.sqlite") as journal:
         journal.mark_sent(2, "employee", "Employee_Insert", "jan jansen")
         journal.mark_sent(3, "employee", "Employee_Insert", "jan jansen")
         journal.mark_sent(4, "employee", "Employee_Insert", "piet pieters")

@@ -139,9 +139,17 @@ def test_neutralise_keeps_non_strings_as_they_are(value: Cell) -> None:
 
 
 def test_default_paths() -> None:
-    assert default_report_base(Path("data/hires.csv")) == Path("data/hires.report")
+    assert default_report_base(Path("data/hires.csv")) == Path("data/hires.csv.report")
     assert default_failed_path(Path("data/hires.csv")) == Path("data/hires.failed.csv")
     assert default_failed_path(Path("data/hires.xlsx")) == Path("data/hires.failed.xlsx")
+
+
+def test_a_csv_and_a_workbook_of_one_name_do_not_share_outputs() -> None:
+    csv_input, xlsx_input = Path("data/hires.csv"), Path("data/hires.xlsx")
+    csv_outputs = {*report_paths(default_report_base(csv_input)), default_failed_path(csv_input)}
+    xlsx_outputs = {*report_paths(default_report_base(xlsx_input)), default_failed_path(xlsx_input)}
+    assert len(csv_outputs) == len(xlsx_outputs) == 3
+    assert not csv_outputs & xlsx_outputs
 
 
 @pytest.mark.parametrize("base", ["out/run1", "out/run1.csv", "out/run1.XLSX"])

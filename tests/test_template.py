@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from bulkimport.cli import main
 from bulkimport.config import Country
 from bulkimport.errors import TemplateError
+from bulkimport.mapping import template as template_module
 from bulkimport.mapping.coerce import ColumnType
 from bulkimport.mapping.template import (
-    BUILTIN_TEMPLATES_DIR,
     ColumnSource,
     ContextSource,
     EmployeeSource,
@@ -23,6 +24,8 @@ from bulkimport.mapping.template import (
     load_builtin_template,
     load_template,
 )
+
+REPOSITORY_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 HEADER = """
 name = "t"
@@ -184,9 +187,29 @@ Schedule.StartDate = { value = 2026-12-01 }
 
 
 def test_builtin_templates_are_found_by_name() -> None:
-    names = [t.name for t in list_builtin_templates()]
-    assert names == sorted(p.stem for p in BUILTIN_TEMPLATES_DIR.glob("*.toml"))
+    """Every template in the repository's templates/ folder is one the package finds."""
+    in_repository = sorted(p.stem for p in REPOSITORY_TEMPLATES.glob("*.toml"))
+    assert len(in_repository) == 7
+    assert [t.name for t in list_builtin_templates()] == in_repository
     assert load_builtin_template("address").name == "address"
+
+
+def test_the_package_reads_the_repository_templates_folder() -> None:
+    """`bulkimport/templates` is a link to the top-level folder, so both are the same files."""
+    packaged = Path(__file__).resolve().parent.parent / "bulkimport" / "templates"
+    assert packaged.resolve() == REPOSITORY_TEMPLATES.resolve()
+
+
+def test_no_templates_found_is_an_error_not_an_empty_list(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(template_module, "BUILTIN_TEMPLATES_FOLDER", "no_such_folder")
+    with pytest.raises(TemplateError, match="no templates found"):
+        list_builtin_templates()
+    with pytest.raises(TemplateError, match="no templates found"):
+        load_builtin_template("new_hire")
+    assert main(["templates"]) == 2
+    assert "no templates found" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("name", ["no_such_template", "../templates/address"])

@@ -386,10 +386,11 @@ async def test_a_slow_reply_signals_the_throttle_to_the_limiter(
 ) -> None:
     server, base_url = scripted
     slow = asyncio.Event()
+    clock = [100.0]  # the transport's clock; only the server moves it, so a busy CPU cannot
 
     async def respond(request: web.Request) -> web.StreamResponse:
-        if slow.is_set():
-            await asyncio.sleep(0.3)  # stands in for Nmbrs' half-second penalty
+        # 0.3 s stands in for Nmbrs' half-second penalty, 0.01 s for an ordinary reply.
+        clock[0] += 0.3 if slow.is_set() else 0.01
         return xml(build_response(PERIOD, "2026-11-M"))
 
     server.respond = respond
@@ -399,6 +400,7 @@ async def test_a_slow_reply_signals_the_throttle_to_the_limiter(
         limiter=limiter,
         throttle_threshold=0.2,
         baseline=LatencyBaseline(min_samples=4),
+        clock=lambda: clock[0],
     )
     async with transport:
         for _ in range(6):

@@ -11,6 +11,8 @@ a second, and injects faults on demand (`faults.py`).
 
 Modules: app (HTTP, config, running_emulator), state, operations, rules, seed, faults, stats,
 wsdl, command (the CLI), loadcheck (a throughput probe).
+The `rest` package is a second front door on the same state: Nmbrs' REST API and its OAuth
+identity service (see its docstring).
 """
 
 from __future__ import annotations

@@ -31,8 +31,9 @@ from bulkimport.emulator.faults import (
     ScriptedFault,
 )
 from bulkimport.emulator.operations import HANDLERS
+from bulkimport.emulator.rest.service import RestConfig, RestDoor
 from bulkimport.emulator.rules import FAULT_TITLES, FaultCode, NmbrsFault
-from bulkimport.emulator.state import EmulatorState
+from bulkimport.emulator.state import DisplayNameFormat, EmulatorState
 from bulkimport.emulator.stats import UNAUTHENTICATED, RateLimiter, Stats, account_key
 from bulkimport.emulator.wsdl import build_wsdl
 from bulkimport.soap.codec import SchemaViolation
@@ -83,6 +84,8 @@ class EmulatorConfig:
     current_period: tuple[int, int] | None = None
     seed: int | None = None
     max_request_bytes: int = MAX_REQUEST_BYTES
+    display_name_format: DisplayNameFormat = DisplayNameFormat.FIRST_LAST
+    rest: RestConfig = field(default_factory=RestConfig)
 
 
 class NmbrsEmulator:
@@ -91,12 +94,15 @@ class NmbrsEmulator:
     def __init__(self, config: EmulatorConfig, clock: Clock, sleep: Sleep) -> None:
         today = date.today()
         self.config = config
-        self.state = EmulatorState(config.current_period or (today.year, today.month))
+        self.state = EmulatorState(
+            config.current_period or (today.year, today.month), config.display_name_format
+        )
         self.stats = Stats()
         self.limiter = RateLimiter(
             config.calls_per_second, config.other_users_calls_per_second, config.throttle_delay
         )
         self.faults = FaultPlan(config.faults, config.seed)
+        self.rest = RestDoor(config.rest, self.state)
         self.clock = clock
         self.sleep = sleep
         self.stopping = asyncio.Event()
@@ -111,6 +117,7 @@ class NmbrsEmulator:
         self.stats.reset()
         self.limiter.reset()
         self.faults.reset()
+        self.rest.reset()
 
     def route(self, service: str, action: str | None) -> Operation | str:
         """The operation a SOAPAction names (quoted or not), or the ASMX refusal text."""
@@ -412,6 +419,10 @@ def create_app(
     app.router.add_post("/reset", _reset)
     app.router.add_get("/control", _get_control)
     app.router.add_post("/control", _post_control)
+    # Imported here: the REST door's HTTP module builds on this one (CORE, drops, hangs).
+    from bulkimport.emulator.rest.door import add_routes
+
+    add_routes(app)
     return app
 
 
@@ -422,6 +433,7 @@ class RunningEmulator:
     def __init__(self, app: web.Application, base_url: str) -> None:
         self.app = app
         self.base_url = base_url  # services at base_url + "EmployeeService.asmx"
+        self.origin = base_url.removesuffix(SOAP_PATH)  # REST at origin + "/api/...", OAuth too
         self._emulator = app[CORE]
 
     @property

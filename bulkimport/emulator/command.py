@@ -1,4 +1,4 @@
-"""`bulkimport emulator`: run the local Nmbrs SOAP emulator in the foreground until Ctrl-C."""
+"""`bulkimport emulator`: run the local Nmbrs emulator (SOAP and REST) in the foreground."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from collections.abc import Callable
 from bulkimport.config import NMBRS_CALLS_PER_SECOND, Credentials
 from bulkimport.emulator.app import DEMO_CREDENTIALS, EmulatorConfig, running_emulator
 from bulkimport.emulator.faults import FaultSettings
+from bulkimport.emulator.rest import DEMO_APPLICATION, RestConfig
 
 _SHARES = ("http-503", "http-500", "drop", "hang", "lost-reply", "hostile-reply")
 
@@ -47,6 +48,26 @@ def add(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
             help=f"share of calls (0..1) that get the {name} fault",
         )
     parser.add_argument("--seed", type=int, default=None, help="seed for the random faults")
+    rest = RestConfig()
+    parser.add_argument(
+        "--rest-calls-per-second",
+        type=int,
+        default=rest.calls_per_second,
+        help="REST: the hidden limit per subscription key; beyond it 429 code 42908",
+    )
+    parser.add_argument(
+        "--rest-call-quota",
+        type=int,
+        default=None,
+        metavar="CALLS",
+        help="REST: calls a subscription key may make in all, then 429 code 42909",
+    )
+    parser.add_argument(
+        "--access-token-seconds",
+        type=float,
+        default=rest.access_token_seconds,
+        help="REST: lifetime of an access token (Nmbrs: one hour)",
+    )
     return run
 
 
@@ -66,6 +87,11 @@ def config_from(args: argparse.Namespace) -> EmulatorConfig:
         other_users_calls_per_second=args.other_users_calls_per_second,
         faults=faults,
         seed=args.seed,
+        rest=RestConfig(
+            calls_per_second=args.rest_calls_per_second,
+            call_quota=args.rest_call_quota,
+            access_token_seconds=args.access_token_seconds,
+        ),
     )
 
 
@@ -91,6 +117,12 @@ async def _serve(config: EmulatorConfig) -> None:
         print(f"  state {emulator.base_url.split('/soap/')[0]}/state  stats .../stats")
         token = account.token if account == DEMO_CREDENTIALS else "(as given)"
         print(f"  username {account.username}  token {token}  domain {account.domain}")
+        print(f"Nmbrs REST emulator at {emulator.origin}/api/  (OAuth: {emulator.origin}/connect/)")
+        print(f"  discovery {emulator.origin}/.well-known/openid-configuration")
+        demo = DEMO_APPLICATION
+        print(f"  client id {demo.client_id}  client secret {demo.client_secret}")
+        print(f"  subscription key {demo.subscription_key}  (header X-Subscription-Key)")
+        print("  any http loopback redirect URI; the demo user consents at once")
         print("Ctrl-C stops it.", flush=True)
         stop = asyncio.Event()
         with contextlib.suppress(NotImplementedError):  # no signal handlers on Windows

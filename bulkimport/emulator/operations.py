@@ -6,8 +6,10 @@ documented the emulator is stricter and says so here:
 
 - PersonalInfo_UpdateCurrent/_Update replace the whole record of that period: omitted optional
   fields become empty (Nmbrs does not document whether omissions are kept; API.md 4.3).
-- Employee_Insert gives the new employee Number 0 and DisplayName "FirstName LastName" until a
-  PersonalInfo call sets them; every employee has employee type 2 (see seed.py) [inferred].
+- Employee_Insert gives the new employee Number 0 until a PersonalInfo call sets one; every
+  employee has employee type 2 (see seed.py) [inferred]. The DisplayName is made from the
+  current PersonalInfo in the format `EmulatorConfig.display_name_format` chooses ("Jan de
+  Vries" by default; Nmbrs documents none: see state.DisplayNameFormat) [inferred].
 - List_GetByCompany returns only the employees of the requested EmployeeType; a type that
   EmployeeType_GetList does not list is refused with 2030 [inferred].
 - An unknown employee id gets 2003 Unauthorized Access (Nmbrs does not tell "absent" from

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from bulkimport.config import Country
@@ -36,6 +37,33 @@ Record = dict[str, Any]
 def blank_record(complex_type: ComplexType) -> Record:
     """Every field of a type, empty: what an omitted optional element means on the wire."""
     return {f.name: ([] if f.repeated else None) for f in complex_type.fields}
+
+
+class DisplayNameFormat(StrEnum):
+    """How the emulator writes an employee's DisplayName (List_GetByCompany, PersonalInfo).
+
+    Nmbrs does not document it; API.md shows "Jan de Vries" only. Each choice makes the
+    emulator list employees another plausible way, so the client is tested against all.
+    """
+
+    FIRST_LAST = "first_last"  # "Jan Pieter van der Berg"
+    LAST_FIRST = "last_first"  # "Berg, Jan Pieter van der" (the prefix behind, as in a register)
+    INITIALS_LAST = "initials_last"  # "J.P. van der Berg" (initials made from the first names)
+
+    def compose(self, record: Record) -> str:
+        """The DisplayName of a PersonalInfo record; empty parts are left out."""
+        first = record.get("FirstName") or ""
+        prefix = record.get("Prefix") or ""
+        last = record.get("LastName") or ""
+        if self is DisplayNameFormat.LAST_FIRST:
+            given = " ".join(part for part in (first, prefix) if part)
+            return ", ".join(part for part in (last, given) if part)
+        if self is DisplayNameFormat.INITIALS_LAST:
+            initials = record.get("Initials") or "".join(
+                f"{word[0].upper()}." for word in first.replace("-", " ").split()
+            )
+            return " ".join(part for part in (initials, prefix, last) if part)
+        return " ".join(part for part in (first, prefix, last) if part)
 
 
 @dataclass(slots=True)
@@ -119,8 +147,13 @@ class EmployeeType:
 class EmulatorState:
     """The live data of one emulator; `reset()` brings back the seeded demo data in place."""
 
-    def __init__(self, current_period: tuple[int, int]) -> None:
+    def __init__(
+        self,
+        current_period: tuple[int, int],
+        display_name_format: DisplayNameFormat = DisplayNameFormat.FIRST_LAST,
+    ) -> None:
         self.current_period = current_period  # (year, month) of "today" for every company
+        self.display_name_format = display_name_format
         self.companies: dict[int, Company] = {}
         self.employees: dict[int, Employee] = {}
         self.employee_types: dict[int, EmployeeType] = {}
@@ -188,8 +221,7 @@ class EmulatorState:
         employee.number = number
         if number:
             company.numbers[number] = employee.id
-        parts = (current.get("FirstName"), current.get("Prefix"), current.get("LastName"))
-        employee.display_name = " ".join(part for part in parts if part)
+        employee.display_name = self.display_name_format.compose(current)
 
     def _add_seeded(self, seed: SeedEmployee) -> None:
         company = self.companies[seed.company_id]

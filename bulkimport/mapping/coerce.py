@@ -13,7 +13,12 @@ Decisions a person may run into (each has a test):
 - Numbers take a comma or a point as decimal separator and a point, comma or space as
   thousands separator. A single separator followed by exactly three digits (1.234, 1,234)
   is refused as ambiguous unless the part before it is 0 or starts with 0.
-- Postal codes follow the run's country (NL or SE); a foreign postal code needs a TEXT column.
+- Postal codes follow the address's country: NL (1234 AB), SE (123 45), BE (4 digits), DE (5
+  digits); other countries' codes are free text. Which country is the mapper's choice (the
+  row's country column when filled, else the company's); a lone cell follows the company.
+- Identity and bank numbers are checked by python-stdnum (`bulkimport.mapping.identity`).
+- Enumerations take Nmbrs' own value or a Dutch, Swedish or English word for it; anything else
+  is refused with the accepted values listed, never sent as it is.
 - A phone number that Excel stored as a number has lost its leading 0; it is restored.
 """
 
@@ -31,10 +36,11 @@ from typing import Final
 
 from bulkimport.config import Country
 from bulkimport.mapping.identity import (
-    IBAN_LENGTHS,
+    PERSONNUMMER_EXPECTED,
+    InvalidIdentity,
     bsn_is_valid,
-    iban_checksum_is_valid,
-    luhn_is_valid,
+    check_iban,
+    parse_personnummer,
 )
 from bulkimport.model import Cell
 from bulkimport.soap.schema import ADDRESS_TYPE, BANK_ACCOUNT_TYPE, GENDER, SALARY_TYPE
@@ -69,6 +75,7 @@ class ColumnType(StrEnum):
     ADDRESS_TYPE = "address_type"
     BANK_ACCOUNT_TYPE = "bank_account_type"
     SALARY_TYPE = "salary_type"
+    MARITAL_STATUS = "marital_status"
 
 
 class CoercionError(ValueError):
@@ -368,13 +375,9 @@ def _coerce_bsn(value: Cell, country: Country) -> str:
     return digits
 
 
-_PERSONNUMMER: Final = re.compile(r"([0-9]{2})?([0-9]{6})([-+]?)([0-9]{4})")
-_PERSONNUMMER_EXPECTED: Final = "expected a personnummer like 19850709-9805 or 850709-9805"
-
-
-def _personnummer_digits(value: Cell) -> str | None:
+def _personnummer_text(value: Cell) -> str | None:
     if isinstance(value, str):
-        return value.replace(" ", "")
+        return value
     digits = _digits_of_number(value)
     if digits is not None and len(digits) < 10:
         return digits.zfill(10)  # Excel dropped the leading zero of a 200x birth year
@@ -382,34 +385,13 @@ def _personnummer_digits(value: Cell) -> str | None:
 
 
 def _coerce_personnummer(value: Cell, country: Country) -> str:
-    text = _personnummer_digits(value)
-    match = _PERSONNUMMER.fullmatch(text) if text is not None else None
-    if match is None:
-        raise CoercionError(_PERSONNUMMER_EXPECTED)
-    century_text, yymmdd, separator, serial = match.groups()
-    if century_text is not None and separator == "+":
-        raise CoercionError(f"the + sign only goes with a 6-digit date; {_PERSONNUMMER_EXPECTED}")
-    if not luhn_is_valid(yymmdd + serial):
-        raise CoercionError("not a valid personnummer (the check digit does not match)")
-    two_digit_year, month, day = int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:])
-    birth_day = day - 60 if day > 60 else day  # samordningsnummer: day + 60
-    today = date.today()
-    if century_text is not None:
-        year = int(century_text) * 100 + two_digit_year
-    else:
-        # Without a century: the latest birthday not in the future; "+" means 100 years more.
-        year = (today.year // 100) * 100 + two_digit_year
-        if (year, month, birth_day) > (today.year, today.month, today.day):
-            year -= 100
-        if separator == "+":
-            year -= 100
+    text = _personnummer_text(value)
+    if text is None:
+        raise CoercionError(PERSONNUMMER_EXPECTED)
     try:
-        born = date(year, month, birth_day)
-    except ValueError:
-        raise CoercionError("not a valid personnummer (no such birth date)") from None
-    if born > today:
-        raise CoercionError("not a valid personnummer (the birth date is in the future)")
-    return f"{year:04d}{yymmdd[2:]}-{serial}"
+        return parse_personnummer(text, date.today())
+    except InvalidIdentity as exc:
+        raise CoercionError(exc.reason) from None
 
 
 def _coerce_identity_number(value: Cell, country: Country) -> str:
@@ -430,17 +412,10 @@ def _coerce_iban(value: Cell, country: Country) -> str:
     iban = value.translate(_IBAN_SEPARATORS).upper()
     if not _IBAN_SHAPE.fullmatch(iban):
         raise CoercionError(_IBAN_EXPECTED)
-    expected_length = IBAN_LENGTHS.get(iban[:2])
-    if expected_length is None:
-        raise CoercionError(f"not a valid IBAN (unknown country code {iban[:2]})")
-    if len(iban) != expected_length:
-        raise CoercionError(
-            f"not a valid IBAN (one from {iban[:2]} has {expected_length} characters, "
-            f"this one has {len(iban)})"
-        )
-    if not iban_checksum_is_valid(iban):
-        raise CoercionError("not a valid IBAN (the check digits do not match; a typo?)")
-    return iban
+    try:
+        return check_iban(iban)
+    except InvalidIdentity as exc:
+        raise CoercionError(exc.reason) from None
 
 
 _BIC: Final = re.compile(r"[A-Z]{6}[A-Z0-9]{2}(?:[A-Z0-9]{3})?")
@@ -456,23 +431,49 @@ def _coerce_bic(value: Cell, country: Country) -> str:
 # --- addresses and contact -------------------------------------------------------------------
 _NL_POSTAL_CODE: Final = re.compile(r"([1-9][0-9]{3}) ?([A-Za-z]{2})")
 _SE_POSTAL_CODE: Final = re.compile(r"([1-9][0-9]{2}) ?([0-9]{2})")
+_BE_POSTAL_CODE: Final = re.compile(r"[1-9][0-9]{3}")
+_DE_POSTAL_CODE: Final = re.compile(r"[0-9]{5}")
+_POSTAL_CODE_MAX_CHARS: Final = 20
 
 
-def _coerce_postal_code(value: Cell, country: Country) -> str:
+def coerce_postal_code(value: Cell, country_code: str) -> str:
+    """A postal code in the form of the address's country (ISO code); others as free text.
+
+    Raises:
+        CoercionError: the code does not have its country's form.
+    """
     if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
+        # A number cell lost the leading zero of a German code such as 01067 (Dresden).
+        value = str(value).zfill(5) if country_code == "DE" else str(value)
     if not isinstance(value, str):
-        value = ""
-    if country is Country.SE:
+        raise CoercionError("expected a postal code as text")
+    if country_code == "NL":
+        match = _NL_POSTAL_CODE.fullmatch(value)
+        letters = match[2].upper() if match else ""
+        if match is None or letters in ("SA", "SD", "SS"):  # never issued in the Netherlands
+            raise CoercionError("expected a Dutch postal code like 1234 AB")
+        return f"{match[1]} {letters}"
+    if country_code == "SE":
         match = _SE_POSTAL_CODE.fullmatch(value)
         if match is None:
             raise CoercionError("expected a Swedish postal code like 123 45")
         return f"{match[1]} {match[2]}"
-    match = _NL_POSTAL_CODE.fullmatch(value)
-    letters = match[2].upper() if match else ""
-    if match is None or letters in ("SA", "SD", "SS"):  # never issued in the Netherlands
-        raise CoercionError("expected a Dutch postal code like 1234 AB")
-    return f"{match[1]} {letters}"
+    if country_code == "BE":
+        if not _BE_POSTAL_CODE.fullmatch(value):
+            raise CoercionError("expected a Belgian postal code of 4 digits like 1000")
+        return value
+    if country_code == "DE":
+        if not _DE_POSTAL_CODE.fullmatch(value):
+            raise CoercionError("expected a German postal code of 5 digits like 10115")
+        return value
+    text = " ".join(value.split())
+    if len(text) > _POSTAL_CODE_MAX_CHARS:
+        raise CoercionError(f"a postal code has at most {_POSTAL_CODE_MAX_CHARS} characters")
+    return text
+
+
+def _coerce_postal_code(value: Cell, country: Country) -> str:
+    return coerce_postal_code(value, country.value)
 
 
 # ISO 3166-1 alpha-2, plus XK (Kosovo), which banks and Nmbrs use.
@@ -554,8 +555,12 @@ def _coerce_phone(value: Cell, country: Country) -> str:
 
 # --- enumerations ----------------------------------------------------------------------------
 def _enum_table(values: tuple[str, ...], friendly: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    """Lookup from each exact value and each friendly spelling (as keys) to the exact value."""
-    table = {_enum_key(value): value for value in values}
+    """Lookup from each exact value and each friendly spelling (as keys) to the exact value.
+
+    Only the values in `friendly` are accepted: an enumeration value that a call refuses
+    (bank account type or salary type None) is left out so that the row fails before sending.
+    """
+    table = {_enum_key(value): value for value in friendly}
     for value, spellings in friendly.items():
         assert value in values, value  # a typo here would send a value Nmbrs refuses
         table.update((_enum_key(spelling), value) for spelling in spellings)
@@ -588,7 +593,6 @@ _ADDRESS_TYPES: Final = _enum_table(
 _BANK_ACCOUNT_TYPES: Final = _enum_table(
     BANK_ACCOUNT_TYPE.values,
     {
-        "None": ("geen", "none", "ingen"),
         "Bankrekening1": ("1", "bankrekening 1", "rekening 1", "bank account 1", "konto 1"),
         "Bankrekening2": ("2", "bankrekening 2", "rekening 2", "bank account 2", "konto 2"),
         "Bankrekening3": ("3", "bankrekening 3", "rekening 3", "bank account 3", "konto 3"),
@@ -602,7 +606,6 @@ _BANK_ACCOUNT_TYPES: Final = _enum_table(
 _SALARY_TYPES: Final = _enum_table(
     SALARY_TYPE.values,
     {
-        "None": ("geen", "none"),
         "Bruto_Salaris_Fulltime": ("bruto fulltime", "fulltime", "bruto salaris fulltime",
                                    "bruto salaris", "bruto maandsalaris", "maandsalaris",
                                    "manadslon", "brutto manadslon"),
@@ -620,6 +623,41 @@ _SALARY_TYPES: Final = _enum_table(
         "Werkgerverslasten": ("werkgeverslasten", "werkgevers lasten"),
     },
 )  # fmt: skip
+
+
+# BurgerlijkeStaat is a free string in the v3 schema; "Ongehuwd" is the value real clients send
+# (API.md 4.3). The other values are the Dutch names of the seven statuses that Nmbrs' REST API
+# enumerates (MaritalStatus), written the way "Ongehuwd" is [inferred].
+MARITAL_STATUSES: Final = (
+    "Ongehuwd",
+    "Gehuwd",
+    "Samenwonend",
+    "Geregistreerd partnerschap",
+    "Gescheiden",
+    "Weduwe/weduwnaar",
+    "Onbekend",
+)
+_MARITAL_STATUSES: Final = _enum_table(
+    MARITAL_STATUSES,
+    {
+        "Ongehuwd": ("ongehuwd", "ongetrouwd", "alleenstaand", "single", "unmarried",
+                     "not married", "ogift", "ensamstaende"),
+        "Gehuwd": ("gehuwd", "getrouwd", "married", "gift"),
+        "Samenwonend": ("samenwonend", "samenwonen", "living together", "cohabiting", "sambo"),
+        "Geregistreerd partnerschap": ("geregistreerd partnerschap", "geregistreerd partner",
+                                       "registered partner", "registered partnership",
+                                       "civil partnership", "registrerad partner",
+                                       "registrerat partnerskap"),
+        "Gescheiden": ("gescheiden", "divorced", "skild", "skild fran"),
+        "Weduwe/weduwnaar": ("weduwe/weduwnaar", "weduwe", "weduwnaar", "verweduwd", "widowed",
+                             "widow", "widower", "anka", "ankling", "ankeman"),
+        "Onbekend": ("onbekend", "unknown", "not specified", "okand", "ej angivet"),
+    },
+)  # fmt: skip
+
+
+def _accepted(values: tuple[str, ...]) -> str:
+    return ", ".join(values)
 
 
 def _enum_coercer(table: dict[str, str], expected: str) -> Callable[[Cell, Country], str]:
@@ -655,16 +693,29 @@ _COERCERS: Final[dict[ColumnType, Callable[[Cell, Country], object]]] = {
     ColumnType.COUNTRY_CODE: _coerce_country_code,
     ColumnType.EMAIL: _coerce_email,
     ColumnType.PHONE: _coerce_phone,
-    ColumnType.GENDER: _enum_coercer(_GENDERS, "expected a gender: man, vrouw or onbekend (M/V/X)"),
+    ColumnType.GENDER: _enum_coercer(
+        _GENDERS,
+        "expected a gender: man, vrouw or onbekend (M/V/X; accepted: male, female, undefined)",
+    ),
     ColumnType.ADDRESS_TYPE: _enum_coercer(
-        _ADDRESS_TYPES, "expected an address type: woonadres, postadres, verzuim, vakantie, weekend"
+        _ADDRESS_TYPES,
+        "expected an address type: woonadres, postadres, verzuim, vakantie, weekend (accepted: "
+        f"{_accepted(tuple(ADDRESS_TYPE.values))})",
     ),
     ColumnType.BANK_ACCOUNT_TYPE: _enum_coercer(
         _BANK_ACCOUNT_TYPES,
-        "expected a bank account type: 1 to 5, standaard, spaarloon, levensloop",
+        "expected a bank account type: 1 to 5, standaard, spaarloon, levensloop (accepted: "
+        f"{_accepted(tuple(v for v in BANK_ACCOUNT_TYPE.values if v != 'None'))})",
     ),
     ColumnType.SALARY_TYPE: _enum_coercer(
-        _SALARY_TYPES, "expected a salary type such as bruto fulltime, bruto parttime, uurloon"
+        _SALARY_TYPES,
+        "expected a salary type such as bruto fulltime, bruto parttime, uurloon (accepted: "
+        f"{_accepted(tuple(v for v in SALARY_TYPE.values if v != 'None'))})",
+    ),
+    ColumnType.MARITAL_STATUS: _enum_coercer(
+        _MARITAL_STATUSES,
+        f"expected a marital status (burgerlijke staat); accepted: {_accepted(MARITAL_STATUSES)}"
+        " or the same in English or Swedish (married, gift, ...)",
     ),
 }
 

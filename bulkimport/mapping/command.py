@@ -11,7 +11,9 @@ import textwrap
 from collections.abc import Callable
 
 from bulkimport.errors import TemplateError
+from bulkimport.mapping.coerce import ColumnType
 from bulkimport.mapping.template import (
+    Column,
     Template,
     list_builtin_templates,
     load_builtin_template,
@@ -64,7 +66,32 @@ def format_template(template: Template) -> str:
     for row in rows:
         cells = [row[i].ljust(widths[i]) for i in range(4)]
         lines.append("    " + "  ".join([*cells, row[4]]).rstrip())
+    checks = [(column.name, _checks(column)) for column in template.columns]
+    if any(text for _, text in checks):
+        lines.append("  checked before sending:")
+        lines += [f"    {name}: {text}" for name, text in checks if text]
     return "\n".join(lines)
+
+
+def _checks(column: Column) -> str:
+    """The column's row rules in words, as `bulkimport templates` shows them."""
+    parts = []
+    if column.minimum is not None and column.maximum is not None:
+        parts.append(f"from {column.minimum} to {column.maximum}")
+    elif column.minimum is not None:
+        parts.append(f"at least {column.minimum}")
+    elif column.maximum is not None:
+        parts.append(f"at most {column.maximum}")
+    if column.required_with:
+        where = f" (addresses in {', '.join(column.required_in)})" if column.required_in else ""
+        parts.append(f"required with any of {', '.join(column.required_with)}{where}")
+    if column.not_before:
+        parts.append(f"not before {column.not_before}")
+    if column.empty_if:
+        parts.append(f"empty when {column.empty_if} is yes")
+    if column.country_column and column.type is ColumnType.POSTAL_CODE:
+        parts.append(f"in the form of the country in {column.country_column}")
+    return "; ".join(parts)
 
 
 def _literal(value: object) -> str:

@@ -4,12 +4,19 @@ This is the hot path of a million-row file, so a template is compiled once per i
 (`bind_columns`): headers are matched to column slots and each step's request structure
 becomes a small tree of leaves that read the coerced row directly. `map_row` then coerces the
 cells, checks them, and fills the trees; it never walks the template's TOML structure.
+
+Everything knowable from the row itself is checked here, before any call of the row is sent
+(a row must never stop halfway, after its employee was created): each cell's type, the
+template's row rules (bounds, required_with, not_before, empty_if) and postal codes in the
+form of the address's own country.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from difflib import SequenceMatcher
 from typing import Any, Final
 
@@ -19,13 +26,16 @@ from bulkimport.mapping.coerce import (
     CellCoercer,
     CoercionError,
     ColumnType,
+    coerce_postal_code,
     coercer_for,
     display_value,
 )
 from bulkimport.mapping.template import (
+    Bound,
     Column,
     ColumnSource,
     ContextSource,
+    DateBound,
     EmployeeSource,
     FieldMapping,
     LiteralSource,
@@ -53,6 +63,7 @@ class MappingContext:
 
     company_id: int
     country: Country
+    today: date = field(default_factory=date.today)  # what birth dates may not be after
 
 
 class _Invalid:
@@ -375,6 +386,7 @@ def map_row(
     row_number = row.row_number
     problems: list[CellProblem] = list(row.problems)
     values, given = _coerce_row(binding, row, context.country, problems)
+    _check_rules(binding, row, values, given, context, problems)
 
     key = values[binding._key_slot]
     employee: object = _INVALID
@@ -414,8 +426,11 @@ def _coerce_row(
     size = len(binding.columns)
     values: list[object] = [None] * size
     given = [False] * size
+    postal_countries = binding.template.rules.postal_countries
     for plan in binding._cells:
         slot = plan.slot
+        if slot in postal_countries:
+            continue  # after the loop, once the row's country is known
         raw: Cell = cells[plan.index] if plan.index < count else None
         try:
             value = plan.coerce(raw, country)
@@ -437,7 +452,125 @@ def _coerce_row(
     for slot, column in binding._unfilled:  # optional by construction: bind_columns checked
         if column.defaults is not None:
             values[slot] = column.defaults[country]
+    for slot, country_slot in postal_countries.items():
+        _coerce_postal_code(
+            binding, row, slot, values[country_slot], country, values, given, problems
+        )
     return values, given
+
+
+def _coerce_postal_code(
+    binding: ColumnBinding,
+    row: SourceRow,
+    slot: int,
+    row_country: object,
+    country: Country,
+    values: list[object],
+    given: list[bool],
+    problems: list[CellProblem],
+) -> None:
+    """The postal code in its address's form: the row's country when filled, else the company's."""
+    bound = binding.columns[slot]
+    raw: Cell = None
+    if bound.index is not None and bound.index < len(row.cells):
+        raw = row.cells[bound.index]
+    if isinstance(raw, str):
+        raw = raw.strip()
+    if raw is None or raw == "":
+        if bound.column.required:
+            problems.append(CellProblem(row.row_number, bound.header, "", "required"))
+            values[slot] = _INVALID
+        return
+    given[slot] = True
+    if row_country is _INVALID:
+        values[slot] = _INVALID  # the country's own problem is reported; its form is unknown
+        return
+    country_code = row_country if isinstance(row_country, str) else country.value
+    try:
+        values[slot] = coerce_postal_code(raw, country_code)
+    except CoercionError as exc:
+        reason = f"{exc.reason} (the address is in {country_code})"
+        problems.append(CellProblem(row.row_number, bound.header, display_value(raw), reason))
+        values[slot] = _INVALID
+
+
+def _check_rules(
+    binding: ColumnBinding,
+    row: SourceRow,
+    values: list[object],
+    given: list[bool],
+    context: MappingContext,
+    problems: list[CellProblem],
+) -> None:
+    """The template's row rules over the coerced values; cells already invalid are left out."""
+    today = context.today
+    rules = binding.template.rules
+    columns = binding.columns
+
+    def problem(slot: int, reason: str) -> None:
+        index = columns[slot].index
+        if index is None:
+            reason = f"the file has no such column; {reason}"
+        raw = row.cells[index] if index is not None and index < len(row.cells) else None
+        problems.append(
+            CellProblem(row.row_number, columns[slot].header, display_value(raw), reason)
+        )
+
+    for slot, low, high in rules.bounds:
+        value = values[slot]
+        if value is None or value is _INVALID:
+            continue
+        reason = _bound_problem(value, low, high, today)
+        if reason:
+            problem(slot, reason)
+    for slot, others, countries, country_slot in rules.required_with:
+        if given[slot]:
+            continue
+        if countries:
+            row_country = values[country_slot] if country_slot >= 0 else None
+            if (row_country if isinstance(row_country, str) else context.country) not in countries:
+                continue
+        filled = [columns[other].header for other in others if given[other]]
+        if filled:
+            problem(slot, f"required when {_listed(filled)} is filled in")
+    for slot, other in rules.not_before:
+        value, earliest = values[slot], values[other]
+        if isinstance(value, date) and isinstance(earliest, date) and value < earliest:
+            problem(
+                slot,
+                f"lies before {columns[other].header!r} ({earliest.isoformat()}); check both dates",
+            )
+    for slot, other in rules.empty_if:
+        if values[other] is True and given[slot] and values[slot] is not _INVALID:
+            problem(slot, f"must be empty when {columns[other].header!r} is yes; clear one of them")
+
+
+def _bound_problem(value: object, low: Bound | None, high: Bound | None, today: date) -> str:
+    """Why the value lies outside [low, high], with a tip; empty when it lies inside."""
+    if isinstance(value, date):
+        if isinstance(high, DateBound) and value > high.resolve(today):
+            if high.fixed is None and high.years_from_today == 0:
+                return "lies in the future; check the year"
+            return f"lies after {high.resolve(today).isoformat()}; check the year"
+        if isinstance(low, DateBound) and value < low.resolve(today):
+            if low.fixed is None:
+                return f"lies more than {-low.years_from_today} years ago; check the year"
+            return f"lies before {low.fixed.isoformat()}; check the year"
+        return ""
+    if not isinstance(value, int | Decimal) or isinstance(value, bool):
+        return ""
+    if isinstance(low, Decimal) and value < low:
+        if low == 0:
+            return "must not be negative; write the amount without a minus sign"
+        return f"must be {low} or more" + (f" (at most {high})" if high is not None else "")
+    if isinstance(high, Decimal) and value > high:
+        return f"must be {high} or less" + (f" (at least {low})" if low is not None else "")
+    return ""
+
+
+def _listed(headers: list[str]) -> str:
+    quoted = [repr(header) for header in headers]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
 def _fill(

@@ -20,6 +20,16 @@ Format (one file per mutation kind; ``templates/README.md`` has a worked example
     default = "HomeAddress"            # optional: used when the cell is empty
     description = "..."
     example = "1234 AB"
+    # optional checks of the row, made before any call of the row is sent:
+    min = 0                            # int/decimal: the least value; date: a TOML date,
+    max = "today"                      #   "today" or "today - 120 years" (also + N years)
+    required_with = ["street", "city"] # must be filled in when any of these cells is
+    not_before = "start_date"          # date: not before the date in that column
+    empty_if = "indefinite"            # must be empty when that boolean column is true
+    required_in = ["NL"]               # required_with holds only for addresses in these
+                                       #   countries (the country_column's, else the company's)
+    country_column = "country_code"    # the address's country: a postal_code follows its
+                                       #   form; required_in looks at it
 
     [[operations]]
     step = "address"                   # id, unique within the template
@@ -44,15 +54,17 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib.resources
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Final
 
-import bulkimport
 from bulkimport.config import Country
 from bulkimport.errors import TemplateError
 from bulkimport.mapping.coerce import CoercionError, ColumnType, coerce_cell
@@ -69,7 +81,11 @@ from bulkimport.soap.schema import (
 )
 from bulkimport.sources.headers import normalise_header
 
-BUILTIN_TEMPLATES_DIR: Final = Path(bulkimport.__file__).resolve().parent.parent / "templates"
+# The shipped templates are package data (`bulkimport/templates`, a link to the top-level
+# `templates/` folder in the repository), read through importlib.resources so that a wheel, an
+# editable install and a plain checkout all find them.
+BUILTIN_TEMPLATES_PACKAGE: Final = "bulkimport"
+BUILTIN_TEMPLATES_FOLDER: Final = "templates"
 
 # What the run itself provides to templates, and the schema type each value has.
 CONTEXT_VALUES: Final[Mapping[str, Xsd]] = {"company_id": Xsd.INT}
@@ -78,8 +94,26 @@ _TOP_KEYS: Final = frozenset(
     {"name", "description", "creates_employee", "key", "columns", "operations"}
 )
 _COLUMN_KEYS: Final = frozenset(
-    {"name", "aliases", "type", "required", "default", "description", "example"}
+    {
+        "name",
+        "aliases",
+        "type",
+        "required",
+        "default",
+        "description",
+        "example",
+        "min",
+        "max",
+        "required_with",
+        "not_before",
+        "empty_if",
+        "country_column",
+        "required_in",
+    }
 )
+_BOUNDED_TYPES: Final = frozenset({ColumnType.INT, ColumnType.DECIMAL, ColumnType.DATE})
+# "today", "today - 120 years", "today + 1 year": a date bound that moves with the calendar.
+_RELATIVE_DATE: Final = re.compile(r"today(?:\s*([+-])\s*([0-9]{1,3})\s*years?)?")
 _OPERATION_KEYS: Final = frozenset({"step", "operation", "when_any", "merge_from", "fields"})
 
 # Which schema types each column type's coerced value can fill.
@@ -95,6 +129,7 @@ _TEXT_COLUMN_TYPES: Final = frozenset(
         ColumnType.COUNTRY_CODE,
         ColumnType.EMAIL,
         ColumnType.PHONE,
+        ColumnType.MARITAL_STATUS,
     }
 )
 _ENUM_COLUMN_TYPES: Final[Mapping[ColumnType, str]] = {
@@ -112,6 +147,31 @@ _SIMPLE_COLUMN_TYPES: Final[Mapping[ColumnType, frozenset[Xsd]]] = {
 
 
 @dataclass(frozen=True, slots=True)
+class DateBound:
+    """A date limit: a fixed date, or today moved by whole years (a birth date's "today")."""
+
+    fixed: date | None = None
+    years_from_today: int = 0
+
+    def resolve(self, today: date) -> date:
+        if self.fixed is not None:
+            return self.fixed
+        day = 28 if (today.month, today.day) == (2, 29) else today.day  # no 29-02 that year
+        return today.replace(year=today.year + self.years_from_today, day=day)
+
+    def __str__(self) -> str:
+        if self.fixed is not None:
+            return self.fixed.isoformat()
+        if not self.years_from_today:
+            return "today"
+        sign = "+" if self.years_from_today > 0 else "-"
+        return f"today {sign} {abs(self.years_from_today)} years"
+
+
+Bound = Decimal | DateBound
+
+
+@dataclass(frozen=True, slots=True)
 class Column:
     """One input column. `defaults` holds the coerced default per country (None: no default)."""
 
@@ -123,6 +183,13 @@ class Column:
     description: str = ""
     example: str = ""
     defaults: Mapping[Country, object] | None = dataclasses.field(default=None, hash=False)
+    minimum: Bound | None = None
+    maximum: Bound | None = None
+    required_with: tuple[str, ...] = ()
+    not_before: str = ""
+    empty_if: str = ""
+    country_column: str = ""
+    required_in: tuple[str, ...] = ()
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -184,6 +251,22 @@ class OperationStep:
 
 
 @dataclass(frozen=True, slots=True)
+class RowRules:
+    """A template's row checks by column slot (position in `Template.columns`), for map_row.
+
+    Compiled once when the template loads, so that checking a row never looks up a name.
+    """
+
+    bounds: tuple[tuple[int, Bound | None, Bound | None], ...] = ()
+    # (slot, the slots that make it required, countries it holds in (empty: all), country slot)
+    required_with: tuple[tuple[int, tuple[int, ...], frozenset[str], int], ...] = ()
+    not_before: tuple[tuple[int, int], ...] = ()
+    empty_if: tuple[tuple[int, int], ...] = ()
+    # Postal code slot -> the slot of its country column; coerced after the rest of the row.
+    postal_countries: Mapping[int, int] = dataclasses.field(default_factory=dict, hash=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Template:
     """A loaded, validated template. `digest` identifies the exact file content (journals)."""
 
@@ -195,6 +278,7 @@ class Template:
     operations: tuple[OperationStep, ...]
     source: str = ""
     digest: str = ""
+    rules: RowRules = dataclasses.field(default_factory=RowRules, hash=False)
 
     def column(self, name: str) -> Column:
         for candidate in self.columns:
@@ -215,30 +299,54 @@ def load_template(path: Path | str) -> Template:
         content = path.read_bytes()
     except OSError as exc:
         raise TemplateError(f"{path}: cannot read template ({exc.strerror or exc})") from exc
-    try:
-        document = tomllib.loads(content.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise TemplateError(f"{path}: template is not UTF-8 text") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise TemplateError(f"{path}: not valid TOML ({exc})") from exc
-    return _Loader(str(path)).template(document, hashlib.sha256(content).hexdigest())
+    return _parse_template(content, str(path))
 
 
 def load_builtin_template(name: str) -> Template:
-    """One of the templates shipped in the top-level `templates/` folder, by name."""
-    path = BUILTIN_TEMPLATES_DIR / f"{name}.toml"
-    if "/" in name or "\\" in name or not path.is_file():
-        known = ", ".join(p.stem for p in _builtin_paths()) or "none"
+    """One of the templates shipped inside the package, by name."""
+    resource = _builtin_folder() / f"{name}.toml"
+    if "/" in name or "\\" in name or not resource.is_file():
+        known = ", ".join(_template_name(file) for file in _builtin_files())
         raise TemplateError(f"unknown template {name!r} (shipped templates: {known})")
-    return load_template(path)
+    return _parse_template(resource.read_bytes(), str(resource))
 
 
 def list_builtin_templates() -> list[Template]:
-    return [load_template(path) for path in _builtin_paths()]
+    """Every shipped template; none at all is an error (a broken installation), not a list."""
+    return [_parse_template(file.read_bytes(), str(file)) for file in _builtin_files()]
 
 
-def _builtin_paths() -> list[Path]:
-    return sorted(BUILTIN_TEMPLATES_DIR.glob("*.toml"))
+def _builtin_folder() -> Traversable:
+    return importlib.resources.files(BUILTIN_TEMPLATES_PACKAGE) / BUILTIN_TEMPLATES_FOLDER
+
+
+def _builtin_files() -> list[Traversable]:
+    folder = _builtin_folder()
+    files = (
+        [file for file in folder.iterdir() if file.name.endswith(".toml") and file.is_file()]
+        if folder.is_dir()
+        else []
+    )
+    if not files:
+        raise TemplateError(
+            f"no templates found in {folder}: this installation of bulkimport is incomplete"
+            " (the templates ship inside the package); reinstall it"
+        )
+    return sorted(files, key=_template_name)
+
+
+def _template_name(file: Traversable) -> str:
+    return file.name.removesuffix(".toml")
+
+
+def _parse_template(content: bytes, source: str) -> Template:
+    try:
+        document = tomllib.loads(content.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise TemplateError(f"{source}: template is not UTF-8 text") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise TemplateError(f"{source}: not valid TOML ({exc})") from exc
+    return _Loader(source).template(document, hashlib.sha256(content).hexdigest())
 
 
 class _Loader:
@@ -270,6 +378,7 @@ class _Loader:
                 f"whole numbers)",
             )
         operations = self._operations(document.get("operations"), by_name, creates_employee)
+        rules = self._rules(columns)
         return Template(
             name=name,
             description=description,
@@ -279,6 +388,7 @@ class _Loader:
             operations=operations,
             source=self.source,
             digest=digest,
+            rules=rules,
         )
 
     # --- columns -----------------------------------------------------------------------------
@@ -339,6 +449,115 @@ class _Loader:
             description=self.text(entry, "description", where),
             example=str(entry.get("example", "")),
             defaults=defaults,
+            minimum=self._bound(entry, "min", column_type, where),
+            maximum=self._bound(entry, "max", column_type, where),
+            required_with=self._names(entry, "required_with", where),
+            not_before=self.text(entry, "not_before", where),
+            empty_if=self.text(entry, "empty_if", where),
+            country_column=self.text(entry, "country_column", where),
+            required_in=self._names(entry, "required_in", where),
+        )
+
+    def _bound(
+        self, entry: Mapping[str, Any], key: str, column_type: ColumnType, where: str
+    ) -> Bound | None:
+        raw = entry.get(key)
+        if raw is None:
+            return None
+        where = f"{where}.{key}"
+        if column_type not in _BOUNDED_TYPES:
+            raise self.fail(where, f"only int, decimal and date columns have a {key}")
+        if column_type is ColumnType.DATE:
+            if isinstance(raw, date) and not isinstance(raw, datetime):
+                return DateBound(fixed=raw)
+            relative = _RELATIVE_DATE.fullmatch(raw.strip()) if isinstance(raw, str) else None
+            if relative is None:
+                raise self.fail(where, 'write a date (2000-01-01), "today" or "today - 120 years"')
+            years = int(relative[2] or 0)
+            return DateBound(years_from_today=-years if relative[1] == "-" else years)
+        if isinstance(raw, bool) or not isinstance(raw, int | float):
+            raise self.fail(where, "must be a number")
+        if column_type is ColumnType.INT and not isinstance(raw, int):
+            raise self.fail(where, "must be a whole number for an int column")
+        return Decimal(str(raw))
+
+    def _names(self, entry: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+        raw = entry.get(key, [])
+        if not isinstance(raw, list) or not all(isinstance(name, str) for name in raw):
+            raise self.fail(f"{where}.{key}", "must be a list of column names")
+        if key in entry and not raw:
+            raise self.fail(f"{where}.{key}", "must name at least one column")
+        return tuple(raw)
+
+    def _rules(self, columns: tuple[Column, ...]) -> RowRules:
+        """Check the columns' references to other columns and compile them by slot."""
+        slots = {column.name: slot for slot, column in enumerate(columns)}
+
+        def slot_of(column: Column, key: str, name: str, wanted: ColumnType | None) -> int:
+            where = f"column {column.name!r}.{key}"
+            other = slots.get(name)
+            if other is None:
+                raise self.fail(where, f"unknown column {name!r}")
+            if other == slots[column.name]:
+                raise self.fail(where, "a column cannot refer to itself")
+            if wanted is not None and columns[other].type is not wanted:
+                raise self.fail(where, f"column {name!r} must be a {wanted} column")
+            return other
+
+        bounds: list[tuple[int, Bound | None, Bound | None]] = []
+        required_with: list[tuple[int, tuple[int, ...], frozenset[str], int]] = []
+        not_before: list[tuple[int, int]] = []
+        empty_if: list[tuple[int, int]] = []
+        postal_countries: dict[int, int] = {}
+        for slot, column in enumerate(columns):
+            low, high = column.minimum, column.maximum
+            if isinstance(low, Decimal) and isinstance(high, Decimal) and low > high:
+                raise self.fail(f"column {column.name!r}.min", f"{low} is more than max {high}")
+            if low is not None or high is not None:
+                bounds.append((slot, low, high))
+            if column.required_with:
+                if column.required:
+                    raise self.fail(
+                        f"column {column.name!r}.required_with", "the column is required anyway"
+                    )
+                others = tuple(
+                    slot_of(column, "required_with", name, None) for name in column.required_with
+                )
+                country_slot = -1
+                if column.country_column:
+                    country_slot = slot_of(
+                        column, "country_column", column.country_column, ColumnType.COUNTRY_CODE
+                    )
+                countries = frozenset(column.required_in)
+                required_with.append((slot, others, countries, country_slot))
+            elif column.required_in:
+                raise self.fail(f"column {column.name!r}.required_in", "needs required_with")
+            if column.country_column and not (
+                column.required_in or column.type is ColumnType.POSTAL_CODE
+            ):
+                raise self.fail(
+                    f"column {column.name!r}.country_column",
+                    "only for postal_code columns or together with required_in",
+                )
+            if column.not_before:
+                if column.type is not ColumnType.DATE:
+                    raise self.fail(f"column {column.name!r}.not_before", "only for date columns")
+                other = slot_of(column, "not_before", column.not_before, ColumnType.DATE)
+                not_before.append((slot, other))
+            if column.empty_if:
+                other = slot_of(column, "empty_if", column.empty_if, ColumnType.BOOLEAN)
+                empty_if.append((slot, other))
+            if column.country_column and column.type is ColumnType.POSTAL_CODE:
+                # No default to care for: none has both the Dutch and the Swedish form.
+                postal_countries[slot] = slot_of(
+                    column, "country_column", column.country_column, ColumnType.COUNTRY_CODE
+                )
+        return RowRules(
+            bounds=tuple(bounds),
+            required_with=tuple(required_with),
+            not_before=tuple(not_before),
+            empty_if=tuple(empty_if),
+            postal_countries=postal_countries,
         )
 
     def _coerce_default(
