@@ -13,15 +13,22 @@ import os
 import signal
 import sys
 import tomllib
-from collections.abc import Callable, Sequence
+import traceback
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 import anyio
 
 from bulkimport import __version__
-from bulkimport.config import ENVIRONMENTS, NMBRS_CALLS_PER_SECOND, Credentials, RetryPolicy
-from bulkimport.errors import FatalError
+from bulkimport.config import (
+    ENVIRONMENTS,
+    MAX_CONCURRENCY,
+    NMBRS_CALLS_PER_SECOND,
+    Credentials,
+    RetryPolicy,
+)
+from bulkimport.errors import BulkImportError, FatalError
 from bulkimport.model import RowStatus
 
 if TYPE_CHECKING:
@@ -45,9 +52,14 @@ def _add_run(parser: argparse.ArgumentParser) -> Handler:
     parser.add_argument("file", type=Path, help="the CSV or XLSX file to import")
     parser.add_argument("--template", required=True, help="template name or .toml path")
     parser.add_argument("--company", type=int, required=True, help="Nmbrs company id")
-    target = parser.add_argument_group("target (default: the built-in emulator)")
+    target = parser.add_argument_group("target (without credentials: the built-in emulator)")
     target.add_argument("--endpoint", help="base URL of the SOAP services, e.g. .../soap/v3/")
     target.add_argument("--environment", choices=sorted(ENVIRONMENTS), help="Nmbrs environment")
+    target.add_argument(
+        "--emulator",
+        action="store_true",
+        help="use the built-in emulator on purpose, also when credentials are set",
+    )
     target.add_argument("--config", type=Path, help=f"config file (default {DEFAULT_CONFIG})")
     target.add_argument(
         "--token-stdin", action="store_true", help="read the API token from standard input"
@@ -60,11 +72,14 @@ def _add_run(parser: argparse.ArgumentParser) -> Handler:
         "--rate",
         type=float,
         default=NMBRS_CALLS_PER_SECOND,
-        help="calls per second at most (lower it when other tools share the account)",
+        help=f"calls per second at most, 1 to {NMBRS_CALLS_PER_SECOND} (lower it when other tools "
+        "share the account)",
     )
-    pace.add_argument("--concurrency", type=int, default=100, help="calls in flight at most")
-    pace.add_argument("--timeout", type=float, default=30.0, help="seconds per call")
-    pace.add_argument("--max-attempts", type=int, default=6, help="attempts per call")
+    pace.add_argument(
+        "--concurrency", type=int, default=100, help=f"calls in flight, 1 to {MAX_CONCURRENCY}"
+    )
+    pace.add_argument("--timeout", type=float, default=30.0, help="seconds per call (> 0)")
+    pace.add_argument("--max-attempts", type=int, default=6, help="attempts per call (>= 1)")
     output = parser.add_argument_group("output")
     output.add_argument("--report", type=Path, help="report path without suffix")
     output.add_argument("--failed", type=Path, help="where to write the rows that failed")
@@ -120,7 +135,7 @@ def _credentials(args: argparse.Namespace) -> Credentials | None:
     domain = os.environ.get("NMBRS_DOMAIN") or str(file_values.get("domain", ""))
     if args.token_stdin:
         token = sys.stdin.readline().strip() if not sys.stdin.isatty() else getpass.getpass()
-    if not args.endpoint and not args.environment:
+    if not args.endpoint and not args.environment and not args.emulator:
         args.endpoint = file_values.get("endpoint") or None
         args.environment = file_values.get("environment") or None
     if not username or not token:
@@ -136,54 +151,43 @@ def _run(args: argparse.Namespace) -> int:
     from bulkimport.job import ImportJob
     from bulkimport.logs import configure_logging
 
-    configure_logging(level="info" if args.verbose else "warning")
-    try:
-        credentials = _credentials(args)  # may also take endpoint/environment from the file
-        job = ImportJob(
-            input_path=args.file,
-            template=args.template,
-            company_id=args.company,
-            endpoint=args.endpoint,
-            environment=args.environment,
-            credentials=credentials,
-            rate=args.rate,
-            concurrency=args.concurrency,
-            timeout=args.timeout,
-            retry=RetryPolicy(max_attempts=args.max_attempts),
-            report_base=args.report,
-            failed_path=args.failed,
-            journal_path=args.journal,
-            keep_journal=not args.no_journal,
-            xlsx_report=not args.no_xlsx,
-            dry_run=args.dry_run,
-            retry_failed=args.retry_failed,
-            sheet=args.sheet,
-            insecure=args.insecure,
-            seed=args.seed,
-            allow_past_periods=args.allow_past_periods,
-            ignore_columns=tuple(args.ignore_column),
-            include_hidden_rows=args.include_hidden_rows,
-        )
-    except FatalError as error:
-        _say(f"error: {error}")
-        return EXIT_FATAL
+    configure_logging(level="info" if args.verbose else "warning", tracebacks=args.verbose)
+    credentials = _credentials(args)  # may also take endpoint/environment from the file
+    job = ImportJob(
+        input_path=args.file,
+        template=args.template,
+        company_id=args.company,
+        endpoint=args.endpoint,
+        environment=args.environment,
+        emulator=args.emulator,
+        credentials=credentials,
+        rate=args.rate,
+        concurrency=args.concurrency,
+        timeout=args.timeout,
+        retry=RetryPolicy(max_attempts=args.max_attempts),
+        report_base=args.report,
+        failed_path=args.failed,
+        journal_path=args.journal,
+        keep_journal=not args.no_journal,
+        xlsx_report=not args.no_xlsx,
+        dry_run=args.dry_run,
+        retry_failed=args.retry_failed,
+        sheet=args.sheet,
+        insecure=args.insecure,
+        seed=args.seed,
+        allow_past_periods=args.allow_past_periods,
+        ignore_columns=tuple(args.ignore_column),
+        include_hidden_rows=args.include_hidden_rows,
+    )
     return _execute(args, job)
 
 
 def _execute(args: argparse.Namespace, job: ImportJob) -> int:
     journals: list[Path] = []  # the run's journal, once one is open: only then can it resume
-    try:
-        outcome: ImportOutcome | None = anyio.run(_run_with_signals, job, journals)
-    except* FatalError as group:
-        for error in group.exceptions:
-            _say(f"error: {error}")
-        outcome = None
-        exit_code = EXIT_FATAL
-    except* KeyboardInterrupt:
-        _say(f"interrupted; {_how_to_go_on(journals[0] if journals else None)}")
-        outcome = None
-        exit_code = EXIT_INTERRUPTED
-    return exit_code if outcome is None else _finish(args, outcome)
+    outcome = anyio.run(_run_with_signals, job, journals)
+    if outcome is None:
+        return EXIT_INTERRUPTED
+    return _finish(args, outcome)
 
 
 def _how_to_go_on(journal: Path | None) -> str:
@@ -196,23 +200,26 @@ def _how_to_go_on(journal: Path | None) -> str:
     )
 
 
-async def _run_with_signals(job: ImportJob, journals: list[Path]) -> ImportOutcome:
+async def _run_with_signals(job: ImportJob, journals: list[Path]) -> ImportOutcome | None:
     """First Ctrl-C or SIGTERM: finish calls in flight and write the report. Second: stop now.
 
-    `journals` receives the run's journal file once it is open.
+    `journals` receives the run's journal file once it is open. Stopping at once cancels the
+    run (None) instead of raising KeyboardInterrupt in a task, which asyncio would log with a
+    traceback while shutting down.
     """
     from bulkimport.job import run_job
 
     stop = anyio.Event()
+    outcome: ImportOutcome | None = None
     async with anyio.create_task_group() as group:
 
         async def watch_signals() -> None:
             with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
                 async for _ in signals:
                     if stop.is_set():
-                        kept = "; the journal keeps what was done" if journals else ""
-                        _say(f"stopping at once{kept}")
-                        raise KeyboardInterrupt
+                        _say(f"stopped at once; {_how_to_go_on(journals[0] if journals else None)}")
+                        group.cancel_scope.cancel()
+                        return
                     _say("stopping: finishing calls in flight (Ctrl-C again to stop at once)")
                     stop.set()
 
@@ -275,7 +282,7 @@ def _add_resume(parser: argparse.ArgumentParser) -> Handler:
         "--retry-failed", action="store_true", help="send again the rows that did not succeed"
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log one line per row")
-    parser.set_defaults(endpoint=None, environment=None, dry_run=False)
+    parser.set_defaults(endpoint=None, environment=None, emulator=False, dry_run=False)
     return _resume
 
 
@@ -283,12 +290,8 @@ def _resume(args: argparse.Namespace) -> int:
     from bulkimport.job import job_from_journal
     from bulkimport.logs import configure_logging
 
-    configure_logging(level="info" if args.verbose else "warning")
-    try:
-        job = job_from_journal(args.journal, _credentials(args), retry_failed=args.retry_failed)
-    except FatalError as error:
-        _say(f"error: {error}")
-        return EXIT_FATAL
+    configure_logging(level="info" if args.verbose else "warning", tracebacks=args.verbose)
+    job = job_from_journal(args.journal, _credentials(args), retry_failed=args.retry_failed)
     return _execute(args, job)
 
 
@@ -338,11 +341,7 @@ def _bench(args: argparse.Namespace) -> int:
         new_hire_rows=args.new_hire_rows,
         zeep_rows=args.zeep_rows,
     )
-    try:
-        figures = run_bench(settings, say=_say)
-    except FatalError as error:
-        _say(f"error: {error}")
-        return EXIT_FATAL
+    figures = run_bench(settings, say=_say)
     print(format_table(figures))
     line = figures_json(figures)
     if args.json is not None:
@@ -386,15 +385,62 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    handler: Handler = args.handler
+    verbose = False
     try:
+        args = build_parser().parse_args(argv)
+        verbose = getattr(args, "verbose", False)
+        handler: Handler = args.handler
         return handler(args)
-    except KeyboardInterrupt:  # before any run started (a run's own Ctrl-C is handled in it)
-        _say("interrupted")
-        return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        # The reader went away (`bulkimport templates | head`): not an error worth a traceback.
+    except SystemExit:
+        raise
+    except BaseException as error:  # whatever it is, the user gets one line
+        return _exit_on(error, verbose=verbose)
+
+
+def _exit_on(error: BaseException, *, verbose: bool) -> int:
+    """One line naming the root cause, and the documented exit code; never a traceback."""
+    cause = root_cause(error)
+    if isinstance(cause, BrokenPipeError):
+        # The reader went away (`bulkimport templates | head`): not an error worth a line.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    if isinstance(cause, KeyboardInterrupt):
+        _say("interrupted")
+        return EXIT_INTERRUPTED
+    if isinstance(cause, BulkImportError):
+        # Also a row or transport error that escaped the pipeline: it stopped the whole run.
+        _say(f"error: {cause}")
+    elif isinstance(cause, OSError):
+        where = f": {cause.filename}" if cause.filename else ""
+        _say(f"error: {cause.strerror or cause}{where}")
+    else:
+        hint = "" if verbose else " (run again with -v to see where)"
+        _say(
+            f"internal error: {type(cause).__name__}: {cause}. This is a bug in bulkimport; "
+            f"please report it{hint}"
+        )
+        if verbose:
+            traceback.print_exception(error, file=sys.stderr)
+    return EXIT_FATAL
+
+
+def root_cause(error: BaseException) -> BaseException:
+    """The error an exception group stands for (anyio's task groups wrap what a task raised).
+
+    With several, the one that decides the exit code wins: an interrupt, then an error of ours,
+    then anything else.
+    """
+    leaves = list(_leaves(error))
+    for kind in (KeyboardInterrupt, BulkImportError, OSError):
+        for leaf in leaves:
+            if isinstance(leaf, kind):
+                return leaf
+    return leaves[0]
+
+
+def _leaves(error: BaseException) -> Iterator[BaseException]:
+    if isinstance(error, BaseExceptionGroup):
+        for inner in error.exceptions:
+            yield from _leaves(inner)
+    else:
+        yield error

@@ -28,6 +28,9 @@ ENVIRONMENTS: Final = {
 }
 
 NMBRS_CALLS_PER_SECOND: Final = 150
+# Rows in flight are held in memory (the pipeline reads ahead 4x the calls in flight), and at
+# 150 calls/s more than this many calls in flight only wait in the limiter's queue.
+MAX_CONCURRENCY: Final = 1000
 
 
 @dataclass(frozen=True, slots=True)

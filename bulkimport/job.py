@@ -44,6 +44,7 @@ from bulkimport.report import (
 )
 from bulkimport.sources import open_source
 from bulkimport.transport import AiohttpTransport, DryRunTransport, Transport, check_endpoint
+from bulkimport.validation import check_input_file, prepare_output_folders, validate_job
 
 # The built-in demo target stands in November 2026, the month the shipped samples were written
 # for: against a calendar-driven emulator their December 2026 dates would one day fall into a
@@ -55,13 +56,18 @@ API: Final = "soap"
 
 @dataclass(frozen=True, slots=True)
 class ImportJob:
-    """Everything one import needs. `endpoint=None` targets the built-in emulator."""
+    """Everything one import needs. No endpoint or environment targets the built-in emulator.
+
+    Credentials without an endpoint or environment are refused unless `emulator` says the
+    built-in emulator is meant: they belong to a real account.
+    """
 
     input_path: Path
     template: str  # a built-in template name or a path to a .toml file
     company_id: int
     endpoint: str | None = None
     environment: str | None = None  # nl, se or sandbox: picks the host and the country
+    emulator: bool = False  # the built-in emulator on purpose, also when credentials are set
     credentials: Credentials | None = None
     country: Country | None = None
     rate: float = NMBRS_CALLS_PER_SECOND
@@ -101,6 +107,8 @@ class ImportOutcome:
 def resolve_template(name_or_path: str) -> Template:
     path = Path(name_or_path)
     if path.suffix == ".toml" or path.exists():
+        if path.is_dir():
+            raise TemplateError(f"template {path} is a folder; give a template name or .toml file")
         if not path.is_file():
             raise TemplateError(f"template file {path} does not exist")
         return load_template(path)
@@ -166,10 +174,13 @@ async def run_job(
     `ImportOutcome.warnings` holds them all. `on_journal` hears the journal file once it is
     open: from then on the run can be resumed.
     """
+    validate_job(job)
+    check_input_file(job.input_path)
     template = resolve_template(job.template)
     input_path = job.input_path
     report_base = job.report_base or default_report_base(input_path)
     failed_path = job.failed_path or default_failed_path(input_path)
+    prepare_output_folders(input_path, report_base, failed_path, job.journal_path)
     async with AsyncExitStack() as stack:
         target = await stack.enter_async_context(_open_target(job))
         if on_start is not None:

@@ -197,11 +197,29 @@ def redact_sensitive(logger: WrappedLogger, method_name: str, event_dict: EventD
     return scrubbed
 
 
+def name_exception(logger: WrappedLogger, method_name: str, event_dict: EventDict) -> EventDict:
+    """structlog processor, instead of `format_exc_info`: the exception in one line, no traceback.
+
+    A person at the console reads one line per problem; the traceback is for `-v`.
+    """
+    exc_info = event_dict.pop("exc_info", None)
+    error = sys.exc_info()[1] if exc_info is True else exc_info
+    if isinstance(error, tuple):
+        error = error[1]
+    if isinstance(error, BaseException):
+        event_dict["error"] = f"{type(error).__name__}: {error}"
+    return event_dict
+
+
 _HANDLER_MARK: Final = "_bulkimport_handler"
 
 
 def configure_logging(
-    *, level: str = "info", json: bool = False, stream: TextIO | None = None
+    *,
+    level: str = "info",
+    json: bool = False,
+    stream: TextIO | None = None,
+    tracebacks: bool = True,
 ) -> None:
     """Route structlog and the standard library's logging (aiohttp, asyncio) through redaction.
 
@@ -209,6 +227,7 @@ def configure_logging(
         level: debug, info, warning, error or critical.
         json: one JSON object per line instead of the human-readable console format.
         stream: where lines go; sys.stderr (as it is at call time) when None.
+        tracebacks: log an exception's traceback; False names the exception in one line.
     """
     names = logging.getLevelNamesMapping()
     if level.upper() not in names:
@@ -223,7 +242,7 @@ def configure_logging(
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),
-        structlog.processors.format_exc_info,
+        structlog.processors.format_exc_info if tracebacks else name_exception,
         redact_sensitive,
     ]
     structlog.configure(

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bulkimport.cli import EXIT_FATAL, EXIT_OK, EXIT_ROWS_FAILED, main
+from bulkimport.cli import EXIT_FATAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_ROWS_FAILED, main
+from bulkimport.errors import AuthenticationError
 from bulkimport.synthetic import NewHireSpec, write_new_hires_csv
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
@@ -131,3 +132,94 @@ def test_plain_http_off_this_machine_is_refused(
     err = capsys.readouterr().err
     assert "--insecure" in err
     assert "secret-token-value" not in err
+
+
+def _fail_the_run(monkeypatch: pytest.MonkeyPatch, error: BaseException) -> None:
+    async def failing_run_job(*args: object, **kwargs: object) -> None:
+        raise error
+
+    monkeypatch.setattr("bulkimport.job.run_job", failing_run_job)
+
+
+def test_an_error_wrapped_in_task_groups_is_named_by_its_root_cause(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refused = AuthenticationError(1001, "Invalid Authentication")
+    inner = ExceptionGroup("unhandled errors in a TaskGroup", [refused])
+    _fail_the_run(monkeypatch, BaseExceptionGroup("unhandled errors in a TaskGroup", [inner]))
+    path = write_new_hires_csv(tmp_path / "hires.csv", NewHireSpec(rows=1))
+    assert _run(str(path), "--template", "new_hire") == EXIT_FATAL
+    err = capsys.readouterr().err
+    assert "error: Nmbrs refused the credentials (1001: Invalid Authentication)" in err
+    assert "TaskGroup" not in err and "Traceback" not in err
+
+
+def test_an_interrupt_inside_a_task_group_exits_130(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    failure = ValueError("secondary")
+    _fail_the_run(monkeypatch, BaseExceptionGroup("group", [failure, KeyboardInterrupt()]))
+    path = write_new_hires_csv(tmp_path / "hires.csv", NewHireSpec(rows=1))
+    assert _run(str(path), "--template", "new_hire") == EXIT_INTERRUPTED
+    err = capsys.readouterr().err
+    assert err.strip() == "interrupted"  # no journal was opened: no resume is promised
+
+
+@pytest.mark.parametrize("verbose", [False, True])
+def test_an_internal_error_asks_to_be_reported_and_shows_its_traceback_only_with_v(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    verbose: bool,
+) -> None:
+    _fail_the_run(monkeypatch, ExceptionGroup("group", [RuntimeError("boom")]))
+    path = write_new_hires_csv(tmp_path / "hires.csv", NewHireSpec(rows=1))
+    arguments = [str(path), "--template", "new_hire", *(["-v"] if verbose else [])]
+    assert _run(*arguments) == EXIT_FATAL
+    err = capsys.readouterr().err
+    assert "internal error: RuntimeError: boom" in err
+    assert "please report it" in err
+    assert ("Traceback" in err) is verbose
+
+
+def test_a_row_that_crashes_is_logged_in_one_line_without_v(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def crash(self: object, plan: object) -> None:
+        raise RuntimeError("defect in one row")
+
+    monkeypatch.setattr("bulkimport.pipeline.Importer._execute", crash)
+    path = write_new_hires_csv(tmp_path / "hires.csv", NewHireSpec(rows=2))
+    assert _run(str(path), "--template", "new_hire") == EXIT_ROWS_FAILED
+    err = capsys.readouterr().err
+    assert err.count("RuntimeError: defect in one row") == 2
+    assert "Traceback" not in err
+
+
+def test_credentials_without_a_target_are_refused_unless_emulator_is_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NMBRS_USERNAME", "someone@example.nl")
+    monkeypatch.setenv("NMBRS_TOKEN", "secret-token-value")
+    path = write_new_hires_csv(tmp_path / "hires.csv", NewHireSpec(rows=2))
+    assert _run(str(path), "--template", "new_hire") == EXIT_FATAL
+    err = capsys.readouterr().err
+    assert "this would go to the built-in emulator; give --environment, or --emulator" in err
+    assert not (tmp_path / "hires.report.csv").exists()
+    assert _run(str(path), "--template", "new_hire", "--emulator") == EXIT_OK
+    assert "built-in Nmbrs emulator" in capsys.readouterr().err
+
+
+def test_emulator_wins_over_the_endpoint_of_the_config_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        'username = "someone@example.nl"\ntoken = "secret-token-value"\n'
+        'endpoint = "http://127.0.0.1:1/soap/v3/"\n',
+        encoding="utf-8",
+    )
+    path = write_new_hires_csv(tmp_path / "hires.csv", NewHireSpec(rows=2))
+    arguments = [str(path), "--template", "new_hire", "--config", str(config)]
+    assert _run(*arguments, "--emulator") == EXIT_OK
+    assert "built-in Nmbrs emulator" in capsys.readouterr().err

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import anyio
 import pytest
+from anyio.abc import ByteReceiveStream
 
 from bulkimport.drill import (
     DrillSettings,
@@ -36,6 +37,12 @@ async def _wait_for_calls(emulator: RunningEmulator, calls: int) -> None:
     with anyio.fail_after(60):
         while emulator.stats.calls_total < calls:  # noqa: ASYNC110
             await anyio.sleep(0.02)
+
+
+async def _read_all(stream: ByteReceiveStream | None) -> str:
+    assert stream is not None
+    chunks = [chunk async for chunk in stream]
+    return b"".join(chunks).decode()
 
 
 def _numbers_in_emulator(emulator: RunningEmulator) -> list[int]:
@@ -83,10 +90,14 @@ async def test_a_second_ctrl_c_stops_at_once_and_the_run_still_resumes(
         process.send_signal(signal.SIGINT)
         with anyio.fail_after(60):  # only against a hang
             code = await process.wait()
+        stderr = await _read_all(process.stderr)
         # At once: the process did not wait for the slow calls in flight. Each sets its
         # employee's number when it finally runs, and none has yet.
         assert _numbers_in_emulator(emulator) == []
     assert code == 130
+    assert "Traceback" not in stderr and "TaskGroup" not in stderr
+    last_line = stderr.strip().splitlines()[-1]
+    assert last_line.startswith("stopped at once; run the same command again to resume (journal:")
     emulator.clear_script()
     finished = await anyio.run_process(command, env=demo_environment(), check=False)
     assert finished.returncode == 0, finished.stderr.decode()
