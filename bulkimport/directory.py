@@ -39,12 +39,16 @@ class EmployeeDirectory:
     async def refresh(self, company_id: int) -> tuple[EmployeeEntry, ...]:
         """Read the company's employees now (all types) and update the cache."""
         employees = await self._list(company_id)
+        self.remember(company_id, employees)
+        return employees
+
+    def remember(self, company_id: int, employees: tuple[EmployeeEntry, ...]) -> None:
+        """Take a list read elsewhere (the pre-flight) as the company's cache."""
         by_number: dict[int, EmployeeEntry] = {}
         for entry in employees:
             if entry.number:  # a fresh employee has number 0 until PersonalInfo sets it
                 by_number[entry.number] = entry
         self._by_company[company_id] = by_number
-        return employees
 
     async def _list(self, company_id: int) -> tuple[EmployeeEntry, ...]:
         if self._employee_types is None:

@@ -24,6 +24,7 @@ from bulkimport.config import (
     TransportSettings,
 )
 from bulkimport.errors import ConfigError, FatalError, TemplateError
+from bulkimport.guards import RowGuard, date_headers, employee_number_of, repeated_numbers
 from bulkimport.journal import (
     DryRunJournal,
     Journal,
@@ -32,9 +33,10 @@ from bulkimport.journal import (
     digest_file,
     read_run_info,
 )
-from bulkimport.mapping.mapper import bind_columns, header_hint
+from bulkimport.mapping.mapper import ColumnBinding, bind_columns, header_hint
 from bulkimport.mapping.template import Template, load_builtin_template, load_template
 from bulkimport.pipeline import Importer, RunOptions
+from bulkimport.preflight import TargetFacts, check_target
 from bulkimport.report import (
     FailedRowsWriter,
     ReportWriter,
@@ -42,7 +44,7 @@ from bulkimport.report import (
     default_failed_path,
     default_report_base,
 )
-from bulkimport.sources import open_source
+from bulkimport.sources import RowSource, open_source
 from bulkimport.transport import AiohttpTransport, DryRunTransport, Transport, check_endpoint
 from bulkimport.validation import check_input_file, prepare_output_folders, validate_job
 
@@ -69,7 +71,7 @@ class ImportJob:
     environment: str | None = None  # nl, se or sandbox: picks the host and the country
     emulator: bool = False  # the built-in emulator on purpose, also when credentials are set
     credentials: Credentials | None = None
-    country: Country | None = None
+    country: Country | None = None  # when given, must match the company's own (its address)
     rate: float = NMBRS_CALLS_PER_SECOND
     concurrency: int = 100
     timeout: float = 30.0
@@ -119,7 +121,7 @@ def resolve_template(name_or_path: str) -> Template:
 class _Target:
     base_url: str
     credentials: Credentials
-    country: Country
+    country: Country  # what the environment implies; the company's address decides
     description: str
     ephemeral: bool  # the in-process emulator forgets everything when the run ends
 
@@ -148,11 +150,10 @@ async def _open_target(job: ImportJob) -> AsyncIterator[_Target]:
     from bulkimport.emulator import EmulatorConfig, running_emulator
 
     async with running_emulator(EmulatorConfig(current_period=DEMO_PERIOD)) as emulator:
-        country = job.country or emulator.country_of(job.company_id) or Country.NL
         yield _Target(
             emulator.base_url,
             emulator.credentials,
-            country,
+            Country.NL,
             f"the built-in Nmbrs emulator at {emulator.base_url}",
             ephemeral=True,
         )
@@ -166,7 +167,9 @@ async def run_job(
     on_journal: Callable[[Path], None] | None = None,
     stop: anyio.Event | None = None,
 ) -> ImportOutcome:
-    """Run one import. `on_start` hears one line about the target; setting `stop` ends early.
+    """Run one import. `on_start` hears what the pre-flight found of the target (before
+    anything is sent); setting `stop` ends early. A target that fails the pre-flight raises
+    FatalError with nothing sent and no report written.
 
     `on_warning` hears each warning about the file as soon as it is known: those found while
     opening it (columns not imported, encoding guessed, hidden rows or sheets, 1904 dates,
@@ -186,20 +189,35 @@ async def run_job(
         if on_start is not None:
             on_start(f"target: {target.description}")
         files = stack.enter_context(ExitStack())
-        source = files.enter_context(
-            open_source(
-                input_path,
-                sheet=job.sheet,
-                include_hidden_rows=job.include_hidden_rows,
-                header_hint=header_hint(template),
-            )
-        )
+        source = files.enter_context(_open_input(job, template))
         binding = bind_columns(template, source.info, ignore_columns=job.ignore_columns)
         warnings = [*source.warnings, *binding.warnings]
         read_warnings = len(source.warnings)
         if on_warning is not None:
             for warning in warnings:
                 on_warning(warning)
+        settings = TransportSettings(
+            base_url=target.base_url,
+            credentials=target.credentials,
+            rate=job.rate,
+            concurrency=job.concurrency,
+            timeout=job.timeout,
+            insecure=job.insecure,
+        )
+        network = await stack.enter_async_context(AiohttpTransport(settings))
+        facts = await check_target(
+            network,
+            job.company_id,
+            target=target.description,
+            requested_country=job.country,
+            default_country=target.country,
+            seed=job.seed,
+        )
+        if on_start is not None:
+            on_start(_describe_company(facts))
+            for note in facts.notes:
+                on_start(f"warning: {note}")
+        guard = _row_guard(job, template, binding, facts)
         run_target = RunTarget(
             api=API,
             endpoint=target.base_url,
@@ -231,15 +249,6 @@ async def run_job(
                 on_journal(journal_path)
         report = files.enter_context(ReportWriter(report_base, source.info, xlsx=job.xlsx_report))
         failed = files.enter_context(FailedRowsWriter(failed_path, source.info))
-        settings = TransportSettings(
-            base_url=target.base_url,
-            credentials=target.credentials,
-            rate=job.rate,
-            concurrency=job.concurrency,
-            timeout=job.timeout,
-            insecure=job.insecure,
-        )
-        network = await stack.enter_async_context(AiohttpTransport(settings))
         sender: Transport = DryRunTransport(target.credentials) if job.dry_run else network
         importer = Importer(
             template=template,
@@ -250,13 +259,15 @@ async def run_job(
             sinks=(report, failed),
             options=RunOptions(
                 company_id=job.company_id,
-                country=target.country,
+                country=facts.country,
                 concurrency=job.concurrency,
                 retry=job.retry,
                 dry_run=job.dry_run,
                 retry_failed=job.retry_failed,
                 seed=job.seed,
             ),
+            guard=guard,
+            known_employees=facts.employees,
         )
         fatal: FatalError | None = None
         async with anyio.create_task_group() as watchers:
@@ -270,13 +281,13 @@ async def run_job(
             try:
                 summary = await importer.run(source.rows())
             except FatalError as error:
-                fatal = error  # raised below, outside the task group: not as an ExceptionGroup
+                # Every row already has its line (the rest reported skipped): keep the reports.
+                report.close()
+                failed.close()
+                fatal = error
             watchers.cancel_scope.cancel()
         if fatal is not None:
-            # Every row already has its line (the rest reported skipped): keep the reports.
-            report.close()
-            failed.close()
-            raise fatal
+            raise fatal  # outside the task group: callers get the error, not a group around it
         for warning in source.warnings[read_warnings:]:  # found while the rows streamed
             warnings.append(warning)
             if on_warning is not None:
@@ -295,6 +306,51 @@ async def run_job(
         target=target.description,
         call_latencies_s=latencies,
         dropped_columns=binding.unused_headers,
+    )
+
+
+def _open_input(job: ImportJob, template: Template) -> RowSource:
+    """The input as the run reads it; the new-hire guard's first pass must read it the same way."""
+    return open_source(
+        job.input_path,
+        sheet=job.sheet,
+        include_hidden_rows=job.include_hidden_rows,
+        header_hint=header_hint(template),
+    )
+
+
+def _describe_company(facts: TargetFacts) -> str:
+    name = f" {facts.company_name}" if facts.company_name else ""
+    return (
+        f"company {facts.company_id}{name}: {facts.country.value}, current period "
+        f"{facts.period}, {len(facts.employees)} employees"
+    )
+
+
+def _row_guard(
+    job: ImportJob, template: Template, binding: ColumnBinding, facts: TargetFacts
+) -> RowGuard:
+    """The pre-flight's facts, plus the employee numbers the file repeats (new hires only)."""
+    repeated: dict[int, int] = {}
+    if template.creates_employee:
+        # A first pass that keeps the numbers, not the rows: a repeated number must stop both
+        # rows, also the first one, which a single pass would already have sent.
+        with _open_input(job, template) as first_pass:
+            repeated = repeated_numbers(
+                employee_number_of(binding, row, facts.country)
+                for row in first_pass.rows()
+                if row.skip_reason is None
+            )
+    headers = {bound.column.name: bound.header for bound in binding.columns}
+    return RowGuard(
+        template=template,
+        company_id=facts.company_id,
+        current_period=facts.period,
+        allow_past_periods=job.allow_past_periods,
+        existing_numbers=facts.employee_numbers,
+        repeated_numbers=repeated,
+        number_header=headers.get(template.key, template.key),
+        headers=date_headers(template, headers),
     )
 
 

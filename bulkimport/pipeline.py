@@ -23,7 +23,7 @@ from anyio.abc import TaskGroup
 from bulkimport.config import Country, RetryPolicy
 from bulkimport.directory import EmployeeDirectory
 from bulkimport.errors import (
-    AuthenticationError,
+    ConfigError,
     FatalError,
     NeedsReview,
     ProtocolError,
@@ -32,6 +32,7 @@ from bulkimport.errors import (
     RowInvalid,
     RowUnresolved,
 )
+from bulkimport.guards import RowGuard, employee_number_of
 from bulkimport.journal import StepState, StepStatus
 from bulkimport.mapping.mapper import ColumnBinding, MappingContext, map_row
 from bulkimport.mapping.template import Template
@@ -48,6 +49,7 @@ from bulkimport.reconcile import (
     MAX_CANDIDATES,
     RECORD_CHECKS,
     Ambiguous,
+    EmployeeEntry,
     Found,
     Reconciled,
     display_name_of,
@@ -63,6 +65,9 @@ from bulkimport.soap.schema import Effect, Operation, find_operation, lookup_ope
 from bulkimport.transport import Transport
 
 log = structlog.get_logger()
+
+# Faults that are about the whole run, not the row: the company is no longer reachable.
+_COMPANY_GONE_FAULT_CODES = frozenset({2004})
 
 
 class Journal(Protocol):
@@ -126,7 +131,11 @@ class Importer:
         journal: Journal,
         sinks: tuple[ResultSink, ...],
         options: RunOptions,
+        guard: RowGuard | None = None,
+        known_employees: tuple[EmployeeEntry, ...] | None = None,
     ) -> None:
+        """`guard` checks each mapped row against the target before any call of it;
+        `known_employees` is the company's employee list the pre-flight already read."""
         self._template = template
         self._binding = binding
         self._transport = transport
@@ -149,6 +158,10 @@ class Importer:
         self._baseline: frozenset[int] = frozenset()
         self._fatal: FatalError | None = None
         self._name_locks: dict[str, tuple[anyio.Lock, int]] = {}
+        self._guard = guard
+        self._known_employees = known_employees
+        if known_employees is not None:
+            self._directory.remember(options.company_id, known_employees)
 
     def stop(self) -> None:
         """Take no new rows; calls in flight finish, the rest of the file is reported skipped."""
@@ -197,7 +210,9 @@ class Importer:
                 self._finish(job, earlier)
                 continue
             try:
-                job.plan = map_row(self._template, self._binding, row, self._context)
+                job.plan = self._guarded(
+                    row, map_row(self._template, self._binding, row, self._context)
+                )
             except RowInvalid as invalid:
                 self._finish(job, _invalid(row, invalid))
                 continue
@@ -205,7 +220,29 @@ class Importer:
                 self._finish(job, await self._execute_safely(job.plan))
             else:
                 await self._slots.acquire()
+                if self._stopping.is_set():  # a whole-run error came while this row waited
+                    self._slots.release()
+                    self._finish(job, _skipped(row.row_number, "not sent: the run was stopped"))
+                    continue
                 group.start_soon(self._run_job, job)
+
+    def _guarded(self, row: SourceRow, plan: RowPlan) -> RowPlan:
+        """The plan as the target allows it; RowInvalid when a call of it must not go out."""
+        if self._guard is None:
+            return plan
+        number = (
+            employee_number_of(self._binding, row, self._options.country)
+            if self._template.creates_employee
+            else None
+        )
+        return self._guard.check(plan, number, resuming=self._sent_before(row.row_number))
+
+    def _sent_before(self, row_number: int) -> bool:
+        """An earlier run of this journal sent part of the row (its employee is ours)."""
+        if not self._journal.resumed:
+            return False
+        states = self._journal.step_states(row_number).values()
+        return any(state.attempts or state.status is StepStatus.DONE for state in states)
 
     # --- ordering ------------------------------------------------------------------------
     def _earlier_result(self, row: SourceRow) -> RowResult | None:
@@ -216,6 +253,10 @@ class Importer:
         if result is None:
             return None
         if self._options.retry_failed and result.status is not RowStatus.OK:
+            return None
+        if result.status is RowStatus.INVALID:
+            # Nothing of it was sent: check it again, now perhaps with --allow-past-periods or
+            # against employees that changed since.
             return None
         return result
 
@@ -272,7 +313,7 @@ class Importer:
         """Run one row; whatever goes wrong, the row gets a result and the others go on."""
         try:
             result = await self._execute(plan)
-        except AuthenticationError as error:
+        except FatalError as error:
             # Every further call would fail the same way: stop, report, exit fatal.
             self._fatal = self._fatal or error
             self.stop()
@@ -302,6 +343,7 @@ class Importer:
                 await self._run_step(progress, call, states.get(call.step))
         except RowFault as fault:
             self._journal_failure(progress, str(fault), fault.fault_code)
+            self._raise_if_whole_run(fault)
             return progress.result(
                 RowStatus.FAULT,
                 message=fault.fault_message,
@@ -323,6 +365,14 @@ class Importer:
             skipped = ", ".join(plan.skipped_steps)
             return progress.result(RowStatus.OK, message=f"not sent, cells empty: {skipped}")
         return progress.result(RowStatus.OK)
+
+    def _raise_if_whole_run(self, fault: RowFault) -> None:
+        """A fault that every further row would get too stops the run (exit 2), not the row."""
+        if fault.fault_code in _COMPANY_GONE_FAULT_CODES:
+            raise ConfigError(
+                f"company {self._options.company_id} is no longer accessible "
+                f"({fault.operation}: {fault.fault_code}: {fault.fault_message})"
+            ) from fault
 
     async def _run_step(self, progress: _Progress, call: Call, state: StepState | None) -> None:
         operation = find_operation(call.service, call.operation)
@@ -444,7 +494,9 @@ class Importer:
         company = self._options.company_id
         stored = self._journal.baseline(company)
         if stored is None:
-            employees = await self._directory.refresh(company)
+            employees = self._known_employees
+            if employees is None:
+                employees = await self._directory.refresh(company)
             stored = frozenset(entry.id for entry in employees)
             self._journal.record_baseline(company, stored)
         self._baseline = stored

@@ -204,27 +204,48 @@ async def test_a_1904_workbook_stores_its_dates_in_that_system(
     assert any("1904" in warning for warning in outcome.warnings)
 
 
-async def test_a_sheet_cut_off_half_way_keeps_the_rows_before_it(
-    emulator: RunningEmulator, tmp_path: Path
-) -> None:
-    path = write_workbook(
-        tmp_path / "cut.xlsx", [CORE] + [hire(number) for number in range(2301, 2321)]
-    )
+def cut_sheet(path: Path, row: int) -> None:
+    """Cut the sheet's XML off inside `row`, in an otherwise sound zip archive."""
     with zipfile.ZipFile(path) as archive:
         parts = {info.filename: archive.read(info) for info in archive.infolist()}
     xml = parts[SHEET_XML].decode()
-    parts[SHEET_XML] = xml[: xml.index('<row r="12"') + 25].encode()
+    parts[SHEET_XML] = xml[: xml.index(f'<row r="{row}"') + 25].encode()
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in parts.items():
             archive.writestr(name, data)
+
+
+async def test_new_hires_in_a_sheet_cut_off_half_way_send_nothing(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    """The new-hire guard reads the whole file first, so the cut is met before any call."""
+    path = write_workbook(
+        tmp_path / "cut.xlsx", [CORE] + [hire(number) for number in range(2301, 2321)]
+    )
+    cut_sheet(path, 12)
     with pytest.raises(InputFileError) as caught:  # the error itself, not an exception group
         await run_job(job(emulator, path))
     assert caught.value.row_number == 12
-    assert "from row 12 on were not imported" in caught.value.reason
+    assert writes(emulator) == 0
+    assert not employee_numbers(emulator) & set(range(2301, 2321))
+
+
+async def test_updates_in_a_sheet_cut_off_half_way_keep_the_rows_before_it(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    numbers = range(1001, 1011)  # the emulator's demo employees
+    path = write_workbook(
+        tmp_path / "cut.xlsx",
+        [["Personeelsnummer", "E-mail privé"]] + [[n, f"p{n}@example.nl"] for n in numbers],
+    )
+    cut_sheet(path, 8)
+    with pytest.raises(InputFileError) as caught:
+        await run_job(job(emulator, path, template="personal_info"))
+    assert caught.value.row_number == 8
+    assert "from row 8 on were not imported" in caught.value.reason
     rows = report_rows(Path(f"{default_report_base(path)}.csv"))
-    assert [row["Personeelsnummer"] for row in rows] == [str(n) for n in range(2301, 2311)]
+    assert [row["Personeelsnummer"] for row in rows] == [str(n) for n in range(1001, 1007)]
     assert {row["status"] for row in rows} == {"ok"}
-    assert employee_numbers(emulator) >= set(range(2301, 2311))
 
 
 # --- the command line --------------------------------------------------------------------------

@@ -21,6 +21,14 @@ documented the emulator is stricter and says so here:
   emulated).
 - `*Current` operations act on the company's current period; Period/Year and Start variants
   write from that period; Get*Current returns the record valid in the current period.
+- A change dated before the current period needs UnprotectedMode=true (2011, "TWK exception")
+  where the operation has that flag and documents the rule: Employee_Insert (StartDate) and
+  Contract_Insert (the contract's StartDate). Contract_InsertCurrentPeriod has no flag, so a
+  contract starting earlier is always refused. Salary_Update, Schedule_Update and
+  PersonalInfo_Update have no flag and document no TWK exception: they accept a past Start or
+  Period [inferred]; the client refuses such rows itself unless told to reach back.
+- CompanyService.Address_GetCurrent shows the company's own address; its CountryISOCode (NL or
+  SE) is the company's country.
 - Address_InsertCurrent/BankAccount_InsertCurrent add a record from the current period; the
   *_GetListCurrent reads show, per Type, the latest one (a new HomeAddress supersedes the old
   one) [inferred].
@@ -399,6 +407,10 @@ def company_get_current_period(state: EmulatorState, values: Values) -> str:
     return _company(state, values["CompanyId"]).current_period_text
 
 
+def company_address_get_current(state: EmulatorState, values: Values) -> Record:
+    return dict(_company(state, values["CompanyId"]).address)
+
+
 # (service, operation) -> handler; a test checks that it covers the whole operation table.
 HANDLERS: Final[Mapping[tuple[str, str], Handler]] = {
     ("EmployeeService", "Employee_Insert"): employee_insert,
@@ -424,4 +436,5 @@ HANDLERS: Final[Mapping[tuple[str, str], Handler]] = {
     ("EmployeeService", "Schedule_Update"): schedule_update,
     ("CompanyService", "List_GetAll"): company_list_get_all,
     ("CompanyService", "Company_GetCurrentPeriod"): company_get_current_period,
+    ("CompanyService", "Address_GetCurrent"): company_address_get_current,
 }

@@ -9,6 +9,8 @@ Sample files, tests and the README rely on exactly these values. Every BSN passe
 | 54614   | Demo Zorg B.V.  | NL      | 4-weekly (Week4)  | none                |
 | 61001   | Demo Sverige AB | SE      | monthly (Month)   | 5001-5005           |
 
+A company's country is what `Address_GetCurrent` shows as its address's CountryISOCode.
+
 Ids: seeded employees 503293-503307 (the ids of Nmbrs' own v2.1 sample reply), new employees
 from 1057235 upwards; addresses, bank accounts and contracts have their own counters.
 """
@@ -34,6 +36,10 @@ class SeedCompany:
     loonaangifte_tijdvak: str  # the LoonaangifteTijdvak enumeration value List_GetAll shows
     kvk_number: str
     email: str
+    street: str
+    house_number: str
+    postal_code: str
+    city: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +74,13 @@ class SeedEmployeeType:
 
 SEED_COMPANIES: Final = (
     SeedCompany(54613, 444445, "DEMO B.V.", Country.NL, PeriodType.MONTH, "Month", "12345678",
-                "salarisadministratie@demo.example"),
+                "salarisadministratie@demo.example", "Herengracht", "420", "1017 BZ",
+                "Amsterdam"),
     SeedCompany(54614, 444446, "Demo Zorg B.V.", Country.NL, PeriodType.FOUR_WEEKS, "Week4",
-                "23456789", "hr@demozorg.example"),
+                "23456789", "hr@demozorg.example", "Catharijnesingel", "30", "3511 GB",
+                "Utrecht"),
     SeedCompany(61001, 610010, "Demo Sverige AB", Country.SE, PeriodType.MONTH, "Month", "",
-                "lon@demosverige.example"),
+                "lon@demosverige.example", "Sveavägen", "44", "111 34", "Stockholm"),
 )  # fmt: skip
 
 # Nmbrs' employee types come from EmployeeType_GetList; their ids and texts are not published,

@@ -77,6 +77,7 @@ class Company:
     kvk_number: str
     email: str
     current_period: Period
+    address: Record = field(default_factory=dict)  # the company's own, as Address_GetCurrent
     numbers: dict[int, int] = field(default_factory=dict)  # employee number -> employee id
     employee_ids: list[int] = field(default_factory=list)  # in order of creation
 
@@ -174,6 +175,17 @@ class EmulatorState:
                 seed.kvk_number,
                 seed.email,
                 period_of(seed.period_type, today),
+                address={
+                    "Id": seed.id,
+                    "Default": True,
+                    "Street": seed.street,
+                    "HouseNumber": seed.house_number,
+                    "HouseNumberAddition": None,
+                    "PostalCode": seed.postal_code,
+                    "City": seed.city,
+                    "StateProvince": None,
+                    "CountryISOCode": seed.country.value,
+                },
             )
             for seed in SEED_COMPANIES
         }

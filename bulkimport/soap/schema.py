@@ -330,6 +330,22 @@ COMPANY = ComplexType(
 )
 ARRAY_OF_COMPANY = ComplexType("ArrayOfCompany", (_many("Company", COMPANY),))
 
+# The company's own address; its CountryISOCode tells a Dutch company from a Swedish one.
+COMPANY_ADDRESS = ComplexType(
+    "Address",
+    (
+        _one("Id", INT),
+        _one("Default", B),
+        _opt("Street", S),
+        _opt("HouseNumber", S),
+        _opt("HouseNumberAddition", S),
+        _opt("PostalCode", S),
+        _opt("City", S),
+        _opt("StateProvince", S),
+        _opt("CountryISOCode", S),
+    ),
+)
+
 
 # --- operations -------------------------------------------------------------------------------
 def _op(
@@ -534,6 +550,14 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         Effect.READ,
         "Returns the company's current period, Format = yyyy-pp-type, example: 2010-5-M or "
         "2010-4-4W",
+        service=COMPANY_SERVICE,
+    ),
+    _op(
+        "Address_GetCurrent",
+        (_one("CompanyId", INT),),
+        COMPANY_ADDRESS,
+        Effect.READ,
+        "Get the company's current address.",
         service=COMPANY_SERVICE,
     ),
 )

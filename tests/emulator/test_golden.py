@@ -142,6 +142,7 @@ GOLDEN_VALUES: Final[dict[str, dict[str, Any]]] = {
     },
     "List_GetAll": {},
     "Company_GetCurrentPeriod": {"CompanyId": 54613},
+    "Address_GetCurrent": {"CompanyId": 61001},
 }
 
 

@@ -1,0 +1,155 @@
+"""Read-only checks against the target before the first call that changes data. Does I/O.
+
+A run first reads what every row depends on: the companies the account reaches (List_GetAll:
+credentials, endpoint, TLS, and whether the company is one of them), the company's address
+(its country decides BSN or personnummer), its current period (past-dated changes), and its
+employees. Anything wrong here is wrong for every row, so it stops the run (FatalError, exit 2)
+with the reason, before anything was sent. The reads retry a few times quickly, not with the
+run's long backoff: a target that does not answer now is reported now.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from bulkimport.config import Country, RetryPolicy
+from bulkimport.directory import EmployeeDirectory
+from bulkimport.errors import ConfigError, ProtocolError, RetryableError, RowFault
+from bulkimport.guards import CompanyPeriod, parse_company_period
+from bulkimport.reconcile import EmployeeEntry
+from bulkimport.retry import call_with_retries
+from bulkimport.soap.codec import SchemaViolation
+from bulkimport.soap.schema import COMPANY_SERVICE, Operation, find_operation
+from bulkimport.transport import Transport
+
+QUICK_RETRY: Final = RetryPolicy(max_attempts=3, base_delay=0.2, max_delay=1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class TargetFacts:
+    """What the pre-flight learnt of the company; the run is checked against it."""
+
+    company_id: int
+    company_name: str
+    country: Country
+    period: CompanyPeriod
+    employees: tuple[EmployeeEntry, ...]
+    notes: tuple[str, ...]  # things the user should know, printed before anything is sent
+
+    @property
+    def employee_numbers(self) -> dict[int, int]:
+        """Employee number -> EmployeeId of the employees that have a number."""
+        return {entry.number: entry.id for entry in self.employees if entry.number}
+
+
+def decide_country(
+    company_id: int, iso_code: str | None, requested: Country | None, default: Country
+) -> tuple[Country, str | None]:
+    """The company's country from its address, and a note when it had to be assumed.
+
+    An explicit request that contradicts the company is refused: identity numbers checked by
+    the wrong country's rule would all be refused, or worse, accepted.
+    """
+    code = (iso_code or "").strip().upper()
+    if code in Country.__members__:
+        country = Country(code)
+        if requested is not None and requested is not country:
+            raise ConfigError(
+                f"company {company_id} is in {country.value} (its address), but the run asks "
+                f"for {requested.value}: leave the country out, or check the company id"
+            )
+        return country, None
+    assumed = requested or default
+    shown = f"{code!r}" if code else "no country"
+    return assumed, (
+        f"company {company_id}'s address shows {shown}: identity numbers and postal codes "
+        f"are checked as {assumed.value}"
+    )
+
+
+async def check_target(
+    transport: Transport,
+    company_id: int,
+    *,
+    target: str,
+    requested_country: Country | None,
+    default_country: Country,
+    seed: int | None = None,
+) -> TargetFacts:
+    """Read the facts the run needs, or raise FatalError naming what is wrong with the target."""
+    rng = random.Random(seed)
+
+    async def read(operation: Operation, values: Mapping[str, Any]) -> Any:
+        return await _read(transport, operation, values, target=target, rng=rng)
+
+    companies = await read(find_operation(COMPANY_SERVICE, "List_GetAll"), {})
+    listed = {item["ID"]: item for item in (companies or {}).get("Company") or [] if item}
+    company = listed.get(company_id)
+    if company is None:
+        raise ConfigError(_unknown_company(company_id, listed, target))
+    address = await read(
+        find_operation(COMPANY_SERVICE, "Address_GetCurrent"), {"CompanyId": company_id}
+    )
+    country, note = decide_country(
+        company_id, (address or {}).get("CountryISOCode"), requested_country, default_country
+    )
+    period_text = await read(
+        find_operation(COMPANY_SERVICE, "Company_GetCurrentPeriod"), {"CompanyId": company_id}
+    )
+    try:
+        period = parse_company_period(period_text)
+    except ValueError as exc:
+        raise ConfigError(f"{target}: Company_GetCurrentPeriod for {company_id}: {exc}") from exc
+    employees = await EmployeeDirectory(read).refresh(company_id)
+    return TargetFacts(
+        company_id=company_id,
+        company_name=company.get("Name") or "",
+        country=country,
+        period=period,
+        employees=employees,
+        notes=(note,) if note else (),
+    )
+
+
+async def _read(
+    transport: Transport,
+    operation: Operation,
+    values: Mapping[str, Any],
+    *,
+    target: str,
+    rng: random.Random,
+) -> Any:
+    """One read, retried quickly; every failure becomes a FatalError that names the target."""
+    attempts = 0
+
+    def count(attempt: int) -> None:
+        nonlocal attempts
+        attempts = attempt
+
+    try:
+        outcome = await call_with_retries(
+            transport, operation, values, policy=QUICK_RETRY, rng=rng, on_attempt=count
+        )
+    except RetryableError as exc:  # AuthenticationError and ConfigError pass through as they are
+        raise ConfigError(
+            f"cannot reach {target} (checked before sending anything, {attempts} "
+            f"attempt{'s' if attempts != 1 else ''}): {exc}"
+        ) from exc
+    except (ProtocolError, SchemaViolation) as exc:
+        raise ConfigError(f"{target} does not answer as Nmbrs SOAP does: {exc}") from exc
+    except RowFault as exc:
+        raise ConfigError(f"{target} refused a read before anything was sent: {exc}") from exc
+    return outcome.value
+
+
+def _unknown_company(company_id: int, listed: Mapping[int, Any], target: str) -> str:
+    shown = ", ".join(str(key) for key in sorted(listed)[:10])
+    more = f" and {len(listed) - 10} more" if len(listed) > 10 else ""
+    reachable = f"it reaches {shown}{more}" if listed else "it reaches no company"
+    return (
+        f"company {company_id} is not one this account can reach at {target} ({reachable}): "
+        "check --company and the credentials; nothing was sent"
+    )
