@@ -355,6 +355,7 @@ def _register_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     """Each command adds its own arguments and returns its handler."""
     from bulkimport.emulator import command as emulator_command
     from bulkimport.mapping import command as templates_command
+    from bulkimport.nmbrs.rest import command as rest_command
 
     commands: list[tuple[str, str, Callable[[argparse.ArgumentParser], Handler]]] = [
         ("run", "import a CSV or XLSX file into Nmbrs through a template", _add_run),
@@ -367,6 +368,8 @@ def _register_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
             _add_drill,
         ),
         ("bench", "benchmark: the cap, the engine's cost, streaming, and zeep", _add_bench),
+        ("login", "sign in to Nmbrs' REST API once and store the login", rest_command.add_login),
+        ("logout", "revoke and forget a stored REST login", rest_command.add_logout),
     ]
     for name, help_text, add in commands:
         parser = subparsers.add_parser(name, help=help_text, description=help_text)

@@ -6,7 +6,9 @@
     │   ├── TemplateError          a template refers to an unknown operation, field or column
     │   ├── AuthenticationError    Nmbrs faults 1000-1004, 2042-2044: every call would fail
     │   ├── JournalMismatchError   the journal belongs to another input file or template
-    │   └── ConfigError            settings that cannot work (insecure endpoint, no credentials)
+    │   ├── ConfigError            settings that cannot work (insecure endpoint, no credentials)
+    │   └── SignInError            the REST sign-in failed (refused, state mismatch, timed out)
+    │       └── LoginExpired       no stored REST login, or it can no longer refresh: log in again
     ├── RowError                   record the row in the report, go on with the next one
     │   ├── RowInvalid             cells failed coercion or validation (all problems together)
     │   ├── RowFault               Nmbrs answered with a business fault (2xxx) for one call
@@ -51,6 +53,20 @@ class TemplateError(FatalError):
 
 class ConfigError(FatalError):
     """Settings that cannot work together."""
+
+
+class SignInError(FatalError):
+    """The REST sign-in (OAuth authorization code flow) did not produce a usable login."""
+
+
+class LoginExpired(SignInError):
+    """No stored login for the profile, or its refresh token was refused (used, revoked, old)."""
+
+    def __init__(self, profile: str, reason: str) -> None:
+        option = "" if profile == "default" else f" --profile {profile}"
+        super().__init__(f"REST login {profile!r}: {reason}; run `bulkimport login{option}`")
+        self.profile = profile
+        self.reason = reason
 
 
 class JournalMismatchError(FatalError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Final
 
@@ -292,6 +292,9 @@ async def run_job(
             warnings.append(warning)
             if on_warning is not None:
                 on_warning(warning)
+        if not job.dry_run:
+            # Every attempt that went out, the pre-flight's reads included: all count at the cap.
+            summary = replace(summary, calls=network.stats.calls)
         resumed = journal.resumed
         latencies = network.latencies
     return ImportOutcome(

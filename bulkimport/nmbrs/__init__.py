@@ -1,0 +1,1 @@
+"""The Nmbrs APIs bulkimport speaks, one package per API."""
