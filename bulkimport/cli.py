@@ -1,6 +1,7 @@
 """The command line: argument parsing, exit codes, and the only place that prints.
 
-Exit codes: 0 every row ok, 1 some rows not ok, 2 fatal (bad file, template, credentials,
+Exit codes: 0 every row ok and every column imported (or left out with --ignore-column),
+1 some rows not ok or some columns not imported, 2 fatal (bad file, template, credentials,
 settings), 130 interrupted (resumable when the run keeps a journal: run the same command again).
 """
 
@@ -223,19 +224,30 @@ async def _run_with_signals(job: ImportJob, journals: list[Path]) -> ImportOutco
                     stop.set()
 
         group.start_soon(watch_signals)
-        outcome = await run_job(job, on_start=_say, on_journal=journals.append, stop=stop)
+        outcome = await run_job(
+            job, on_start=_say, on_warning=_warn, on_journal=journals.append, stop=stop
+        )
         group.cancel_scope.cancel()
     return outcome
+
+
+def _warn(warning: str) -> None:
+    """Warnings about the file come as they are found: most before the first call is sent."""
+    _say(f"warning: {warning}")
 
 
 def _finish(args: argparse.Namespace, outcome: ImportOutcome) -> int:
     from bulkimport.report import format_summary
 
-    for warning in outcome.warnings:
-        _say(f"warning: {warning}")
     if outcome.resumed:
         _say("resumed an earlier run of this file: rows already done were not sent again")
     print(format_summary(outcome.summary))
+    if outcome.dropped_columns:
+        print(
+            "columns not imported: "
+            + ", ".join(map(repr, outcome.dropped_columns))
+            + " (name each with --ignore-column to leave it out knowingly)"
+        )
     for path in outcome.report_paths:
         print(f"report: {path}")
     if outcome.failed_path is not None:
@@ -256,7 +268,7 @@ def _finish(args: argparse.Namespace, outcome: ImportOutcome) -> int:
         for status, count in counts.items()
         if status is not RowStatus.OK and not (args.dry_run and status is RowStatus.SKIPPED)
     )
-    return EXIT_ROWS_FAILED if not_ok else EXIT_OK
+    return EXIT_ROWS_FAILED if not_ok or outcome.dropped_columns else EXIT_OK
 
 
 # --- resume ------------------------------------------------------------------------------------

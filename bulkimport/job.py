@@ -34,7 +34,7 @@ from bulkimport.journal import (
     digest_file,
     read_run_info,
 )
-from bulkimport.mapping.mapper import ColumnBinding, bind_columns
+from bulkimport.mapping.mapper import ColumnBinding, bind_columns, header_hint
 from bulkimport.mapping.template import Template, load_builtin_template, load_template
 from bulkimport.nmbrs.soap.backend import SoapBackend
 from bulkimport.nmbrs.soap.transport import (
@@ -110,6 +110,7 @@ class ImportOutcome:
     resumed: bool
     target: str
     call_latencies_s: tuple[float, ...]  # the most recent calls' reply times (benchmarks)
+    dropped_columns: tuple[str, ...] = ()  # file columns not imported and not --ignore-column
 
 
 def resolve_template(name_or_path: str) -> Template:
@@ -169,6 +170,7 @@ async def run_job(
     job: ImportJob,
     *,
     on_start: Callable[[str], None] | None = None,
+    on_warning: Callable[[str], None] | None = None,
     on_journal: Callable[[Path], None] | None = None,
     stop: anyio.Event | None = None,
 ) -> ImportOutcome:
@@ -176,7 +178,11 @@ async def run_job(
     anything is sent); setting `stop` ends early. A target that fails the pre-flight raises
     FatalError with nothing sent and no report written.
 
-    `on_journal` hears the journal file once it is open: from then on the run can be resumed.
+    `on_warning` hears each warning about the file as soon as it is known: those found while
+    opening it (columns not imported, encoding guessed, hidden rows or sheets, 1904 dates,
+    title rows) before the first call is sent, the rest when the rows have been read.
+    `ImportOutcome.warnings` holds them all. `on_journal` hears the journal file once it is
+    open: from then on the run can be resumed.
     """
     validate_job(job)
     check_input_file(job.input_path)
@@ -190,8 +196,13 @@ async def run_job(
         if on_start is not None:
             on_start(f"target: {target.description}")
         files = stack.enter_context(ExitStack())
-        source = files.enter_context(_open_input(job))
-        binding = bind_columns(template, source.info)
+        source = files.enter_context(_open_input(job, template))
+        binding = bind_columns(template, source.info, ignore_columns=job.ignore_columns)
+        warnings = [*source.warnings, *binding.warnings]
+        read_warnings = len(source.warnings)
+        if on_warning is not None:
+            for warning in warnings:
+                on_warning(warning)
         settings = TransportSettings(
             base_url=target.base_url,
             credentials=target.credentials,
@@ -287,10 +298,10 @@ async def run_job(
             watchers.cancel_scope.cancel()
         if fatal is not None:
             raise fatal  # outside the task group: callers get the error, not a group around it
-        warnings = tuple(source.warnings) + tuple(
-            f"column {header!r} is not used by template {template.name}"
-            for header in binding.unused_headers
-        )
+        for warning in source.warnings[read_warnings:]:  # found while the rows streamed
+            warnings.append(warning)
+            if on_warning is not None:
+                on_warning(warning)
         if not job.dry_run:
             # Every attempt that went out, the pre-flight's reads included: all count at the cap.
             summary = replace(summary, calls=network.stats.calls)
@@ -302,17 +313,23 @@ async def run_job(
         partial_rows=failed.partial_rows_left_out,
         failed_path=failed.path if failed.rows_written else None,
         journal_path=journal_path,
-        warnings=warnings,
+        warnings=tuple(warnings),
         stopped_early=importer.stopped_early,
         resumed=resumed,
         target=target.description,
         call_latencies_s=latencies,
+        dropped_columns=binding.unused_headers,
     )
 
 
-def _open_input(job: ImportJob) -> RowSource:
+def _open_input(job: ImportJob, template: Template) -> RowSource:
     """The input as the run reads it; the new-hire guard's first pass must read it the same way."""
-    return open_source(job.input_path, sheet=job.sheet)
+    return open_source(
+        job.input_path,
+        sheet=job.sheet,
+        include_hidden_rows=job.include_hidden_rows,
+        header_hint=header_hint(template),
+    )
 
 
 def _describe_company(facts: TargetFacts) -> str:
@@ -335,7 +352,7 @@ def _row_guard(
     if template.creates_employee:
         # A first pass that keeps the numbers, not the rows: a repeated number must stop both
         # rows, also the first one, which a single pass would already have sent.
-        with _open_input(job) as first_pass:
+        with _open_input(job, template) as first_pass:
             repeated = repeated_numbers(
                 employee_number_of(binding, row, facts.country)
                 for row in first_pass.rows()
@@ -372,6 +389,8 @@ def job_options(job: ImportJob, target_url: str) -> dict[str, object]:
         "xlsx_report": job.xlsx_report,
         "sheet": job.sheet,
         "insecure": job.insecure,
+        "ignore_columns": list(job.ignore_columns),
+        "include_hidden_rows": job.include_hidden_rows,
     }
 
 
@@ -402,7 +421,14 @@ def job_from_journal(
         retry_failed=retry_failed,
         sheet=str(options["sheet"]) if options.get("sheet") else None,
         insecure=bool(options["insecure"]),
+        ignore_columns=tuple(str(name) for name in _listed(options.get("ignore_columns"))),
+        include_hidden_rows=bool(options.get("include_hidden_rows", False)),
     )
+
+
+def _listed(value: object) -> list[object]:
+    """A list option from a journal; journals written before it existed have none."""
+    return value if isinstance(value, list) else []
 
 
 def _journal_path(

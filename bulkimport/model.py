@@ -35,6 +35,7 @@ class SourceInfo:
     delimiter: str = ","
     sheet: str | None = None
     header_row_number: int = 1
+    date1904: bool = False  # a workbook whose serial dates count from 1904 (Excel for Mac)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ import pytest
 
 from bulkimport.errors import InputFileError
 from bulkimport.model import SourceFormat, SourceInfo, SourceRow
-from bulkimport.sources import CsvSource, open_source
+from bulkimport.sources import CsvSource, HeaderHint, open_source
 from bulkimport.sources.csvfile import RECORD_LINE_LIMIT
 
 
@@ -144,6 +144,74 @@ def test_row_numbers_count_records_and_blank_lines_like_a_spreadsheet(tmp_path: 
         SourceRow(6, ("Piet", "Kerkweg 2\r\nAchterhuis")),
         SourceRow(8, ("Kees", "Laan 3")),
     ]
+
+
+HINT = HeaderHint(
+    known=frozenset({"personeelsnummer", "voornaam", "achternaam"}),
+    required=(frozenset({"personeelsnummer"}), frozenset({"voornaam"})),
+)
+TITLED = (
+    "\r\n"  # row 1: blank
+    "Nieuwe medewerkers december 2026;;\r\n"  # row 2: a title
+    "Opgesteld door HR, versie 2\r\n"  # row 3: a title without semicolons
+    "\r\n"  # row 4: blank
+    "Personeelsnummer;Voornaam;Achternaam\r\n"  # row 5: the header
+    "2001;Jan;Smit\r\n"  # row 6
+    "\r\n"  # row 7: blank
+    '2002;"Els";"Bos, van"\r\n'  # row 8
+)
+
+
+def test_title_lines_above_the_header_are_skipped_and_the_header_row_named(
+    tmp_path: Path,
+) -> None:
+    with open_source(write(tmp_path, TITLED), header_hint=HINT) as source:
+        info = source.info
+        rows = list(source.rows())
+        warnings = source.warnings
+    assert info.headers == ("Personeelsnummer", "Voornaam", "Achternaam")
+    assert info.delimiter == ";"
+    assert info.header_row_number == 5
+    assert rows == [
+        SourceRow(6, ("2001", "Jan", "Smit")),
+        SourceRow(8, ("2002", "Els", "Bos, van")),
+    ]
+    assert warnings == [
+        "header row found on row 5: the rows above it were taken as titles and not imported"
+    ]
+
+
+def test_title_lines_after_an_excel_sep_line(tmp_path: Path) -> None:
+    text = "sep=,\nPersoneel 2026\nPersoneelsnummer,Voornaam\n1,Jan\n"
+    with open_source(write(tmp_path, text), header_hint=HINT) as source:
+        assert source.info.header_row_number == 2
+        assert source.info.delimiter == ","
+        assert list(source.rows()) == [SourceRow(3, ("1", "Jan"))]
+
+
+def test_a_header_on_the_first_line_gives_no_warning(tmp_path: Path) -> None:
+    text = "Personeelsnummer;Voornaam\n1;Jan\n"
+    with open_source(write(tmp_path, text), header_hint=HINT) as source:
+        assert source.info.header_row_number == 1
+        assert list(source.rows()) == [SourceRow(2, ("1", "Jan"))]
+        assert source.warnings == []
+
+
+def test_without_a_hint_the_first_line_with_text_is_the_header(tmp_path: Path) -> None:
+    info, rows, warnings = read_all(write(tmp_path, TITLED))
+    assert info.header_row_number == 2
+    assert rows[0].row_number == 3
+    assert warnings == []
+
+
+def test_lines_read_while_looking_for_the_header_are_not_lost(tmp_path: Path) -> None:
+    """No line names every required column: the best is taken and the lines after it kept."""
+    text = "Titel\nPersoneelsnummer;Achternaam\n" + "".join(f"{n};x\n" for n in range(30))
+    with open_source(write(tmp_path, text), header_hint=HINT) as source:
+        assert source.info.header_row_number == 2
+        rows = list(source.rows())
+    assert [row.row_number for row in rows] == list(range(3, 33))
+    assert rows[-1].cells == ("29", "x")
 
 
 def test_cells_are_stripped_and_empty_cells_are_none(tmp_path: Path) -> None:

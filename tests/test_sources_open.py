@@ -53,11 +53,13 @@ def test_workbook_named_csv_is_read_as_a_workbook_with_a_warning(tmp_path: Path)
         assert any("is an Excel workbook" in warning for warning in source.warnings)
 
 
-def test_sheet_option_on_a_csv_is_ignored_with_a_warning(tmp_path: Path) -> None:
+def test_sheet_option_on_a_csv_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "a.csv"
     path.write_text("Naam\nJan\n", encoding="utf-8")
-    with open_source(path, sheet="Blad2") as source:
-        assert "'Blad2' was ignored" in source.warnings[0]
+    with pytest.raises(InputFileError) as caught:
+        open_source(path, sheet="Blad2")
+    assert "--sheet 'Blad2'" in caught.value.reason
+    assert "CSV file" in caught.value.reason
 
 
 def test_corrupt_zip(tmp_path: Path) -> None:
@@ -72,7 +74,9 @@ def test_truncated_workbook(tmp_path: Path) -> None:
     book.save(path)
     data = path.read_bytes()
     path.write_bytes(data[: len(data) // 2])
-    assert "damaged" in refusal(path).reason
+    reason = refusal(path).reason
+    assert "damaged or cut off" in reason
+    assert "nothing was imported" in reason
 
 
 def test_zip_that_is_not_a_workbook(tmp_path: Path) -> None:

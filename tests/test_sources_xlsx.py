@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import io
+import struct
 import zipfile
 from collections.abc import Callable
 from datetime import datetime
@@ -12,7 +14,7 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 from bulkimport.errors import InputFileError
 from bulkimport.model import SourceFormat, SourceInfo, SourceRow
-from bulkimport.sources import XlsxSource, open_source, xlsxfile
+from bulkimport.sources import HeaderHint, XlsxSource, open_source, xlsxfile
 
 SHEET_XML = "xl/worksheets/sheet1.xml"
 
@@ -179,14 +181,196 @@ def test_duplicate_headers_name_row_and_columns(tmp_path: Path) -> None:
     assert "'voornaam' (columns A and C)" in error.reason
 
 
-def test_1904_date_system_warns(tmp_path: Path) -> None:
-    path = workbook(tmp_path, [["Datum"], [datetime(2025, 1, 1)]])
+def test_1904_date_system_is_read_in_that_system(tmp_path: Path) -> None:
+    path = workbook(tmp_path, [["Datum", "Serieel"], [datetime(2025, 1, 1), 44561]])
     book = openpyxl.load_workbook(path)
     book.epoch = CALENDAR_MAC_1904
     book.save(path)
-    _, rows, warnings = read_all(path)
-    assert rows == [SourceRow(2, (datetime(2025, 1, 1),))]
+    info, rows, warnings = read_all(path)
+    # Date-formatted cells come out right; plain numbers stay numbers, and `date1904` tells
+    # the mapper to count them from 1904 (tested in test_columns).
+    assert rows == [SourceRow(2, (datetime(2025, 1, 1), 44561))]
+    assert info.date1904
     assert "1904" in warnings[0]
+
+
+def test_1900_date_system_is_not_flagged(tmp_path: Path) -> None:
+    info, _, warnings = read_all(workbook(tmp_path, [["Datum"], [datetime(2025, 1, 1)]]))
+    assert not info.date1904
+    assert warnings == []
+
+
+# --- hidden sheets and the active sheet --------------------------------------------------------
+def hidden_first_sheet(tmp_path: Path) -> Path:
+    book = openpyxl.Workbook()
+    old = book.active
+    assert old is not None
+    old.title = "Oud"
+    old.append(["Naam"])
+    old.append(["Verborgen Piet"])
+    new = book.create_sheet("Nieuw")
+    new.append(["Naam"])
+    new.append(["Jan"])
+    book.active = 1
+    old.sheet_state = "hidden"
+    path = tmp_path / "hidden.xlsx"
+    book.save(path)
+    return path
+
+
+def test_a_hidden_first_sheet_is_not_read(tmp_path: Path) -> None:
+    info, rows, warnings = read_all(hidden_first_sheet(tmp_path))
+    assert info.sheet == "Nieuw"
+    assert rows == [SourceRow(2, ("Jan",))]
+    assert any("hidden sheets ('Oud')" in warning for warning in warnings)
+
+
+def test_a_hidden_sheet_is_read_when_named(tmp_path: Path) -> None:
+    info, rows, warnings = read_all(hidden_first_sheet(tmp_path), sheet="Oud")
+    assert info.sheet == "Oud"
+    assert rows == [SourceRow(2, ("Verborgen Piet",))]
+    assert any("'Oud' is hidden" in warning for warning in warnings)
+
+
+def test_the_first_visible_sheet_when_the_active_one_is_hidden(tmp_path: Path) -> None:
+    path = hidden_first_sheet(tmp_path)
+    # A workbook whose activeTab points at the hidden sheet (Excel never saves one; others do).
+    rewrite_member(path, "xl/workbook.xml", lambda xml: xml.replace('activeTab="1"', ""))
+    info, rows, _ = read_all(path)
+    assert info.sheet == "Nieuw"
+    assert rows == [SourceRow(2, ("Jan",))]
+
+
+def test_every_sheet_hidden_is_refused(tmp_path: Path) -> None:
+    path = workbook(tmp_path, [["Naam"], ["Jan"]])
+    rewrite_member(
+        path,
+        "xl/workbook.xml",
+        lambda xml: xml.replace('state="visible"', 'state="hidden"'),
+    )
+    error = refusal(path)
+    assert "every sheet of the workbook is hidden ('Medewerkers')" in error.reason
+    assert "--sheet" in error.reason
+
+
+def test_the_active_sheet_is_read_and_the_others_named(tmp_path: Path) -> None:
+    path = two_sheets(tmp_path)
+    book = openpyxl.load_workbook(path)
+    book.active = 1
+    book.save(path)
+    info, rows, warnings = read_all(path)
+    assert info.sheet == "Adressen"
+    assert rows == [SourceRow(2, ("Dorpsstraat 1",))]
+    assert any("other sheets ('Medewerkers')" in warning for warning in warnings)
+
+
+# --- hidden rows -------------------------------------------------------------------------------
+def hidden_rows(tmp_path: Path) -> Path:
+    path = workbook(tmp_path, [["Naam"], ["Jan"], ["Piet"], ["Kees"], ["Els"]])
+    book = openpyxl.load_workbook(path)
+    sheet = book.active
+    assert sheet is not None
+    sheet.row_dimensions[3].hidden = True
+    sheet.row_dimensions[5].hidden = True
+    book.save(path)
+    return path
+
+
+def test_hidden_rows_are_skipped_with_the_reason_and_announced_before_reading(
+    tmp_path: Path,
+) -> None:
+    with open_source(hidden_rows(tmp_path)) as source:
+        # Known as soon as the file is open, before a single row is handed on.
+        assert any("has hidden rows" in warning for warning in source.warnings)
+        rows = list(source.rows())
+        assert "2 hidden row(s) were skipped" in source.warnings[-1]
+    assert [(row.row_number, row.cells, row.skip_reason is None) for row in rows] == [
+        (2, ("Jan",), True),
+        (3, ("Piet",), False),
+        (4, ("Kees",), True),
+        (5, ("Els",), False),
+    ]
+    assert rows[1].skip_reason is not None
+    assert "hidden" in rows[1].skip_reason
+    assert "--include-hidden-rows" in rows[1].skip_reason
+
+
+def test_hidden_rows_are_imported_when_asked(tmp_path: Path) -> None:
+    with open_source(hidden_rows(tmp_path), include_hidden_rows=True) as source:
+        rows = list(source.rows())
+        warnings = source.warnings
+    assert [row.skip_reason for row in rows] == [None] * 4
+    assert [row.cells for row in rows] == [("Jan",), ("Piet",), ("Kees",), ("Els",)]
+    assert any("they are imported" in warning for warning in warnings)
+
+
+@pytest.mark.parametrize("chunk", [7, 13, 64 * 1024])
+def test_the_hidden_row_scan_finds_a_tag_cut_by_a_chunk_boundary(
+    monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    monkeypatch.setattr(xlsxfile, "_CHUNK_BYTES", chunk)
+    sheet = b'<sheetData><row r="1" spans="1:1"><c r="A1"/></row><x:row r="2" hidden="1">'
+    assert xlsxfile._find_hidden_row(io.BytesIO(sheet))
+    assert not xlsxfile._find_hidden_row(io.BytesIO(sheet.replace(b'hidden="1"', b'ht="3"')))
+
+
+# --- the header row below title rows -----------------------------------------------------------
+HINT = HeaderHint(
+    known=frozenset({"personeelsnummer", "voornaam", "achternaam", "geboortedatum"}),
+    required=(frozenset({"personeelsnummer"}), frozenset({"voornaam"})),
+)
+
+
+def titled(tmp_path: Path) -> Path:
+    return workbook(
+        tmp_path,
+        [
+            ["Nieuwe medewerkers december 2026"],
+            [],
+            ["Opgesteld door HR", None, "versie 2"],
+            ["Personeelsnummer", "Voornaam", "Achternaam"],
+            [2001, "Jan", "Smit"],
+            [2002, "Els", "Bos"],
+        ],
+    )
+
+
+def test_title_rows_above_the_header_are_skipped_and_the_header_row_named(
+    tmp_path: Path,
+) -> None:
+    with open_source(titled(tmp_path), header_hint=HINT) as source:
+        info = source.info
+        rows = list(source.rows())
+        warnings = source.warnings
+    assert info.headers == ("Personeelsnummer", "Voornaam", "Achternaam")
+    assert info.header_row_number == 4
+    assert rows == [SourceRow(5, (2001, "Jan", "Smit")), SourceRow(6, (2002, "Els", "Bos"))]
+    assert warnings == [
+        "header row found on row 4: the rows above it were taken as titles and not imported"
+    ]
+
+
+def test_without_a_hint_the_first_row_with_text_is_the_header(tmp_path: Path) -> None:
+    info, rows, _ = read_all(titled(tmp_path))
+    assert info.header_row_number == 1
+    assert info.headers == ("Nieuwe medewerkers december 2026",)
+    assert rows[0].row_number == 3
+
+
+def test_a_header_lacking_a_required_column_is_still_found_below_titles(tmp_path: Path) -> None:
+    path = workbook(tmp_path, [["Overzicht"], ["Personeelsnummer", "Achternaam"], [1, "Smit"]])
+    with open_source(path, header_hint=HINT) as source:
+        assert source.info.header_row_number == 2
+        assert list(source.rows()) == [SourceRow(3, (1, "Smit"))]
+
+
+def test_rows_read_while_looking_for_the_header_are_not_lost(tmp_path: Path) -> None:
+    """No row names every required column: the best one is taken, the rows after it kept."""
+    rows_in = [["Titel"], ["Personeelsnummer", "Geboortedatum"]] + [[n, "x"] for n in range(30)]
+    with open_source(workbook(tmp_path, rows_in), header_hint=HINT) as source:
+        assert source.info.header_row_number == 2
+        rows = list(source.rows())
+    assert [row.row_number for row in rows] == list(range(3, 33))
 
 
 # --- formulas and error cells ----------------------------------------------------------------
@@ -263,6 +447,88 @@ def test_xml_entities_are_refused(tmp_path: Path) -> None:
     error = refusal(path)
     assert "entities" in error.reason
     assert "sheet1.xml" in error.reason
+
+
+ENTITY_TEXT = "GEHEIM-UIT-DE-DTD"
+
+
+@pytest.mark.parametrize("member", [SHEET_XML, "xl/workbook.xml", "[Content_Types].xml"])
+def test_a_dtd_after_a_70_kb_comment_is_refused(tmp_path: Path, member: str) -> None:
+    path = workbook(tmp_path, [["Naam"], ["Jan"]])
+    prolog = (
+        '<?xml version="1.0" encoding="UTF-8"?><!--' + "x" * 70_000 + "-->"
+        f'<!DOCTYPE worksheet [<!ENTITY e "{ENTITY_TEXT}">]>'
+    )
+    rewrite_member(path, member, lambda xml: prolog + xml.replace(">Jan<", ">&e;<"))
+    error = refusal(path)
+    assert "DTD" in error.reason
+    assert member in error.reason
+    assert ENTITY_TEXT not in str(error)
+
+
+def test_a_dtd_in_a_utf16_part_is_refused(tmp_path: Path) -> None:
+    path = workbook(tmp_path, [["Naam"], ["Jan"]])
+    with zipfile.ZipFile(path) as archive:
+        parts = {info.filename: archive.read(info) for info in archive.infolist()}
+    xml = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE w [<!ENTITY e "x">]>'
+    parts[SHEET_XML] = (xml + parts[SHEET_XML].decode()).encode("utf-16")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    assert "DTD" in refusal(path).reason
+
+
+def test_an_overlong_prolog_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(xlsxfile, "MAX_PROLOG_BYTES", 100_000)
+    path = workbook(tmp_path, [["Naam"], ["Jan"]])
+    rewrite_member(path, SHEET_XML, lambda xml: "<!--" + "x" * 300_000 + "-->" + xml)
+    assert "does not start its content" in refusal(path).reason
+
+
+def test_parts_that_are_not_xml_are_left_alone(tmp_path: Path) -> None:
+    path = workbook(tmp_path, [["Naam"], ["Jan"]])
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("xl/media/image1.png", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40)
+        archive.writestr("xl/printerSettings/printerSettings1.bin", b"\x00\x01<!DOCTYPE")
+    _, rows, _ = read_all(path)
+    assert rows == [SourceRow(2, ("Jan",))]
+
+
+def test_openpyxl_parses_with_defusedxml() -> None:
+    """A dependency of ours: openpyxl's own parsing refuses entity declarations too."""
+    assert openpyxl.xml.DEFUSEDXML
+
+
+# --- cut off workbooks -------------------------------------------------------------------------
+def test_a_sheet_part_damaged_half_way_is_refused_before_any_row(tmp_path: Path) -> None:
+    path = workbook(tmp_path, [["Naam", "Nummer"]] + [[f"naam {n}", n] for n in range(3000)])
+    data = path.read_bytes()
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(SHEET_XML)
+    name_length, extra_length = struct.unpack(
+        "<HH", data[info.header_offset + 26 : info.header_offset + 30]
+    )
+    start = info.header_offset + 30 + name_length + extra_length
+    middle = start + info.compress_size // 2
+    end = start + info.compress_size
+    path.write_bytes(data[:middle] + bytes(end - middle) + data[end:])
+    with pytest.raises(InputFileError) as caught:
+        open_source(path)
+    assert "cut off part-way" in caught.value.reason
+    assert "nothing was imported" in caught.value.reason
+
+
+def test_sheet_xml_cut_off_half_way_keeps_the_rows_before_it(tmp_path: Path) -> None:
+    path = workbook(tmp_path, [["Naam"]] + [[f"naam {n}"] for n in range(100)])
+    rewrite_member(path, SHEET_XML, lambda xml: xml[: xml.index('<row r="51"') + 20])
+    with open_source(path) as source:
+        rows = source.rows()
+        read = [next(rows).row_number for _ in range(49)]
+        with pytest.raises(InputFileError) as caught:
+            list(rows)
+    assert read == list(range(2, 51))
+    assert caught.value.row_number == 51
+    assert "from row 51 on were not imported" in caught.value.reason
 
 
 def test_too_many_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from difflib import SequenceMatcher
 from typing import Any, Final
 
 from bulkimport.config import Country
@@ -24,6 +25,7 @@ from bulkimport.errors import CellProblem, InputFileError, RowInvalid
 from bulkimport.mapping.coerce import (
     CellCoercer,
     CoercionError,
+    ColumnType,
     coerce_postal_code,
     coercer_for,
     display_value,
@@ -43,7 +45,16 @@ from bulkimport.mapping.template import (
 )
 from bulkimport.model import Call, Cell, EmployeeRef, RowPlan, SourceInfo, SourceRow, StepRef
 from bulkimport.nmbrs.soap.schema import ComplexType, Field
-from bulkimport.sources.headers import normalise_header
+from bulkimport.sources.headers import HeaderHint, normalise_header
+
+# How alike an unknown header and a template header must be (difflib's ratio of their matching
+# keys) to be taken for a misspelling: "Burgerservicenr" and "Burgerservicenummer" are 0.88,
+# "Bankrekening" and "Bankrekeningnummer" 0.80, "Geb. datum" and "Geboortedatum" 0.76.
+SIMILAR_HEADER_RATIO: Final = 0.75
+_GUESSES: Final = 3  # columns named at most per misspelt header, likeliest first
+# A 1904 workbook's serial 0 is 1904-01-01, which is 1462 in Excel's usual 1900 system.
+_DAYS_1904_TO_1900: Final = 1462
+_YYYYMMDD_FROM: Final = 19_000_101  # coerce reads an int from here on as yyyymmdd, not a serial
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +133,9 @@ class ColumnBinding:
     template: Template
     path: str
     columns: tuple[BoundColumn, ...]  # in template column order (slot = position)
-    unused_headers: tuple[str, ...]  # file headers no column accepts (the CLI warns)
+    unused_headers: tuple[str, ...]  # file headers no column accepts: dropped, not imported
+    ignored_headers: tuple[str, ...]  # file headers left out on purpose (--ignore-column)
+    unmatched_ignores: tuple[str, ...]  # --ignore-column names that no header has
     _steps: tuple[_CompiledStep, ...] = field(repr=False)
     _cells: tuple[_CellPlan, ...] = field(repr=False)  # the file's columns, left to right
     _unfilled: tuple[tuple[int, Column], ...] = field(repr=False)  # columns not in the file
@@ -134,23 +147,70 @@ class ColumnBinding:
         """Optional template columns the file does not have."""
         return tuple(bound.column.name for bound in self.columns if bound.index is None)
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What a person must hear before anything is sent: columns that will not go in."""
+        notes: list[str] = []
+        if self.unused_headers:
+            listed = ", ".join(map(repr, self.unused_headers))
+            notes.append(
+                f"not imported: {listed} (not columns of template {self.template.name}); "
+                "the run ends with exit code 1 unless each is named with --ignore-column"
+            )
+        if self.ignored_headers:
+            listed = ", ".join(map(repr, self.ignored_headers))
+            notes.append(f"left out as asked (--ignore-column): {listed}")
+        notes.extend(
+            f"--ignore-column {name!r} names no column of the file"
+            for name in self.unmatched_ignores
+        )
+        return tuple(notes)
 
-def bind_columns(template: Template, info: SourceInfo) -> ColumnBinding:
+
+def header_hint(template: Template) -> HeaderHint:
+    """What the readers need to find this template's header row below title rows."""
+    return HeaderHint(
+        known=frozenset(normalise_header(h) for c in template.columns for h in c.headers),
+        required=tuple(
+            frozenset(normalise_header(h) for h in c.headers)
+            for c in template.columns
+            if c.required
+        ),
+    )
+
+
+def bind_columns(
+    template: Template, info: SourceInfo, *, ignore_columns: Sequence[str] = ()
+) -> ColumnBinding:
     """Match the file's headers to the template's columns and compile the template for them.
 
-    Raises InputFileError when a required column is missing or two headers fill one column.
+    Headers named in `ignore_columns` are left out, even when a template column accepts them.
+
+    Raises:
+        InputFileError: a required column is missing, two headers fill one column, or a
+            header the template does not know looks like a misspelling of one it does
+            ("did you mean ..."): that column's data would silently stay behind.
     """
     owner: dict[str, Column] = {}
     for declared in template.columns:
         for header in declared.headers:
             owner[normalise_header(header)] = declared
+    ignore_keys = {normalise_header(name) or name: name for name in ignore_columns}
     found: dict[str, tuple[int, str]] = {}
     unused: list[str] = []
+    ignored: list[str] = []
+    matched_ignores: set[str] = set()
     for index, header in enumerate(info.headers):
-        column = owner.get(normalise_header(header)) if header.strip() else None
+        if not header.strip():
+            continue
+        key = normalise_header(header) or header
+        if key in ignore_keys:
+            ignored.append(header)
+            matched_ignores.add(key)
+            continue
+        column = owner.get(key)
         if column is None:
-            if header.strip():
-                unused.append(header)
+            unused.append(header)
             continue
         if column.name in found:
             first = found[column.name][1]
@@ -160,6 +220,16 @@ def bind_columns(template: Template, info: SourceInfo) -> ColumnBinding:
                 f"keep one",
             )
         found[column.name] = (index, header)
+    misspelt = _misspelt_headers(template, unused, found)
+    if misspelt:
+        raise InputFileError(
+            info.path,
+            f"the header names columns that template {template.name} does not have but that "
+            "look like its own: "
+            + ", ".join(misspelt)
+            + ". Nothing was sent: rename the header, or give --ignore-column NAME to leave "
+            "a column out",
+        )
     missing = [
         column for column in template.columns if column.required and column.name not in found
     ]
@@ -181,11 +251,15 @@ def bind_columns(template: Template, info: SourceInfo) -> ColumnBinding:
         path=info.path,
         columns=bound,
         unused_headers=tuple(unused),
+        ignored_headers=tuple(ignored),
+        unmatched_ignores=tuple(
+            name for key, name in ignore_keys.items() if key not in matched_ignores
+        ),
         _steps=steps,
         _cells=tuple(
             sorted(
                 (
-                    _CellPlan(slot, b.index, coercer_for(b.column.type), b.header, b.column)
+                    _CellPlan(slot, b.index, _coercer(b.column, info), b.header, b.column)
                     for slot, b in enumerate(bound)
                     if b.index is not None
                 ),
@@ -196,6 +270,53 @@ def bind_columns(template: Template, info: SourceInfo) -> ColumnBinding:
         _key_slot=slots[template.key],
         _uses_employee=uses_employee,
     )
+
+
+def _misspelt_headers(
+    template: Template, unused: Sequence[str], found: dict[str, tuple[int, str]]
+) -> list[str]:
+    """For each unknown header like a header of columns the file lacks, the likeliest ones."""
+    accepted = [
+        (normalise_header(header), header, column)
+        for column in template.columns
+        if column.name not in found
+        for header in column.headers
+    ]
+    guesses: list[str] = []
+    for header in unused:
+        key = normalise_header(header)
+        if not key:
+            continue
+        best: dict[str, tuple[float, str]] = {}  # per column: its closest header
+        for other_key, other, column in accepted:
+            ratio = SequenceMatcher(None, key, other_key).ratio()
+            if ratio >= SIMILAR_HEADER_RATIO and ratio > best.get(column.name, (0.0, ""))[0]:
+                best[column.name] = (ratio, other)
+        likeliest = sorted(best.items(), key=lambda item: -item[1][0])[:_GUESSES]
+        if likeliest:
+            listed = ", or ".join(f"{other!r}, column {name}" for name, (_, other) in likeliest)
+            guesses.append(f"{header!r} (did you mean {listed}?)")
+    return guesses
+
+
+def _coercer(column: Column, info: SourceInfo) -> CellCoercer:
+    coerce = coercer_for(column.type)
+    if info.date1904 and column.type is ColumnType.DATE:
+        return _in_1904_system(coerce)
+    return coerce
+
+
+def _in_1904_system(coerce: CellCoercer) -> CellCoercer:
+    """A date column of a 1904 workbook: its plain numbers count days from 1904-01-01."""
+
+    def coerce_1904(value: Cell, country: Country) -> object:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return coerce(value, country)
+        if 0 <= value < _YYYYMMDD_FROM:
+            value += _DAYS_1904_TO_1900
+        return coerce(value, country)
+
+    return coerce_1904
 
 
 def _missing_message(column: Column) -> str:

@@ -14,10 +14,10 @@ from typing import Final
 from bulkimport.errors import InputFileError
 from bulkimport.sources.base import RowSource
 from bulkimport.sources.csvfile import CsvSource
-from bulkimport.sources.headers import normalise_header
+from bulkimport.sources.headers import HeaderHint, normalise_header
 from bulkimport.sources.xlsxfile import XlsxSource
 
-__all__ = ["CsvSource", "RowSource", "XlsxSource", "normalise_header", "open_source"]
+__all__ = ["CsvSource", "HeaderHint", "RowSource", "XlsxSource", "normalise_header", "open_source"]
 
 _SNIFF_BYTES: Final = 64 * 1024
 _ZIP_MAGIC: Final = (b"PK\x03\x04", b"PK\x05\x06")
@@ -31,11 +31,21 @@ _TEXT_BYTES: Final = bytes(b for b in range(256) if b >= 32 or b in (9, 10, 11, 
 _BINARY_SHARE: Final = 0.10
 
 
-def open_source(path: str | os.PathLike[str], *, sheet: str | None = None) -> RowSource:
+def open_source(
+    path: str | os.PathLike[str],
+    *,
+    sheet: str | None = None,
+    include_hidden_rows: bool = False,
+    header_hint: HeaderHint | None = None,
+) -> RowSource:
     """Open an input file for streaming, by its content; the caller closes it (`with`).
 
+    `header_hint` (see mapping.mapper.header_hint) lets the reader skip title rows above
+    the header; without it the first row with text is the header.
+
     Raises:
-        InputFileError: the file cannot be read as rows at all; the message says why.
+        InputFileError: the file cannot be read as rows at all, or `sheet` is given for a
+            CSV file; the message says why.
     """
     path_text = os.fspath(path)
     head = _read_head(path_text)
@@ -49,20 +59,30 @@ def open_source(path: str | os.PathLike[str], *, sheet: str | None = None) -> Ro
                 f"the file is named {suffix or 'without an extension'} but is an "
                 "Excel workbook; it was read as a workbook"
             )
-        return XlsxSource(path_text, sheet=sheet, warnings=warnings)
+        return XlsxSource(
+            path_text,
+            sheet=sheet,
+            warnings=warnings,
+            include_hidden_rows=include_hidden_rows,
+            header_hint=header_hint,
+        )
     if _looks_binary(head):
         raise InputFileError(
             path_text,
             "the file is neither CSV text nor an Excel workbook (it holds binary data); "
             "save it as 'CSV UTF-8' or as .xlsx",
         )
+    if sheet is not None:
+        raise InputFileError(
+            path_text,
+            f"--sheet {sheet!r} was given, but this is a CSV file, which has no sheets; "
+            "leave out --sheet",
+        )
     if suffix in _WORKBOOK_SUFFIXES:
         warnings.append(
             f"the file is named {suffix} but holds CSV text, not a workbook; it was read as CSV"
         )
-    if sheet is not None:
-        warnings.append(f"a CSV file has no sheets: the sheet {sheet!r} was ignored")
-    return CsvSource(path_text, head, warnings)
+    return CsvSource(path_text, head, warnings, header_hint=header_hint)
 
 
 def _read_head(path: str) -> bytes:

@@ -7,9 +7,11 @@ Decisions, each with a test:
   is neither is refused.
 - Delimiter: the most frequent of `;`, `,` and tab outside quotes on the header line. Excel's
   `sep=;` first line is honoured and, as in Excel, is not a row.
+- The header is the first line with text, or with a template's hint the first that names the
+  template's columns: title lines above it are skipped, with a warning.
 - Row numbers are what Excel or LibreOffice shows for the file: the header is row 1 (or lower
-  when blank lines come first), a quoted cell spanning several lines is one row, and a blank
-  line is a row too (it yields nothing, but the rows after it keep their numbers).
+  when blank or title lines come first), a quoted cell spanning several lines is one row, and
+  a blank line is a row too (it yields nothing, but the rows after it keep their numbers).
 - A quote that opens a cell and is not closed within 100 lines, or before the end of the file,
   would swallow the rows after it into one cell (Excel does exactly that). Instead the row
   where it opened is reported with the problem, and reading resumes on the next line, so no
@@ -31,7 +33,14 @@ from typing import Any, Final
 from bulkimport.errors import CellProblem, InputFileError
 from bulkimport.model import SourceFormat, SourceInfo, SourceRow
 from bulkimport.sources.base import MAX_CELL_CHARS, ClosingSource, preview, text_cell_problem
-from bulkimport.sources.headers import check_headers, column_label
+from bulkimport.sources.headers import (
+    HEADER_SEARCH_ROWS,
+    HeaderHint,
+    check_headers,
+    column_label,
+    header_found_warning,
+    pick_header,
+)
 
 LINE_CHAR_LIMIT: Final = 16 * 1024 * 1024
 RECORD_LINE_LIMIT: Final = 100
@@ -113,7 +122,9 @@ class _LineFeeder:
 class CsvSource(ClosingSource):
     """A CSV file opened for streaming; see the module docstring for how it reads."""
 
-    def __init__(self, path: str, head: bytes, warnings: list[str]) -> None:
+    def __init__(
+        self, path: str, head: bytes, warnings: list[str], *, header_hint: HeaderHint | None = None
+    ) -> None:
         """Open `path`, whose first bytes `head` the caller already looked at, and read the header.
 
         Raises:
@@ -129,7 +140,7 @@ class CsvSource(ClosingSource):
         self._started = False
         try:
             self._feeder = _LineFeeder(self._stream.readline)
-            self.info, self._dialect = self._read_header(path, encoding)
+            self.info, self._dialect = self._read_header(path, encoding, header_hint)
         except BaseException:
             self._stream.close()
             raise
@@ -141,28 +152,50 @@ class CsvSource(ClosingSource):
         self._stream.close()
 
     # --- header ------------------------------------------------------------------------------
-    def _read_header(self, path: str, encoding: str) -> tuple[SourceInfo, dict[str, Any]]:
+    def _read_header(
+        self, path: str, encoding: str, hint: HeaderHint | None
+    ) -> tuple[SourceInfo, dict[str, Any]]:
+        """The header line: the first with text, or the one `hint` points at (see headers).
+
+        Lines read past the header while looking for it are handed back to the feeder.
+        """
         feeder = self._feeder
-        blank_rows = 0
-        delimiter: str | None = None
+        blank_rows = 0  # before the first line with text
+        sep: str | None = None
         first = True
-        while True:
+        lines: list[str] = []  # from the first line with text on
+        candidates: list[tuple[int, list[str]]] = []  # (index in lines, cells)
+        while len(candidates) < HEADER_SEARCH_ROWS:
             line = self._stream.readline(LINE_CHAR_LIMIT)
             if not line:
-                raise InputFileError(path, "the file has no header row (it holds only empty lines)")
+                break
             if first and line.startswith("sep=") and len(line.rstrip("\r\n")) == 5:
-                delimiter = line[4]  # Excel's own hint; Excel does not show this line as a row
+                sep = line[4]  # Excel's own hint; Excel does not show this line as a row
                 first = False
                 continue
             first = False
-            if line.strip(" \t;,\r\n"):
+            if not line.strip(" \t;,\r\n"):
+                if lines:
+                    lines.append(line)
+                else:
+                    blank_rows += 1
+                continue
+            lines.append(line)
+            cells = [cell.strip() for cell in _lenient_fields(line, sep or _detect_delimiter(line))]
+            candidates.append((len(lines) - 1, cells))
+            if hint is None or hint.names_every_required(cells):
                 break
-            blank_rows += 1
-        if delimiter is None:
-            delimiter = _detect_delimiter(line)
+        if not candidates:
+            raise InputFileError(path, "the file has no header row (it holds only empty lines)")
+        chosen = pick_header([cells for _, cells in candidates], hint)
+        index = candidates[chosen][0]
+        line = lines[index]
+        delimiter = sep or _detect_delimiter(line)
         dialect: dict[str, Any] = {"delimiter": delimiter, "quotechar": '"', "strict": True}
-        header_row_number = blank_rows + 1
-        feeder.push_back([line])
+        header_row_number = blank_rows + index + 1
+        if chosen:
+            self.warnings.append(header_found_warning(header_row_number))
+        feeder.push_back(lines[index:])
         feeder.start_record()
         try:
             record = next(csv.reader(feeder, **dialect))

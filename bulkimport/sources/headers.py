@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
 
 from bulkimport.errors import InputFileError
 
@@ -71,3 +73,51 @@ def check_headers(path: str, cells: Sequence[str], row_number: int) -> tuple[str
             row_number=row_number,
         )
     return tuple(headers)
+
+
+# Title rows above the header are looked through this far (rows with text) before giving up.
+HEADER_SEARCH_ROWS: Final = 20
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderHint:
+    """What a template expects in the header row, to tell that row from title rows above it."""
+
+    known: frozenset[str]  # the matching key of every column name and alias
+    required: tuple[frozenset[str], ...]  # for each required column, the keys that fill it
+
+    def score(self, cells: Sequence[str]) -> tuple[int, int]:
+        """(required columns named, template columns named) by one row's cells."""
+        keys = {normalise_header(cell) for cell in cells if cell}
+        named_required = sum(1 for accepted in self.required if keys & accepted)
+        return named_required, len(keys & self.known)
+
+    def names_every_required(self, cells: Sequence[str]) -> bool:
+        named_required, named = self.score(cells)
+        return named_required == len(self.required) and named > 0
+
+
+def pick_header(candidates: Sequence[Sequence[str]], hint: HeaderHint | None) -> int:
+    """Which of the first rows with text is the header (an index into `candidates`).
+
+    The first that names every required column; else the one naming the most template columns;
+    else the first row, which then fails to bind with a message naming the missing columns.
+    """
+    if hint is None:
+        return 0
+    best, best_score = 0, (0, 0)
+    for index, cells in enumerate(candidates):
+        if hint.names_every_required(cells):
+            return index
+        score = hint.score(cells)
+        if score > best_score:
+            best, best_score = index, score
+    return best
+
+
+def header_found_warning(row_number: int) -> str:
+    """The warning for a header row that is not the first row with text."""
+    return (
+        f"header row found on row {row_number}: the rows above it were taken as titles and "
+        "not imported"
+    )
