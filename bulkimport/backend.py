@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bulkimport.reconcile import EmployeeEntry
+from bulkimport.model import RowPlan
+from bulkimport.reconcile import EmployeeEntry, RecordCheck
 
 if TYPE_CHECKING:  # guards imports mapping, which imports this module
-    from bulkimport.guards import Dating
+    from bulkimport.guards import CompanyPeriod, Dating
 
 __all__ = [
     "Backend",
@@ -104,14 +105,22 @@ class Backend(Protocol):
         """The operation a template's call names; KeyError when the API has none such."""
         ...
 
-    def read_operation(self, name: str) -> BackendOperation:
-        """A read named by a template (whole-record merges) or a reconciliation check."""
-        ...
-
     def employee_lister(self) -> EmployeeLister: ...
 
     def dating(self) -> Dating:
         """Which value of a call dates its change (the past-period guard)."""
+        ...
+
+    def record_check(self, operation: BackendOperation) -> RecordCheck | None:
+        """How a record this insert creates is found again; None: it cannot be."""
+        ...
+
+    def insert_match_key(self, operation: BackendOperation, values: Mapping[str, Any]) -> str:
+        """What a lost employee insert is recognised by (its name); "" for other calls."""
+        ...
+
+    def planned_employee(self, plan: RowPlan) -> Mapping[str, Any]:
+        """The personal record the row writes: it tells the row's own employee after a crash."""
         ...
 
     async def list_companies(self, read: ReadFunction) -> Mapping[int, str]:
@@ -122,8 +131,24 @@ class Backend(Protocol):
         """The ISO country code of the company's address, if it has one."""
         ...
 
-    async def current_period(self, read: ReadFunction, company_id: int) -> str | None:
-        """The company's current payroll period as `yyyy-pp-type`."""
+    async def current_period(self, read: ReadFunction, company_id: int) -> CompanyPeriod:
+        """The company's current payroll period; ValueError when the answer is not one."""
+        ...
+
+    async def current_record(
+        self, read: ReadFunction, read_operation: str, values: Mapping[str, Any]
+    ) -> Any:
+        """The record a whole-record update is merged into (read by the template's name)."""
+        ...
+
+    async def listed_records(
+        self,
+        read: ReadFunction,
+        operation: BackendOperation,
+        check: RecordCheck,
+        values: Mapping[str, Any],
+    ) -> Any:
+        """What `check` reads to find the record a lost insert of `values` may have made."""
         ...
 
     async def personal_info(self, read: ReadFunction, employee_id: int) -> Any:

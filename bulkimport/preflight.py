@@ -19,7 +19,7 @@ from bulkimport.backend import Backend, BackendOperation, SchemaViolation, Trans
 from bulkimport.config import Country, RetryPolicy
 from bulkimport.directory import EmployeeDirectory
 from bulkimport.errors import ConfigError, ProtocolError, RetryableError, RowFault
-from bulkimport.guards import CompanyPeriod, parse_company_period
+from bulkimport.guards import CompanyPeriod
 from bulkimport.reconcile import EmployeeEntry
 from bulkimport.retry import call_with_retries
 
@@ -94,9 +94,8 @@ async def check_target(
         requested_country,
         default_country,
     )
-    period_text = await backend.current_period(read, company_id)
     try:
-        period = parse_company_period(period_text)
+        period = await backend.current_period(read, company_id)
     except ValueError as exc:
         raise ConfigError(f"{target}: Company_GetCurrentPeriod for {company_id}: {exc}") from exc
     employees = await EmployeeDirectory(read, backend.employee_lister()).refresh(company_id)

@@ -11,7 +11,6 @@ from bulkimport.backend import Backend, BackendOperation, ReadFunction
 from bulkimport.directory import EmployeeDirectory
 from bulkimport.reconcile import (
     MAX_CANDIDATES,
-    RECORD_CHECKS,
     Ambiguous,
     EmployeeEntry,
     Reconciled,
@@ -90,11 +89,8 @@ class Reconciler:
                 for candidate in candidates
             }
             return judge_employee_insert(values, readings, planned_personal_info, rivals=others)
-        check = RECORD_CHECKS.get(operation.name)
+        check = self._backend.record_check(operation)
         if check is None:
             return Ambiguous((), f"no way to check whether {operation.name} took effect")
-        current = await self._read(
-            self._backend.operation(operation.service, check.read_operation),
-            {"EmployeeId": values[check.employee_field]},
-        )
+        current = await self._backend.listed_records(self._read, operation, check, values)
         return reconcile_record_insert(check, values, current)

@@ -32,8 +32,6 @@ from bulkimport.reconcile import (
     Ambiguous,
     Found,
     Reconciled,
-    display_name_of,
-    normalise_text,
 )
 from bulkimport.reconciler import Reconciler
 from bulkimport.retry import call_with_retries
@@ -104,7 +102,9 @@ class RowRunner:
         )
 
     async def run(self, plan: RowPlan) -> RowResult:
-        progress = _Progress(plan.row_number, time.monotonic(), _planned_personal_info(plan))
+        progress = _Progress(
+            plan.row_number, time.monotonic(), self._backend.planned_employee(plan)
+        )
         states = self._journal.step_states(plan.row_number) if self._journal.resumed else {}
         if not states:
             self._journal.record_plan(plan.row_number, [(c.step, c.operation) for c in plan.calls])
@@ -166,7 +166,7 @@ class RowRunner:
         values = _substitute(call.values, progress.results, progress.employee_id)
         if call.merge_from:
             values = await self._merge_current(call.merge_from, values)
-        key = _match_key(operation, values)
+        key = self._backend.insert_match_key(operation, values)
         if not key or self._settings.dry_run:  # dry rows run one by one: no namesake in flight
             await self._send_step(progress, call, operation, values, state, key)
             return
@@ -261,7 +261,7 @@ class RowRunner:
             progress.planned_personal_info,
             operation,
             values,
-            match_key=_match_key(operation, values),
+            match_key=self._backend.insert_match_key(operation, values),
         )
 
     async def _row_employee(self, plan: RowPlan) -> int | None:
@@ -285,8 +285,7 @@ class RowRunner:
 
     async def _merge_current(self, read_operation: str, values: Mapping[str, Any]) -> Any:
         """Fill what the row leaves unset from the current record: Nmbrs writes whole records."""
-        operation = self._backend.read_operation(read_operation)
-        current = await self.read(operation, {"EmployeeId": values["EmployeeId"]})
+        current = await self._backend.current_record(self.read, read_operation, values)
         if not current:
             return values
         return {
@@ -355,15 +354,6 @@ def _substitute(values: Mapping[str, Any], results: Mapping[str, Any], employee:
     return resolved
 
 
-def _planned_personal_info(plan: RowPlan) -> Mapping[str, Any]:
-    """The PersonalInfo record the row writes: it tells the row's own employee after a crash."""
-    for call in plan.calls:
-        record = call.values.get("PersonalInfo")
-        if isinstance(record, Mapping):
-            return record
-    return {}
-
-
 def _find_employee_ref(values: Mapping[str, Any]) -> EmployeeRef | None:
     for value in values.values():
         if isinstance(value, EmployeeRef):
@@ -371,13 +361,6 @@ def _find_employee_ref(values: Mapping[str, Any]) -> EmployeeRef | None:
         if isinstance(value, Mapping) and (found := _find_employee_ref(value)) is not None:
             return found
     return None
-
-
-def _match_key(operation: BackendOperation, values: Mapping[str, Any]) -> str:
-    """What a lost Employee_Insert is recognised by: the name it gives the new employee."""
-    if not operation.creates_employee:
-        return ""
-    return normalise_text(display_name_of(values.get("FirstName"), values.get("LastName")))
 
 
 def _merge_record(current: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:

@@ -5,11 +5,13 @@ of its own: every read goes through the `read` the core hands in (retried, count
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Final
 
 import anyio
 
-from bulkimport.backend import ReadFunction
+from bulkimport.backend import BackendOperation, ReadFunction
+from bulkimport.guards import CompanyPeriod, parse_company_period
+from bulkimport.model import RowPlan
 from bulkimport.nmbrs.soap.dating import SoapDating
 from bulkimport.nmbrs.soap.schema import (
     COMPANY_SERVICE,
@@ -18,9 +20,51 @@ from bulkimport.nmbrs.soap.schema import (
     find_operation,
     lookup_operation,
 )
-from bulkimport.reconcile import EmployeeEntry
+from bulkimport.reconcile import (
+    EmployeeEntry,
+    RecordCheck,
+    display_name_of,
+    normalise_text,
+)
 
 __all__ = ["SoapBackend", "SoapEmployeeLister"]
+
+# How each SOAP insert that creates a record is found again (reconcile.RecordCheck).
+_RECORD_CHECKS: Final[Mapping[str, RecordCheck]] = {
+    "Address_InsertCurrent": RecordCheck(
+        "Address_GetListCurrent",
+        "EmployeeId",
+        "Address",
+        ("EmployeeAddress",),
+        ("Street", "HouseNumber", "HouseNumberAddition", "PostalCode", "City", "Type"),
+        "Id",
+    ),
+    "BankAccount_InsertCurrent": RecordCheck(
+        "BankAccount_GetListCurrent",
+        "EmployeeId",
+        "BankAccount",
+        ("BankAccount",),
+        ("IBAN", "Number", "Type"),
+        "Id",
+    ),
+    # Contract_GetCurrentPeriod would miss a contract that starts in a later period.
+    "Contract_Insert": RecordCheck(
+        "Contract_GetAll",
+        "EmployeeId",
+        "EmployeeContract",
+        ("EmployeeContract",),
+        ("StartDate", "EndDate", "EmployementType", "Indefinite", "HoursPerWeek"),
+        "ContractID",
+    ),
+    "Contract_InsertCurrentPeriod": RecordCheck(
+        "Contract_GetAll",
+        "EmployeeID",
+        "EmployeeContract",
+        ("EmployeeContract",),
+        ("StartDate", "EndDate", "EmployementType", "Indefinite", "HoursPerWeek"),
+        "ContractID",
+    ),
+}
 
 
 class SoapEmployeeLister:
@@ -70,14 +114,26 @@ class SoapBackend:
     def operation(self, service: str, name: str) -> Operation:
         return find_operation(service, name)
 
-    def read_operation(self, name: str) -> Operation:
-        return lookup_operation(name)
-
     def employee_lister(self) -> SoapEmployeeLister:
         return SoapEmployeeLister()
 
     def dating(self) -> SoapDating:
         return SoapDating()
+
+    def record_check(self, operation: BackendOperation) -> RecordCheck | None:
+        return _RECORD_CHECKS.get(operation.name)
+
+    def insert_match_key(self, operation: BackendOperation, values: Mapping[str, Any]) -> str:
+        if not operation.creates_employee:
+            return ""
+        return normalise_text(display_name_of(values.get("FirstName"), values.get("LastName")))
+
+    def planned_employee(self, plan: RowPlan) -> Mapping[str, Any]:
+        for call in plan.calls:
+            record = call.values.get("PersonalInfo")
+            if isinstance(record, Mapping):
+                return record
+        return {}
 
     async def list_companies(self, read: ReadFunction) -> Mapping[int, str]:
         companies = await read(find_operation(COMPANY_SERVICE, "List_GetAll"), {})
@@ -94,11 +150,28 @@ class SoapBackend:
         code: str | None = (address or {}).get("CountryISOCode")
         return code
 
-    async def current_period(self, read: ReadFunction, company_id: int) -> str | None:
-        period: str | None = await read(
+    async def current_period(self, read: ReadFunction, company_id: int) -> CompanyPeriod:
+        period_text = await read(
             find_operation(COMPANY_SERVICE, "Company_GetCurrentPeriod"), {"CompanyId": company_id}
         )
-        return period
+        return parse_company_period(period_text)
+
+    async def current_record(
+        self, read: ReadFunction, read_operation: str, values: Mapping[str, Any]
+    ) -> Any:
+        return await read(lookup_operation(read_operation), {"EmployeeId": values["EmployeeId"]})
+
+    async def listed_records(
+        self,
+        read: ReadFunction,
+        operation: BackendOperation,
+        check: RecordCheck,
+        values: Mapping[str, Any],
+    ) -> Any:
+        return await read(
+            find_operation(operation.service, check.read_operation),
+            {"EmployeeId": values[check.employee_field]},
+        )
 
     async def personal_info(self, read: ReadFunction, employee_id: int) -> Any:
         return await read(
