@@ -6,6 +6,7 @@ stay cheap after any number of calls.
 
 from __future__ import annotations
 
+import math
 from collections import Counter, deque
 from typing import Any, Final
 
@@ -41,27 +42,48 @@ class RateLimiter:
     occur. Be aware that other users might do a call at the same second." (Nmbrs)
 
     Per account: an arrival that makes more than `calls_per_second` arrivals in the last
-    second, counting `other_users_calls_per_second` simulated arrivals of other users of the
-    same account, waits `throttle_delay` before it is handled. It is a delay, not a fault.
+    second, counting the simulated arrivals of other users of the same account, waits
+    `throttle_delay` before it is handled. It is a delay, not a fault. Other users call
+    steadily (`other_users_calls_per_second` in every second) and/or in bursts (`burst_calls`
+    at once every `burst_every` seconds of the clock, as a scheduled sync job would).
     """
 
     def __init__(
-        self, calls_per_second: int, other_users_calls_per_second: int, throttle_delay: float
+        self,
+        calls_per_second: int,
+        other_users_calls_per_second: int,
+        throttle_delay: float,
+        *,
+        burst_calls: int = 0,
+        burst_every: float = 0.0,
     ) -> None:
+        if burst_calls and not burst_every > 0:
+            raise ValueError("bursts of other users need a positive interval")
         self.calls_per_second = calls_per_second
         self.other_users_calls_per_second = other_users_calls_per_second
         self.throttle_delay = throttle_delay
+        self.burst_calls = burst_calls
+        self.burst_every = burst_every
         self._windows: dict[AccountKey, SlidingWindow] = {}
 
     def reset(self) -> None:
         self._windows.clear()
+
+    def others_in_window(self, now: float) -> int:
+        """Simulated calls of other users in (now - 1 s, now]."""
+        others = self.other_users_calls_per_second
+        if self.burst_calls:
+            every = self.burst_every
+            bursts = math.floor(now / every) - math.floor((now - WINDOW_SECONDS) / every)
+            others += bursts * self.burst_calls
+        return others
 
     def arrive(self, account: AccountKey, now: float) -> float:
         """Count one arrival; return the delay (seconds) it must wait before handling."""
         window = self._windows.get(account)
         if window is None:
             window = self._windows[account] = SlidingWindow()
-        in_window = window.add(now) + self.other_users_calls_per_second
+        in_window = window.add(now) + self.others_in_window(now)
         return self.throttle_delay if in_window > self.calls_per_second else 0.0
 
 
