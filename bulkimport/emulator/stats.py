@@ -107,6 +107,7 @@ class Stats:
         self.max_calls_in_any_1s_window = 0
         self._window = SlidingWindow()
         self._first_arrival: float | None = None
+        self._last_arrival = 0.0
         self._first_second = 0  # index of arrivals_per_second[0] since the first arrival
         self._per_second: list[int] = []
 
@@ -118,6 +119,7 @@ class Stats:
             self.max_calls_in_any_1s_window = in_window
         if self._first_arrival is None:
             self._first_arrival = now
+        self._last_arrival = now
         second = int(now - self._first_arrival) - self._first_second
         per_second = self._per_second
         if second >= len(per_second):
@@ -128,6 +130,11 @@ class Stats:
             del per_second[:excess]
             self._first_second += excess
 
+    def arrivals_span(self) -> float:
+        """Seconds from the first arrival to the last one (0 before two arrivals)."""
+        first = self._first_arrival
+        return 0.0 if first is None else self._last_arrival - first
+
     def snapshot(self) -> dict[str, Any]:
         return {
             "calls_total": self.calls_total,
@@ -137,6 +144,7 @@ class Stats:
             "max_calls_in_any_1s_window": self.max_calls_in_any_1s_window,
             "arrivals_per_second": list(self._per_second),
             "arrivals_per_second_offset": self._first_second,
+            "arrivals_span_s": self.arrivals_span(),
             "injected_faults": dict(self.injected_faults),
             "responses_by_status": dict(self.responses_by_status),
         }

@@ -54,6 +54,7 @@ def test_stats_stay_bounded_after_many_calls() -> None:
     assert snapshot["max_calls_in_any_1s_window"] == 16
     assert len(snapshot["arrivals_per_second"]) == MAX_SECONDS_KEPT
     assert snapshot["arrivals_per_second_offset"] == 6250 - MAX_SECONDS_KEPT
+    assert snapshot["arrivals_span_s"] == 99_999 / 16  # first to last arrival
     assert set(snapshot["arrivals_per_second"]) == {16}
 
 
@@ -85,6 +86,7 @@ async def test_the_emulator_delays_a_call_beyond_the_limit_with_a_fake_clock() -
     assert stats["calls_total"] == 6
     assert stats["max_calls_in_any_1s_window"] == 5
     assert stats["arrivals_per_second"] == [5, 1]
+    assert stats["arrivals_span_s"] == pytest.approx(1.5)  # the 0.5 s delay moved the clock too
     assert stats["calls_by_operation"] == {"List_GetAll": 6}
     assert stats["faults_by_code"] == {"1001": 1}
 
