@@ -21,8 +21,9 @@ The control law sets `limit = floor(rate - others - trim) - headroom`, in calls 
   its limit, it keeps `ceil(0.6 * calls per second * spread)`, `spread` being the measured
   spread (5th to 95th percentile) of its round-trip times. The client cannot tell the way in
   from the service's own time or the way back, so the spread is an upper bound of the jitter
-  that matters; 0.6 of it is what a simulation of uniform jitter needed: 6 calls at 150/s for
-  0-50 ms, about one penalty in 10,000 calls (see `bulkimport bench --scenarios network`).
+  that matters. 0.6 from a simulation of paced calls with uniform jitter at 150/s: 0-50 ms
+  needs 5-6 calls (145 a second drew ~4 penalties in 10,000 calls, 144 none), 0-30 ms 4-5,
+  0-10 ms 2; the round trip's spread is ~0.9 x the jitter's plus the service's own spread.
 - trim, for an isolated penalty at the engine's own limit (its own calls re-bunched): 1% of
   the rate off, given back at 1% per quiet period. The penalty was ours and the headroom now
   covers it: a small cut that recovers fast, not a halving that costs a third of the run.
@@ -30,11 +31,18 @@ The control law sets `limit = floor(rate - others - trim) - headroom`, in calls 
   jitter could explain): someone else uses the account. The service saw more than the cap
   with `load` calls of ours in the window, so the others use at least `rate + 1 - load`: the
   estimate jumps there in one step, and the engine holds its remaining budget, less headroom,
-  for 60 quiet periods. Then it probes upward by 1% of the rate per quiet period, since the
+  for 120 quiet periods. Then it probes upward by 1% of the rate per quiet period, since the
   others may have finished. A penalty at the engine's limit while it shares the account means
   a probe found the edge: the estimate goes back up by 2% and the hold starts again. Each
-  probe that finds the edge costs the calls sent before its first penalised reply returns
-  (~0.6 s of calls), so the hold keeps that under 1% of the calls. Others take at most 90%.
+  probe that finds the edge costs the calls sent until it is noticed (~0.3 s of calls, see
+  below), so a two-minute hold keeps probing under 0.5% of the calls. For others that come
+  in bursts this holds the budget their bursts leave: probing into every burst would cost
+  more. Others take at most 90%.
+- suspicion: a penalised reply comes back only after the half-second delay, and every call
+  sent meanwhile into a budget that others took is penalised too (~90 calls at 150/s). So the
+  transport reports a call that is late (its reply not in by 0.15 s beyond the usual time) and
+  the window then admits fewer calls than were in that call's window, for at most half a second
+  or until the reply tells. A false alarm (a stall) costs that pause once.
 
 A signal about a call admitted before the last reaction carries no news (that call left at the
 old limit), so it only restarts the quiet time. A quiet period is a full period without signals.
