@@ -537,7 +537,9 @@ async def emulator_in_thread(
         started = stack.enter_async_context(running_emulator(config))
         yield await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(started, loop))
     finally:
-        await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(stack.aclose(), loop))
+        # Waits without awaiting, so that a cancelled caller still stops the thread; the
+        # runner's shutdown takes at most about its one-second timeout.
+        asyncio.run_coroutine_threadsafe(stack.aclose(), loop).result()
         loop.call_soon_threadsafe(loop.stop)
-        await asyncio.to_thread(thread.join)
+        thread.join()
         loop.close()
