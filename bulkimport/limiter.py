@@ -176,14 +176,12 @@ class CallRateLimiter:
         than were in its window: if others took the budget, every call sent meanwhile would be
         penalised too. A false alarm (a stall) costs at most that pause.
         """
-        if admission.at < self._reacted_at:
-            return  # sent at the old limit: the reaction already answered it
         now = self._clock()
-        if now >= self._suspected_until:
+        # One hold at a time: the calls behind the first suspect add nothing, and letting
+        # them renew it would walk the limit down on a slow machine.
+        if admission.at >= self._reacted_at and now >= self._suspected_until:
             self._suspected_load = admission.load
             self._suspected_until = now + SUSPICION_S
-        else:  # the calls after the first suspect were sent with more in the window
-            self._suspected_load = min(self._suspected_load, admission.load)
 
     def note_throttled(self, admission: Admission) -> None:
         """The reply to the call admitted as `admission` showed Nmbrs' throttle delay."""

@@ -30,8 +30,11 @@ sent or any limiter slot is taken; `DryRunTransport` raises exactly the same.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ipaddress
 import itertools
+import math
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -83,6 +86,8 @@ THROTTLE_THRESHOLD: Final = 0.45
 # A call this much slower than usual, no reply yet, is suspected: the limiter holds until the
 # reply tells, rather than sending ~0.3 s more calls into a budget that others may have taken.
 SUSPICION_THRESHOLD: Final = 0.15
+LAG_TICK: Final = 0.02  # seconds between the wake-ups of the event-loop lag probe
+LAG_SLACK: Final = 0.005  # a wake-up this late is timer rounding, not lag
 LATENCY_SAMPLES: Final = 100_000
 _REFUSED_BEFORE_HANDLING: Final = frozenset({429, 500, 503})
 
@@ -228,7 +233,13 @@ class AiohttpTransport:
         self._calls = 0
         self._throttled = 0
         # Calls awaiting their reply and not yet suspected, oldest first: number -> start, slot.
-        self._in_flight: dict[int, tuple[float, Admission]] = {}
+        self._in_flight: dict[int, tuple[float, float, Admission]] = {}
+        # Seconds this event loop ran late, in total: a reply that waited for a busy client
+        # (CPU starvation, a stall) is late through no doing of Nmbrs, so that time is not
+        # counted as the server's when judging whether a call was penalised.
+        self._loop_lag = 0.0
+        self._lag_probe: asyncio.Task[None] | None = None
+        self._lag_probe_due = math.inf  # when the probe should wake next
         # Recent reply times for the benchmark's percentiles; bounded, so a long run stays flat.
         self._latencies: deque[float] = deque(maxlen=LATENCY_SAMPLES)
 
@@ -254,6 +265,7 @@ class AiohttpTransport:
             headers={"User-Agent": "bulkimport"},
             skip_auto_headers=("Accept-Encoding",),  # no compressed replies: no zip bombs
         )
+        self._lag_probe = asyncio.ensure_future(self._measure_loop_lag())
         return self
 
     async def __aexit__(
@@ -262,6 +274,11 @@ class AiohttpTransport:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self._lag_probe is not None:
+            self._lag_probe.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._lag_probe
+            self._lag_probe = None
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -278,8 +295,9 @@ class AiohttpTransport:
         self._calls += 1
         number = self._calls
         started = self._clock()
+        lag_at_start = self._loop_lag_at(started)
         self._watch_oldest(started)
-        self._in_flight[number] = (started, admission)
+        self._in_flight[number] = (started, lag_at_start, admission)
         try:
             async with session.post(
                 url, data=body, headers=self._headers_for(operation), allow_redirects=False
@@ -298,7 +316,9 @@ class AiohttpTransport:
             raise OutcomeUnknown(f"{operation.name}: connection lost: {exc!r}") from exc
         finally:
             self._in_flight.pop(number, None)
-        self._observe(self._clock() - started, admission)
+        replied = self._clock()
+        latency = replied - started
+        self._observe(latency, latency - (self._loop_lag_at(replied) - lag_at_start), admission)
         return self._interpret(operation, url, status, document)
 
     def _headers_for(self, operation: Operation) -> dict[str, str]:
@@ -332,22 +352,37 @@ class AiohttpTransport:
         baseline, spread = self._baseline.value, self._baseline.spread
         if baseline is None or spread is None or not self._in_flight:
             return
-        number, (started, admission) = next(iter(self._in_flight.items()))
+        number, (started, lag_at_start, admission) = next(iter(self._in_flight.items()))
+        waited = now - started - (self._loop_lag_at(now) - lag_at_start)
         late = max(SUSPICION_THRESHOLD, 2 * spread)
-        if now - started >= baseline + min(late, self._throttle_threshold):
+        if waited >= baseline + min(late, self._throttle_threshold):
             del self._in_flight[number]  # suspected once; the next oldest is watched next
             assert self._limiter is not None  # set in __aenter__, checked in call()
             self._limiter.note_suspected(admission)
 
-    def _observe(self, latency: float, admission: Admission) -> None:
+    async def _measure_loop_lag(self) -> None:
+        while True:
+            self._lag_probe_due = self._clock() + LAG_TICK
+            await asyncio.sleep(LAG_TICK)
+            late = self._clock() - self._lag_probe_due
+            if late > LAG_SLACK:
+                self._loop_lag += late
+
+    def _loop_lag_at(self, now: float) -> float:
+        """The loop's lateness so far, including the probe's if it is overdue right now."""
+        overdue = now - self._lag_probe_due
+        return self._loop_lag + (overdue if overdue > LAG_SLACK else 0.0)
+
+    def _observe(self, latency: float, server_latency: float, admission: Admission) -> None:
+        """Record a reply time; `server_latency` leaves out the time this loop ran late."""
         self._latencies.append(latency)
         limiter = self._limiter
         assert limiter is not None  # set in __aenter__, checked in call()
         baseline = self._baseline.value
-        if baseline is not None and latency >= baseline + self._throttle_threshold:
+        if baseline is not None and server_latency >= baseline + self._throttle_threshold:
             self._throttled += 1
             limiter.note_throttled(admission)
-        self._baseline.add(latency)
+        self._baseline.add(server_latency)
         spread = self._baseline.spread
         if spread is not None:
             limiter.note_spread(spread)

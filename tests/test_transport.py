@@ -9,6 +9,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
 from pathlib import Path
@@ -420,6 +421,37 @@ async def test_a_slow_reply_signals_the_throttle_to_the_limiter(
     assert limiter.throttle_signals == [Admission(at=7.0, load=7)]  # the slow call's own slot
     assert transport.stats == TransportStats(calls=7, throttled=1)
     assert transport.stats.throttled == 1
+
+
+async def test_a_reply_late_because_this_process_stalled_is_not_taken_for_the_penalty(
+    scripted: tuple[ScriptedServer, str],
+) -> None:
+    server, base_url = scripted
+    answered = asyncio.Event()
+
+    async def respond(request: web.Request) -> web.StreamResponse:
+        answered.set()
+        return xml(build_response(PERIOD, "2026-11-M"))
+
+    server.respond = respond
+    limiter = CountingLimiter()
+    transport = AiohttpTransport(
+        settings_for(base_url),
+        limiter=limiter,
+        throttle_threshold=0.2,
+        baseline=LatencyBaseline(min_samples=4),
+    )
+    async with transport:
+        for _ in range(6):
+            await transport.call(PERIOD, {"CompanyId": COMPANY})
+        answered.clear()
+        call = asyncio.ensure_future(transport.call(PERIOD, {"CompanyId": COMPANY}))
+        await answered.wait()
+        time.sleep(0.5)  # noqa: ASYNC251 - the point: this event loop stalls with a reply due
+        await call
+    assert max(transport.latencies) >= 0.5  # the client saw a late reply ...
+    assert limiter.throttle_signals == []  # ... but not Nmbrs' penalty
+    assert transport.stats.throttled == 0
 
 
 async def test_a_late_call_is_suspected_before_its_reply_when_the_next_call_starts(
