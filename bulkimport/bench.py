@@ -1,4 +1,5 @@
-"""`bulkimport bench`: figures against the cap, the engine's own cost, and the usual way.
+"""`bulkimport bench`: figures against the cap (on loopback, over a jittery network, on an
+account shared with other users), the engine's own cost, and the usual way.
 
 Every measurement runs the emulator in a separate process on 127.0.0.1, so the client's CPU
 and memory are its own. Benchmarks report; they never pass or fail on timings.

@@ -42,7 +42,9 @@ The control law sets `limit = floor(rate - others - trim) - headroom`, in calls 
   sent meanwhile into a budget that others took is penalised too (~90 calls at 150/s). So the
   transport reports a call that is late (its reply not in by 0.15 s beyond the usual time) and
   the window then admits fewer calls than were in that call's window, for at most half a second
-  or until the reply tells. A false alarm (a stall) costs that pause once.
+  or until the reply tells; one hold at a time. A false alarm costs that pause once. (The
+  transport leaves out of every round trip the time its own event loop ran late, so a busy
+  client is not taken for a penalty.)
 
 A signal about a call admitted before the last reaction carries no news (that call left at the
 old limit), so it only restarts the quiet time. A quiet period is a full period without signals.

@@ -233,13 +233,13 @@ class AiohttpTransport:
         self._calls = 0
         self._throttled = 0
         # Calls awaiting their reply and not yet suspected, oldest first: number -> start, slot.
-        self._in_flight: dict[int, tuple[float, float, Admission]] = {}
-        # Seconds this event loop ran late, in total: a reply that waited for a busy client
-        # (CPU starvation, a stall) is late through no doing of Nmbrs, so that time is not
-        # counted as the server's when judging whether a call was penalised.
-        self._loop_lag = 0.0
+        self._in_flight: dict[int, tuple[float, Admission]] = {}
+        # How late this event loop runs: a reply that waited for a busy client (CPU
+        # starvation, a stall) is late through no doing of Nmbrs, so that time is not counted
+        # as the server's when judging whether a call was penalised.
         self._lag_probe: asyncio.Task[None] | None = None
         self._lag_probe_due = math.inf  # when the probe should wake next
+        self._last_lag, self._last_lag_at = 0.0, -math.inf  # its last wake-up: how late, when
         # Recent reply times for the benchmark's percentiles; bounded, so a long run stays flat.
         self._latencies: deque[float] = deque(maxlen=LATENCY_SAMPLES)
 
@@ -295,9 +295,8 @@ class AiohttpTransport:
         self._calls += 1
         number = self._calls
         started = self._clock()
-        lag_at_start = self._loop_lag_at(started)
         self._watch_oldest(started)
-        self._in_flight[number] = (started, lag_at_start, admission)
+        self._in_flight[number] = (started, admission)
         try:
             async with session.post(
                 url, data=body, headers=self._headers_for(operation), allow_redirects=False
@@ -318,7 +317,7 @@ class AiohttpTransport:
             self._in_flight.pop(number, None)
         replied = self._clock()
         latency = replied - started
-        self._observe(latency, latency - (self._loop_lag_at(replied) - lag_at_start), admission)
+        self._observe(latency, latency - self._loop_lag_at(replied), admission)
         return self._interpret(operation, url, status, document)
 
     def _headers_for(self, operation: Operation) -> dict[str, str]:
@@ -352,8 +351,8 @@ class AiohttpTransport:
         baseline, spread = self._baseline.value, self._baseline.spread
         if baseline is None or spread is None or not self._in_flight:
             return
-        number, (started, lag_at_start, admission) = next(iter(self._in_flight.items()))
-        waited = now - started - (self._loop_lag_at(now) - lag_at_start)
+        number, (started, admission) = next(iter(self._in_flight.items()))
+        waited = now - started - self._loop_lag_at(now)
         late = max(SUSPICION_THRESHOLD, 2 * spread)
         if waited >= baseline + min(late, self._throttle_threshold):
             del self._in_flight[number]  # suspected once; the next oldest is watched next
@@ -364,14 +363,19 @@ class AiohttpTransport:
         while True:
             self._lag_probe_due = self._clock() + LAG_TICK
             await asyncio.sleep(LAG_TICK)
-            late = self._clock() - self._lag_probe_due
-            if late > LAG_SLACK:
-                self._loop_lag += late
+            self._last_lag_at = self._clock()
+            self._last_lag = self._last_lag_at - self._lag_probe_due
 
     def _loop_lag_at(self, now: float) -> float:
-        """The loop's lateness so far, including the probe's if it is overdue right now."""
-        overdue = now - self._lag_probe_due
-        return self._loop_lag + (overdue if overdue > LAG_SLACK else 0.0)
+        """How late this loop runs right now: the probe's wake-up just before, or its overdue.
+
+        A reply that came in while the loop was busy is handled that much later; lateness
+        earlier in the call's flight delayed other work, not this reply.
+        """
+        lag = now - self._lag_probe_due
+        if now - self._last_lag_at <= LAG_TICK:
+            lag = max(lag, self._last_lag)
+        return lag if lag > LAG_SLACK else 0.0
 
     def _observe(self, latency: float, server_latency: float, admission: Admission) -> None:
         """Record a reply time; `server_latency` leaves out the time this loop ran late."""
