@@ -1,4 +1,5 @@
-"""`bulkimport bench`: figures against the cap, the engine's own cost, and the usual way.
+"""`bulkimport bench`: figures against the cap (on loopback, over a jittery network, on an
+account shared with other users), the engine's own cost, and the usual way.
 
 Every measurement runs the emulator in a separate process on 127.0.0.1, so the client's CPU
 and memory are its own. Benchmarks report; they never pass or fail on timings.
@@ -45,13 +46,19 @@ if TYPE_CHECKING:
 
 BENCH_COMPANY = 54613
 DEMO_EMPLOYEE_NUMBERS = tuple(range(1001, 1011))  # the seeded employees of company 54613
+# What `--scenarios` can pick, in the order they run (zeep's speedup needs loopback's figure).
+SCENARIOS = ("loopback", "network", "shared", "engine", "streaming", "zeep")
 
 
 @dataclass(frozen=True, slots=True)
 class BenchSettings:
-    capped_rows: int = 900  # about 6,300 calls at 7 a row
+    capped_rows: int = 900  # about 6,300 calls at 7 a row; also the network and shared runs
     latency_ms: float = 100.0
     latency_spread_ms: float = 40.0
+    network_jitter_ms: float = 50.0  # on the way in, before Nmbrs counts the call
+    others_calls_per_second: int = 50  # other users of the account, steadily ...
+    others_burst_calls: int = 100  # ... or this many at once
+    others_burst_every: float = 2.0  # every this many seconds (the same 50/s on average)
     uncapped_rows: int = 1500
     csv_rows: int = 1_000_000
     csv_small_rows: int = 10_000
@@ -60,6 +67,7 @@ class BenchSettings:
     zeep_rows: int = 15
     rate: float = NMBRS_CALLS_PER_SECOND
     concurrency: int = 100
+    scenarios: tuple[str, ...] = SCENARIOS
 
 
 def _latency_arguments(settings: BenchSettings) -> list[str]:
@@ -107,14 +115,7 @@ async def _run_job(job: ImportJob) -> Any:
 
 def measure_capped(settings: BenchSettings, workdir: Path) -> dict[str, float]:
     """New hires at the cap against ~100 ms latency: how close to the physical minimum."""
-    path = write_new_hires_csv(
-        workdir / "capped.csv",
-        NewHireSpec(rows=settings.capped_rows, start_date=next_month_start(date.today())),
-    )
-    with emulator_process(_latency_arguments(settings)) as base_url:
-        job = _demo_job(path, base_url, rate=settings.rate, concurrency=settings.concurrency)
-        outcome = anyio.run(_run_job, job)
-        stats = fetch_json(base_url.split("/soap/")[0] + "/stats")
+    stats, outcome = _run_at_the_cap(settings, workdir, "capped", [])
     summary = outcome.summary
     calls = int(stats["calls_total"])
     latencies = list(outcome.call_latencies_s)
@@ -130,10 +131,72 @@ def measure_capped(settings: BenchSettings, workdir: Path) -> dict[str, float]:
         "steady_calls_per_s": _steady_rate(stats["arrivals_per_second"]),
         "max_calls_in_1s_window": float(stats["max_calls_in_any_1s_window"]),
         "throttled_calls": float(stats["throttled_calls"]),
+        "capped_penalised_share": _penalised_share(stats),
         "latency_p50_ms": _percentile(latencies, 0.50) * 1000,
         "latency_p95_ms": _percentile(latencies, 0.95) * 1000,
         "latency_p99_ms": _percentile(latencies, 0.99) * 1000,
         "wall_over_physical_minimum": summary.duration_s / (calls / settings.rate),
+    }
+
+
+def measure_network(settings: BenchSettings, workdir: Path) -> dict[str, float]:
+    """The loopback run with network jitter on the way in, which re-bunches paced calls."""
+    jitter = [f"--inbound-jitter-ms={settings.network_jitter_ms}"]
+    stats, _ = _run_at_the_cap(settings, workdir, "network", jitter)
+    return _shared_cap_figures("network", stats, settings.rate)
+
+
+def measure_shared(settings: BenchSettings, workdir: Path) -> dict[str, float]:
+    """The loopback run while other users of the account call steadily, then in bursts."""
+    steady = [f"--other-users-calls-per-second={settings.others_calls_per_second}"]
+    bursty = [
+        f"--other-users-burst-calls={settings.others_burst_calls}",
+        f"--other-users-burst-every={settings.others_burst_every}",
+    ]
+    bursty_average = settings.others_burst_calls / settings.others_burst_every
+    steady_stats, _ = _run_at_the_cap(settings, workdir, "shared_steady", steady)
+    bursty_stats, _ = _run_at_the_cap(settings, workdir, "shared_bursty", bursty)
+    available = settings.rate - settings.others_calls_per_second
+    return {
+        **_shared_cap_figures("shared_steady", steady_stats, available),
+        **_shared_cap_figures("shared_bursty", bursty_stats, settings.rate - bursty_average),
+    }
+
+
+def _run_at_the_cap(
+    settings: BenchSettings, workdir: Path, name: str, emulator_options: list[str]
+) -> tuple[dict[str, Any], Any]:
+    """New hires at the cap against an emulator with ~100 ms latency; its /stats and the outcome."""
+    path = write_new_hires_csv(
+        workdir / f"{name}.csv",
+        NewHireSpec(rows=settings.capped_rows, start_date=next_month_start(date.today())),
+    )
+    options = [*_latency_arguments(settings), "--seed=1", *emulator_options]
+    with emulator_process(options) as base_url:
+        job = _demo_job(path, base_url, rate=settings.rate, concurrency=settings.concurrency)
+        outcome = anyio.run(_run_job, job)
+        stats = fetch_json(base_url.split("/soap/")[0] + "/stats")
+    return stats, outcome
+
+
+def _penalised_share(stats: Mapping[str, Any]) -> float:
+    """The share of calls Nmbrs delayed by its half-second penalty."""
+    return float(stats["throttled_calls"]) / max(1, int(stats["calls_total"]))
+
+
+def _shared_cap_figures(name: str, stats: Mapping[str, Any], available: float) -> dict[str, float]:
+    """Calls/s between the first and the last arrival at the service, against what was free."""
+    calls = int(stats["calls_total"])
+    span = float(stats["arrivals_span_s"])
+    per_s = (calls - 1) / span if span > 0 else 0.0
+    return {
+        f"{name}_calls": float(calls),
+        f"{name}_calls_per_s": per_s,
+        f"{name}_available_calls_per_s": available,
+        f"{name}_utilisation": per_s / available,
+        f"{name}_busiest_1s_at_service": float(stats["max_calls_in_any_1s_window"]),
+        f"{name}_penalised_calls": float(stats["throttled_calls"]),
+        f"{name}_penalised_share": _penalised_share(stats),
     }
 
 
@@ -264,9 +327,12 @@ def measure_streaming(settings: BenchSettings, workdir: Path) -> dict[str, float
 
 
 def measure_zeep(
-    settings: BenchSettings, workdir: Path, capped_calls_per_s: float
+    settings: BenchSettings, workdir: Path, capped_calls_per_s: float | None
 ) -> dict[str, float]:
-    """The usual alternative: a zeep client loaded from the WSDL, one call after another."""
+    """The usual alternative: a zeep client loaded from the WSDL, one call after another.
+
+    The speedup is against the loopback run at the cap, when that ran too.
+    """
     from bulkimport.zeepclient import run_sequential_new_hires
 
     path = write_new_hires_csv(
@@ -276,32 +342,42 @@ def measure_zeep(
     with emulator_process(_latency_arguments(settings)) as base_url:
         calls, seconds = run_sequential_new_hires(path, base_url, BENCH_COMPANY)
     per_s = calls / seconds
-    return {
-        "zeep_calls": float(calls),
-        "zeep_sequential_calls_per_s": per_s,
-        "speedup_vs_zeep": capped_calls_per_s / per_s,
-    }
+    figures = {"zeep_calls": float(calls), "zeep_sequential_calls_per_s": per_s}
+    if capped_calls_per_s is not None:
+        figures["speedup_vs_zeep"] = capped_calls_per_s / per_s
+    return figures
 
 
 def run_bench(settings: BenchSettings, say: Callable[[str], None]) -> dict[str, float]:
     from bulkimport.logs import configure_logging
 
-    if importlib.util.find_spec("zeep") is None:
+    unknown = set(settings.scenarios) - set(SCENARIOS)
+    if unknown:
+        raise ConfigError(
+            f"unknown bench scenario(s) {', '.join(sorted(unknown))}; "
+            f"choose from {', '.join(SCENARIOS)}"
+        )
+    if "zeep" in settings.scenarios and importlib.util.find_spec("zeep") is None:
         raise ConfigError("the benchmark compares with zeep: pip install -e '.[bench]'")
     configure_logging(level="warning")  # one line per row would cost the client its own time
     figures: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="bulkimport-bench-") as scratch:
         workdir = Path(scratch)
-        steps: list[tuple[str, Callable[[], Mapping[str, float]]]] = [
-            ("at the cap", lambda: measure_capped(settings, workdir)),
-            ("engine cost", lambda: measure_uncapped(settings, workdir)),
-            ("streaming", lambda: measure_streaming(settings, workdir)),
-            (
+        steps: dict[str, tuple[str, Callable[[], Mapping[str, float]]]] = {
+            "loopback": ("at the cap", lambda: measure_capped(settings, workdir)),
+            "network": ("at the cap, network jitter", lambda: measure_network(settings, workdir)),
+            "shared": ("at the cap, other users", lambda: measure_shared(settings, workdir)),
+            "engine": ("engine cost", lambda: measure_uncapped(settings, workdir)),
+            "streaming": ("streaming", lambda: measure_streaming(settings, workdir)),
+            "zeep": (
                 "sequential zeep",
-                lambda: measure_zeep(settings, workdir, figures["capped_calls_per_s"]),
+                lambda: measure_zeep(settings, workdir, figures.get("capped_calls_per_s")),
             ),
-        ]
-        for title, step in steps:
+        }
+        for scenario in SCENARIOS:
+            if scenario not in settings.scenarios:
+                continue
+            title, step = steps[scenario]
             say(f"measuring {title} ...")
             started = time.monotonic()
             figures.update(step())

@@ -325,8 +325,19 @@ def _add_bench(parser: argparse.ArgumentParser) -> Handler:
         parser.add_argument(
             f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name)
         )
+    parser.add_argument(
+        "--scenarios",
+        type=_scenario_list,
+        default=defaults.scenarios,
+        metavar="NAME[,NAME...]",
+        help="run only these (default: all): " + ", ".join(defaults.scenarios),
+    )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     return _bench
+
+
+def _scenario_list(value: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in value.split(",") if name.strip())
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -340,6 +351,7 @@ def _bench(args: argparse.Namespace) -> int:
         xlsx_rows=args.xlsx_rows,
         new_hire_rows=args.new_hire_rows,
         zeep_rows=args.zeep_rows,
+        scenarios=args.scenarios,
     )
     figures = run_bench(settings, say=_say)
     print(format_table(figures))

@@ -154,9 +154,10 @@ async def _open_target(job: ImportJob) -> AsyncIterator[_Target]:
         country = job.country or environment.country
         yield _Target(base_url, job.credentials, country, base_url, ephemeral=False)
         return
-    from bulkimport.emulator import EmulatorConfig, running_emulator
+    from bulkimport.emulator import EmulatorConfig, emulator_in_thread
 
-    async with running_emulator(EmulatorConfig(current_period=DEMO_PERIOD)) as emulator:
+    # Its own thread and loop: sharing the client's loop would distort the pacing it demos.
+    async with emulator_in_thread(EmulatorConfig(current_period=DEMO_PERIOD)) as emulator:
         yield _Target(
             emulator.base_url,
             emulator.credentials,

@@ -1,22 +1,53 @@
-"""The call-rate cap: smooth pacing from aiolimiter plus an exact sliding-window log. Async only.
+"""The call-rate cap: smooth pacing, an exact sliding-window log, and a control law. Async only.
 
-Nmbrs allows 150 calls per second and delays the excess by half a second. aiolimiter alone
-cannot keep that exactly: `AsyncLimiter(150, 1)` starts with an empty bucket and lets ~300 calls
-through in the first second and after every idle second, while `AsyncLimiter(1, 1/150)` loses ~8%
-because asyncio rounds every timer up to a whole millisecond. So two stages, passed in turn
-inside one FIFO gate:
+Nmbrs allows 150 calls per second and delays the excess by half a second, counting calls where
+they arrive, after the network, together with every other user of the same account.
+
+Pacing. aiolimiter alone cannot keep a window exactly: `AsyncLimiter(150, 1)` starts with an
+empty bucket and lets ~300 calls through in the first second and after every idle second, while
+`AsyncLimiter(1, 1/150)` loses ~8% because asyncio rounds every timer up to a whole millisecond.
+So two stages, passed in turn inside one FIFO gate:
 
 1. pacing: `AsyncLimiter(2, 2 / limit)` spaces calls evenly at the window's limit; its two-call
    bucket absorbs the timer rounding, so it keeps up;
-2. the cap: a log of recent acquisition times admits a call only when fewer than
-   `limit = floor(rate) - headroom` calls were admitted in the last `period`, in ANY window.
-   The headroom leaves room for event-loop and network jitter that re-bunches calls on their
-   way to Nmbrs: by default the calls of 10 ms at the current rate (2 at 150/s; measured, 5 ms
-   of jitter turns 149 sent calls into 151 arrivals, 148 into 150), still 98.6% of 150/s.
+2. the window: a log of recent admissions admits a call only when fewer than `limit` calls were
+   admitted in the last `period`, in ANY window.
 
-Other users of the same account share the cap, so the limiter also slows down by itself (AIMD):
-`note_throttled()` cuts the rate to 80% (at most once per period, floor 10% of the configured
-rate) and every full period without a throttle signal adds back 10% of the configured rate.
+The control law sets `limit = floor(rate - others - trim) - headroom`, in calls per period:
+
+- headroom: jitter on the way in re-bunches evenly spaced calls, so the service can count more
+  in a second than were sent in any second. Until Nmbrs shows that this happens, the calls of
+  10 ms (2 at 150/s: no penalty on loopback). After a penalty that the engine drew on its own, at
+  its limit, it keeps `ceil(0.6 * calls per second * spread)`, `spread` being the measured
+  spread (5th to 95th percentile) of its round-trip times. The client cannot tell the way in
+  from the service's own time or the way back, so the spread is an upper bound of the jitter
+  that matters. 0.6 from a simulation of paced calls with uniform jitter at 150/s: 0-50 ms
+  needs 5-6 calls (145 a second drew ~4 penalties in 10,000 calls, 144 none), 0-30 ms 4-5,
+  0-10 ms 2; the round trip's spread is ~0.9 x the jitter's plus the service's own spread.
+- trim, for an isolated penalty at the engine's own limit (its own calls re-bunched): 1% of
+  the rate off, given back at 1% per quiet period. The penalty was ours and the headroom now
+  covers it: a small cut that recovers fast, not a halving that costs a third of the run.
+- others, for a penalty on a call sent clearly below the engine's own limit (by more than its
+  jitter could explain): someone else uses the account. The service saw more than the cap
+  with `load` calls of ours in the window, so the others use at least `rate + 1 - load`: the
+  estimate jumps there in one step, and the engine holds its remaining budget, less headroom,
+  for 120 quiet periods. Then it probes upward by 1% of the rate per quiet period, since the
+  others may have finished. A penalty at the engine's limit while it shares the account means
+  a probe found the edge: the estimate goes back up by 2% and the hold starts again. Each
+  probe that finds the edge costs the calls sent until it is noticed (~0.3 s of calls, see
+  below), so a two-minute hold keeps probing under 0.5% of the calls. For others that come
+  in bursts this holds the budget their bursts leave: probing into every burst would cost
+  more. Others take at most 90%.
+- suspicion: a penalised reply comes back only after the half-second delay, and every call
+  sent meanwhile into a budget that others took is penalised too (~90 calls at 150/s). So the
+  transport reports a call that is late (its reply not in by 0.15 s beyond the usual time) and
+  the window then admits fewer calls than were in that call's window, for at most half a second
+  or until the reply tells; one hold at a time. A false alarm costs that pause once. (The
+  transport leaves out of every round trip the time its own event loop ran late, so a busy
+  client is not taken for a penalty.)
+
+A signal about a call admitted before the last reaction carries no news (that call left at the
+old limit), so it only restarts the quiet time. A quiet period is a full period without signals.
 """
 
 from __future__ import annotations
@@ -25,23 +56,38 @@ import asyncio
 import math
 from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Final
 
 from aiolimiter import AsyncLimiter
 
 PACING_BURST: Final = 2  # the smallest bucket that absorbs asyncio's millisecond timer rounding
-DECREASE_FACTOR: Final = 0.5  # as TCP halves its window: the budget left by others may be small
-RECOVERY_STEP: Final = 0.05  # share of the configured rate added back per quiet period
-FLOOR_SHARE: Final = 0.1  # never slow down below this share of the configured rate
-JITTER_ALLOWANCE: Final = 0.01  # seconds of arrival jitter the default headroom absorbs
+BASE_JITTER_S: Final = 0.01  # seconds of calls kept free before any sign of jitter
+SPREAD_WEIGHT: Final = 0.6  # share of the round-trip spread kept free once jitter showed
+TRIM_SHARE: Final = 0.01  # share of the rate taken off for a penalty at our own limit ...
+TRIM_RECOVERY_SHARE: Final = 0.01  # ... and given back per quiet period
+SUSPICION_S: Final = 0.5  # how long a late call without its reply yet holds the window
+PROBE_SHARE: Final = 0.01  # share of the rate probed per quiet period after the hold
+PROBE_BACKOFF_SHARE: Final = 0.02  # added back when a probe finds the edge
+OTHERS_MAX_SHARE: Final = 0.9  # never leave the engine less than a tenth of the rate
+HOLD_PERIODS: Final = 120  # quiet periods the estimate of the others holds before probing
+
+
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """One admitted call: when, and how many calls of ours were in its window (itself too)."""
+
+    at: float
+    load: int
 
 
 class CallRateLimiter:
-    """At most `rate` acquisitions in any window of `period` seconds, and close to that rate.
+    """At most `limit` admissions in any window of `period` seconds, as close to it as it can.
 
     Create it inside the running event loop. `clock` must run at the pace of the loop's clock
-    (the default is the loop's own); tests pass a virtual loop's clock.
+    (the default is the loop's own); tests pass a virtual loop's clock. A fixed `headroom`
+    replaces the adaptive one.
     """
 
     def __init__(
@@ -62,14 +108,18 @@ class CallRateLimiter:
         self._period = float(period)
         self._clock = clock or asyncio.get_running_loop().time
         self._headroom = headroom
-        self._floor = max(1.0, self._rate * FLOOR_SHARE)
-        self._admitted: deque[float] = deque()  # acquisition times within the last period
+        self._admitted: deque[float] = deque()  # admission times within the last period
         self._gate = asyncio.Lock()  # FIFO; a cancelled waiter leaves without taking a slot
         self._throttle_events = 0
-        # AIMD state: the rate right after the last cut, when that was, and the last signal.
-        self._decreased_to = self._rate
-        self._decreased_at = -math.inf
-        self._throttled_at = -math.inf
+        self._spread = 0.0  # measured spread of round-trip times, seconds
+        self._jitter_seen = False  # a penalty at our own limit: our calls re-bunch on the way
+        # Trim and others as they stood at the last signal; recovery runs from there.
+        self._trim = 0.0
+        self._others = 0.0
+        self._throttled_at = -math.inf  # the last signal: quiet time counts from here
+        self._reacted_at = -math.inf  # the last signal that changed the limit
+        self._suspected_load = 0  # a late call's load, and until when it holds the window
+        self._suspected_until = -math.inf
         self._paced_limit = self.window_limit()
         self._pacer = self._new_pacer(self._paced_limit)
 
@@ -80,38 +130,85 @@ class CallRateLimiter:
 
     @property
     def current_rate(self) -> float:
-        if self._decreased_to >= self._rate:
-            return self._rate
-        quiet_periods = math.floor((self._clock() - self._throttled_at) / self._period)
-        if quiet_periods <= 0:
-            return self._decreased_to
-        recovered = self._decreased_to + quiet_periods * RECOVERY_STEP * self._rate
-        return min(self._rate, recovered)
+        """The rate less the others' estimated share and the trim: the engine's budget."""
+        return self._rate - self.others - self.trim
+
+    @property
+    def others(self) -> float:
+        """Calls per period other users of the account are estimated to make."""
+        probing = self._quiet_periods() - HOLD_PERIODS
+        if probing <= 0:
+            return self._others
+        return max(0.0, self._others - probing * PROBE_SHARE * self._rate)
+
+    @property
+    def trim(self) -> float:
+        """Calls per period taken off after penalties at our own limit, not yet given back."""
+        return max(0.0, self._trim - self._quiet_periods() * TRIM_RECOVERY_SHARE * self._rate)
+
+    @property
+    def headroom(self) -> int:
+        """Calls per window kept free for jitter on the way to Nmbrs."""
+        if self._headroom is not None:
+            return self._headroom
+        base = math.ceil(self._rate * BASE_JITTER_S / self._period)
+        if not self._jitter_seen:
+            return base
+        return max(base, self._spread_calls())
 
     @property
     def throttle_events(self) -> int:
         return self._throttle_events
 
     def window_limit(self) -> int:
-        """How many calls the current rate admits in one window, headroom taken off."""
-        rate = self.current_rate
-        headroom = self._headroom
-        if headroom is None:
-            headroom = math.ceil(rate * JITTER_ALLOWANCE / self._period)
-        return max(1, math.floor(rate) - headroom)
+        """How many calls the current budget admits in one window, headroom taken off."""
+        limit = math.floor(self.current_rate) - self.headroom
+        if self._clock() < self._suspected_until:
+            limit = min(limit, self._suspected_load - 1)
+        return max(1, limit)
 
-    def note_throttled(self) -> None:
-        """A reply showed Nmbrs' throttle delay: slow down, unless we just did."""
+    def note_spread(self, seconds: float) -> None:
+        """The spread of recent round-trip times (5th to 95th percentile), in seconds."""
+        self._spread = max(0.0, seconds)
+
+    def note_suspected(self, admission: Admission) -> None:
+        """The call admitted as `admission` is late, its reply not in yet: it may be penalised.
+
+        Until its reply tells (`note_throttled`), and at most `SUSPICION_S`, admit fewer calls
+        than were in its window: if others took the budget, every call sent meanwhile would be
+        penalised too. A false alarm (a stall) costs at most that pause.
+        """
+        now = self._clock()
+        # One hold at a time: the calls behind the first suspect add nothing, and letting
+        # them renew it would walk the limit down on a slow machine.
+        if admission.at >= self._reacted_at and now >= self._suspected_until:
+            self._suspected_load = admission.load
+            self._suspected_until = now + SUSPICION_S
+
+    def note_throttled(self, admission: Admission) -> None:
+        """The reply to the call admitted as `admission` showed Nmbrs' throttle delay."""
         self._throttle_events += 1
         now = self._clock()
-        # In-flight calls report the same overload together; one cut per period is enough,
-        # but every signal restarts the quiet time that recovery waits for.
-        if now - self._decreased_at >= self._period:
-            self._decreased_to = max(self._floor, self.current_rate * DECREASE_FACTOR)
-            self._decreased_at = now
-        self._throttled_at = now
+        others, trim = self.others, self.trim
+        self._others, self._trim, self._throttled_at = others, trim, now
+        if admission.at < self._reacted_at:
+            return  # sent at the old limit: the reaction already answered it
+        self._reacted_at = now
+        self._suspected_until = -math.inf  # answered: the law below takes over
+        limit = self.window_limit()
+        jitter_allowance = self._headroom if self._headroom is not None else self._spread_calls()
+        if limit - admission.load > max(self.headroom, jitter_allowance):
+            evidence = math.floor(self._rate) + 1 - admission.load
+            self._others = min(OTHERS_MAX_SHARE * self._rate, max(others, evidence))
+        elif others > 0:
+            self._others = min(
+                OTHERS_MAX_SHARE * self._rate, others + PROBE_BACKOFF_SHARE * self._rate
+            )
+        else:
+            self._trim = trim + TRIM_SHARE * self._rate
+            self._jitter_seen = True
 
-    async def acquire(self) -> None:
+    async def acquire(self) -> Admission:
         """Wait for a slot; returns when the call may start."""
         # One queue: the pacer and the window are passed inside the FIFO gate, so calls leave
         # one by one at the pacer's spacing. (A pacer in front of the gate let calls pile up
@@ -131,12 +228,17 @@ class CallRateLimiter:
                     admitted.popleft()
                 if len(admitted) < limit:
                     admitted.append(now)
-                    return
-                # The slot frees when the limit-th most recent call leaves the window.
-                await asyncio.sleep(admitted[-limit] - horizon)
+                    return Admission(now, len(admitted))
+                # The slot frees when the limit-th most recent call leaves the window, or
+                # sooner if a suspicion that lowered the limit runs out.
+                wait = admitted[-limit] - horizon
+                if now < self._suspected_until:
+                    wait = min(wait, self._suspected_until - now)
+                await asyncio.sleep(wait)
+                limit = self.window_limit()
 
-    async def __aenter__(self) -> None:
-        await self.acquire()
+    async def __aenter__(self) -> Admission:
+        return await self.acquire()
 
     async def __aexit__(
         self,
@@ -145,6 +247,14 @@ class CallRateLimiter:
         tb: TracebackType | None,
     ) -> None:
         """Nothing to release: the limiter caps starts, not calls in flight."""
+
+    def _quiet_periods(self) -> int:
+        if self._throttled_at == -math.inf:
+            return 0  # never throttled: nothing to recover from
+        return max(0, math.floor((self._clock() - self._throttled_at) / self._period))
+
+    def _spread_calls(self) -> int:
+        return math.ceil(SPREAD_WEIGHT * self._rate / self._period * self._spread)
 
     def _new_pacer(self, limit: int) -> AsyncLimiter:
         """Spacing for `limit` calls per period: the window then only trims the small burst."""

@@ -7,6 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from bulkimport.bench import BenchSettings, run_bench
+from bulkimport.errors import ConfigError
+
 EXPECTED_KEYS = {
     "capped_calls_per_s",
     "cap_utilisation",
@@ -26,6 +31,18 @@ EXPECTED_KEYS = {
     "new_hire_rows_per_s",
     "zeep_sequential_calls_per_s",
     "speedup_vs_zeep",
+    "capped_penalised_share",
+    *(
+        f"{scenario}_{figure}"
+        for scenario in ("network", "shared_steady", "shared_bursty")
+        for figure in (
+            "calls_per_s",
+            "available_calls_per_s",
+            "utilisation",
+            "busiest_1s_at_service",
+            "penalised_share",
+        )
+    ),
 }
 
 
@@ -56,3 +73,15 @@ def test_bench_smoke(tmp_path: Path) -> None:
     assert figures["latency_p50_ms"] <= figures["latency_p95_ms"] <= figures["latency_p99_ms"]
     assert figures["zeep_calls"] == 7
     assert figures["csv_peak_rss_mb"] > 10
+    for scenario in ("network", "shared_steady", "shared_bursty"):
+        assert figures[f"{scenario}_calls"] >= 20 * 7
+        assert 0 <= figures[f"{scenario}_penalised_share"] <= 1
+    assert figures["network_available_calls_per_s"] == 150
+    assert figures["shared_steady_available_calls_per_s"] == 100
+
+
+def test_an_unknown_scenario_is_refused_before_anything_runs() -> None:
+    ran: list[str] = []
+    with pytest.raises(ConfigError, match="nearby"):
+        run_bench(BenchSettings(scenarios=("loopback", "nearby")), say=ran.append)
+    assert ran == []

@@ -135,9 +135,18 @@ async def test_the_same_hire_file_run_again_without_a_journal_creates_no_one(
     path = write_new_hires_csv(tmp_path / "h.csv", NewHireSpec(rows=5))
     first = await run_job(_job(emulator, path, "new_hire", keep_journal=False))
     assert first.summary.counts[RowStatus.OK] == 5
+    calls_before = emulator.stats.calls_total
+    by_operation_before = dict(emulator.stats.calls_by_operation)
     again = await run_job(_job(emulator, path, "new_hire", keep_journal=False))
     assert again.summary.counts[RowStatus.INVALID] == 5
-    assert again.summary.calls == 0
+    # Only the pre-flight's reads went out, and the summary counts exactly those.
+    assert again.summary.calls == emulator.stats.calls_total - calls_before > 0
+    grown = {
+        name
+        for name, count in emulator.stats.calls_by_operation.items()
+        if count > by_operation_before.get(name, 0)
+    }
+    assert grown and all("_Get" in name for name in grown)
     assert _inserts(emulator) == 5
     strays = [
         e for e in emulator.state.employees.values() if e.company_id == COMPANY and e.number == 0

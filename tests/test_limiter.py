@@ -7,11 +7,14 @@ import bisect
 import random
 import selectors
 from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import pytest
 
-from bulkimport.limiter import CallRateLimiter
+from bulkimport.emulator.stats import RateLimiter as NmbrsRateRule
+from bulkimport.limiter import Admission, CallRateLimiter
+from bulkimport.nmbrs.soap.transport import SUSPICION_THRESHOLD, THROTTLE_THRESHOLD, LatencyBaseline
 
 T = TypeVar("T")
 _TICK = 1e-7  # seconds the virtual clock moves on each turn of the loop
@@ -87,7 +90,7 @@ def test_a_burst_never_exceeds_the_window_and_keeps_the_rate(run: Any) -> None:
         return await acquire_all(limiter, tasks=500, each=6), limiter.window_limit()
 
     times, limit = run(main)
-    assert limit == 148  # 150 less the default headroom of 10 ms of calls
+    assert limit == 148  # 150 less the first headroom: the calls of 10 ms
     assert max_in_window(times) == limit
     achieved = (len(times) - 1) / (max(times) - min(times))
     assert achieved >= 0.98 * 150
@@ -205,62 +208,197 @@ class FakeClock:
         return self.now
 
 
-def test_throttling_cuts_the_rate_once_per_period_and_it_recovers_additively() -> None:
+def test_an_isolated_late_call_trims_a_little_sizes_the_headroom_and_recovers_fast() -> None:
     clock = FakeClock()
     limiter = CallRateLimiter(150, clock=clock)
+    limiter.note_spread(0.05)
+    assert limiter.window_limit() == 148  # no sign of jitter yet: the calls of 10 ms
+    limiter.note_throttled(Admission(clock.now - 0.6, load=148))  # drawn at our own limit
+    assert limiter.current_rate == pytest.approx(148.5)  # trimmed by 1%, not halved
+    assert limiter.headroom == 5  # ceil(0.6 x 150/s x 50 ms): the spread now counts
+    assert limiter.window_limit() == 143
+    assert limiter.others == 0
+    clock.now += 0.99
+    assert limiter.window_limit() == 143
+    clock.now += 0.01  # one full quiet period gives the trim back
     assert limiter.current_rate == 150
-    limiter.note_throttled()
-    assert limiter.current_rate == pytest.approx(75)  # halved
-    clock.now += 0.5
-    limiter.note_throttled()  # the same overload reported by another call in flight
-    assert limiter.current_rate == pytest.approx(75)
-    assert limiter.throttle_events == 2
-    clock.now += 0.9  # recovery waits for a full quiet period after the last signal
-    assert limiter.current_rate == pytest.approx(75)
-    clock.now += 0.1
-    assert limiter.current_rate == pytest.approx(82.5)  # plus 5% of 150 per quiet second
-    clock.now += 9.0
-    assert limiter.current_rate == pytest.approx(150)
-    clock.now += 10.0
-    assert limiter.current_rate == 150
+    assert limiter.window_limit() == 145
+    limiter.note_spread(0.02)  # the headroom follows the measured spread
     assert limiter.window_limit() == 148
 
 
-def test_persistent_throttling_bottoms_out_at_a_tenth() -> None:
+def test_replies_about_calls_sent_before_the_reaction_do_not_cut_again() -> None:
     clock = FakeClock()
     limiter = CallRateLimiter(150, clock=clock)
-    rates = []
-    for _ in range(40):
-        limiter.note_throttled()
-        rates.append(limiter.current_rate)
-        clock.now += 0.5  # signals keep coming: never a quiet period, so no recovery
-    assert rates[:6] == pytest.approx([75, 75, 37.5, 37.5, 18.75, 18.75])
-    assert rates == sorted(rates, reverse=True)
-    assert rates[-1] == pytest.approx(15)
+    limiter.note_throttled(Admission(clock.now - 0.6, load=148))
+    reacted = limiter.window_limit()
+    for step in range(1, 40):  # the rest of the overload, reported by calls in flight
+        limiter.note_throttled(Admission(clock.now - 0.6 + step / 150, load=148))
+        clock.now += 1 / 150
+    assert limiter.window_limit() == reacted
     assert limiter.throttle_events == 40
-    assert limiter.window_limit() == 14
+    clock.now += 0.8
+    assert limiter.window_limit() == reacted  # each signal restarted the quiet time
+    clock.now += 0.2
+    assert limiter.window_limit() > reacted
 
 
-def test_a_lowered_rate_lowers_the_window(run: Any) -> None:
+def test_a_penalty_well_below_our_own_limit_converges_on_what_others_leave_and_holds() -> None:
+    clock = FakeClock()
+    limiter = CallRateLimiter(150, clock=clock)
+    # Penalised with 101 calls of ours in the window: the others used at least 50.
+    limiter.note_throttled(Admission(clock.now - 0.6, load=101))
+    assert limiter.others == 50
+    assert limiter.window_limit() == 98  # 150 - 50, less the headroom of 2
+    clock.now += 120.99  # held through 120 quiet periods
+    assert limiter.window_limit() == 98
+    clock.now += 0.01
+    assert limiter.others == pytest.approx(48.5)  # then probing by 1% of the rate per period
+    clock.now += 2.0
+    assert limiter.others == pytest.approx(45.5)
+    assert limiter.window_limit() == 102
+    # The probe found the edge: a penalty at our own limit puts 2% back and holds again.
+    limiter.note_throttled(Admission(clock.now - 0.6, load=102))
+    assert limiter.others == pytest.approx(48.5)
+    assert limiter.window_limit() == 99
+    clock.now += 120.5
+    assert limiter.window_limit() == 99
+
+
+def test_a_late_call_without_its_reply_holds_the_window_until_the_reply_tells() -> None:
+    clock = FakeClock()
+    limiter = CallRateLimiter(150, clock=clock)
+    suspect = Admission(clock.now - 0.25, load=101)
+    limiter.note_suspected(suspect)
+    assert limiter.window_limit() == 100  # no more calls in the window than when it left
+    assert limiter.others == 0  # nothing concluded yet
+    clock.now += 0.49
+    assert limiter.window_limit() == 100
+    clock.now += 0.01  # a false alarm (a stall) costs at most half a second
+    assert limiter.window_limit() == 148
+    limiter.note_suspected(suspect)
+    clock.now += 0.3
+    limiter.note_throttled(suspect)  # the reply came, half a second late: the law decides
+    assert limiter.window_limit() == 98
+    limiter.note_suspected(suspect)  # sent before that reaction: no news
+    assert limiter.window_limit() == 98
+
+
+def test_others_never_leave_the_engine_less_than_a_tenth() -> None:
+    clock = FakeClock()
+    limiter = CallRateLimiter(150, clock=clock)
+    limiter.note_throttled(Admission(clock.now - 0.6, load=1))
+    assert limiter.others == pytest.approx(135)
+    assert limiter.window_limit() == 13
+
+
+def test_a_lowered_limit_lowers_the_window(run: Any) -> None:
     async def main() -> tuple[list[float], float]:
         loop = asyncio.get_running_loop()
         limiter = CallRateLimiter(150)
         await acquire_all(limiter, tasks=200, each=1)
-        limiter.note_throttled()
+        limiter.note_throttled(Admission(loop.time(), load=101))
         cut_at = loop.time()
         return await acquire_all(limiter, tasks=200, each=1), cut_at
 
     times, cut_at = run(main)
-    during_cut = [t for t in times if t < cut_at + 1.0]
-    assert max_in_window(during_cut) <= 120 - 2
+    assert max_in_window([t for t in times if t < cut_at + 1.0]) <= 98
 
 
-@pytest.mark.parametrize("rate", [0, 0.5, -1, float("inf"), float("nan")])
-def test_unusable_rates_are_refused(rate: float) -> None:
-    with pytest.raises(ValueError, match="rate"):
-        CallRateLimiter(rate, clock=FakeClock())
+@dataclass
+class Simulated:
+    """What a closed-loop run against a simulated Nmbrs gave: own arrivals and penalties."""
+
+    arrivals: list[float]
+    penalised: int
+    limiter: CallRateLimiter
+
+    @property
+    def calls_per_s(self) -> float:
+        return (len(self.arrivals) - 1) / (max(self.arrivals) - min(self.arrivals))
 
 
-def test_a_limiter_needs_a_running_loop_unless_given_a_clock() -> None:
-    with pytest.raises(RuntimeError):
-        CallRateLimiter(150)
+async def simulate(
+    calls: int, *, jitter: float = 0.0, others: int = 0, burst: tuple[int, float] = (0, 0.0)
+) -> Simulated:
+    """100 callers through the limiter to Nmbrs' rate rule, on the virtual clock.
+
+    Each call takes U(0, jitter) to reach the service, which counts it then (with the others'
+    simulated calls) and delays it 0.5 s beyond 150 in a second; replies take 100-140 ms more.
+    The caller suspects late calls and reads the delay from the round trip as the transport does.
+    """
+    loop = asyncio.get_running_loop()
+    rng = random.Random(5)
+    limiter = CallRateLimiter(150)
+    service = NmbrsRateRule(150, others, 0.5, burst_calls=burst[0], burst_every=burst[1])
+    baseline = LatencyBaseline()
+    arrivals: list[float] = []
+    penalised = 0
+    left = calls
+    in_flight: dict[int, tuple[float, Admission]] = {}
+
+    async def one_call() -> None:
+        nonlocal penalised
+        admission = await limiter.acquire()
+        sent = loop.time()
+        if in_flight and baseline.value is not None and baseline.spread is not None:
+            oldest, (started, suspect) = next(iter(in_flight.items()))
+            late = min(max(SUSPICION_THRESHOLD, 2 * baseline.spread), THROTTLE_THRESHOLD)
+            if sent - started >= baseline.value + late:
+                del in_flight[oldest]
+                limiter.note_suspected(suspect)
+        in_flight[id(admission)] = (sent, admission)
+        await asyncio.sleep(rng.uniform(0, jitter))
+        arrivals.append(loop.time())
+        delay = service.arrive(("demo", "demo"), loop.time())
+        penalised += delay > 0
+        await asyncio.sleep(delay + 0.1 + rng.uniform(0, 0.04))
+        in_flight.pop(id(admission), None)
+        round_trip = loop.time() - sent
+        if baseline.value is not None and round_trip >= baseline.value + THROTTLE_THRESHOLD:
+            limiter.note_throttled(admission)
+        baseline.add(round_trip)
+        if baseline.spread is not None:
+            limiter.note_spread(baseline.spread)
+
+    async def caller() -> None:
+        nonlocal left
+        while left > 0:
+            left -= 1
+            await one_call()
+
+    await asyncio.gather(*(caller() for _ in range(100)))
+    return Simulated(arrivals, penalised, limiter)
+
+
+def test_closed_loop_on_loopback_keeps_the_cap_exactly(run: Any) -> None:
+    result: Simulated = run(lambda: simulate(3000))
+    assert result.penalised == 0
+    assert max_in_window(result.arrivals) <= 148
+    assert result.calls_per_s >= 0.975 * 150
+
+
+def test_closed_loop_with_jitter_sizes_its_headroom_and_keeps_the_rate(run: Any) -> None:
+    result: Simulated = run(lambda: simulate(4500, jitter=0.05))
+    assert result.limiter.headroom > 2  # it learned that its calls re-bunch on the way
+    assert result.penalised <= 0.002 * 4500
+    assert result.calls_per_s >= 0.92 * 150
+
+
+def test_closed_loop_with_a_steady_other_user_converges_on_the_rest_and_holds(run: Any) -> None:
+    result: Simulated = run(lambda: simulate(4000, others=50))
+    assert result.limiter.others == pytest.approx(50, abs=3)
+    settled = [t for t in result.arrivals if t >= 3.0]
+    assert max_in_window(settled) <= 100
+    assert result.penalised <= 50  # the calls sent before the first late one was suspected
+    assert (len(settled) - 1) / (max(settled) - min(settled)) >= 0.9 * 100
+
+
+def test_closed_loop_with_bursty_other_users_holds_what_their_bursts_leave(run: Any) -> None:
+    """100 calls every 2 s: the budget left in a burst's second is 50, and that is held."""
+    result: Simulated = run(lambda: simulate(3000, burst=(100, 2.0)))
+    assert result.limiter.others == pytest.approx(100, abs=3)
+    settled = [t for t in result.arrivals if t >= 2.0]
+    assert max_in_window(settled) <= 50
+    assert result.penalised <= 50  # the calls sent before the first late one was suspected
+    assert (len(settled) - 1) / (max(settled) - min(settled)) >= 0.9 * 50

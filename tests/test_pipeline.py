@@ -28,7 +28,7 @@ from bulkimport.emulator.operations import HANDLERS
 from bulkimport.emulator.state import DisplayNameFormat, EmulatorState
 from bulkimport.errors import AuthenticationError, JournalMismatchError
 from bulkimport.job import ImportJob, ImportOutcome, run_job
-from bulkimport.limiter import CallRateLimiter
+from bulkimport.limiter import Admission, CallRateLimiter
 from bulkimport.model import RowStatus
 from bulkimport.synthetic import (
     CORE_HEADERS,
@@ -413,9 +413,10 @@ class _RecordingLimiter(CallRateLimiter):
         self.admitted_at: list[float] = []
         _RecordingLimiter.made.append(self)
 
-    async def acquire(self) -> None:
-        await super().acquire()
-        self.admitted_at.append(self._admitted[-1])  # the time the window log holds
+    async def acquire(self) -> Admission:
+        admission = await super().acquire()
+        self.admitted_at.append(admission.at)  # the time the window log holds
+        return admission
 
 
 async def test_every_call_passes_the_cap(

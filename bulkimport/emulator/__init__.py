@@ -9,8 +9,8 @@ employees with period-based records in memory (seeded from `seed.py`), answers b
 errors with Nmbrs' fault codes (`operations.py`), delays calls beyond 150/s per account by half
 a second, and injects faults on demand (`faults.py`).
 
-Modules: app (HTTP, config, running_emulator), state, operations, rules, seed, faults, stats,
-wsdl, command (the CLI), loadcheck (a throughput probe).
+Modules: app (HTTP, config, running_emulator, emulator_in_thread), state, operations, rules,
+seed, faults, stats, wsdl, command (the CLI), loadcheck (a throughput probe).
 The `rest` package is a second front door on the same state: Nmbrs' REST API and its OAuth
 identity service (see its docstring).
 """
@@ -23,6 +23,7 @@ from bulkimport.emulator.app import (
     NmbrsEmulator,
     RunningEmulator,
     create_app,
+    emulator_in_thread,
     running_emulator,
 )
 from bulkimport.emulator.faults import FaultMode, FaultSettings, ScriptedFault
@@ -44,5 +45,6 @@ __all__ = [
     "ScriptedFault",
     "Stats",
     "create_app",
+    "emulator_in_thread",
     "running_emulator",
 ]

@@ -1,9 +1,10 @@
 """The emulator's HTTP face (aiohttp.web): SOAP endpoints, WSDL, /state, /stats, /reset, /control.
 
-Per call: read and parse (hardened parser, size limit), count the arrival, apply the rate-limit
-delay and any injected fault, route by SOAPAction, decode strictly against the operation table,
-authenticate, run the operation. Every failure becomes what ASMX would send: a SOAP fault
-(HTTP 500), or an empty HTTP 400 for XML that is not well-formed; never a traceback.
+Per call: read and parse (hardened parser, size limit), let any configured network jitter pass
+(the way in), count the arrival, apply the rate-limit delay and any injected fault, route by
+SOAPAction, decode strictly against the operation table, authenticate, run the operation.
+Every failure becomes what ASMX would send: a SOAP fault (HTTP 500), or an empty HTTP 400 for
+XML that is not well-formed; never a traceback.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import hmac
 import json
+import random
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Final, NoReturn
@@ -79,6 +82,9 @@ class EmulatorConfig:
     accounts: tuple[Credentials, ...] = (DEMO_CREDENTIALS,)
     calls_per_second: int = NMBRS_CALLS_PER_SECOND
     other_users_calls_per_second: int = 0
+    other_users_burst_calls: int = 0  # other users' calls arriving at once ...
+    other_users_burst_every: float = 0.0  # ... every this many seconds
+    inbound_jitter_ms: float = 0.0  # network jitter: each call arrives U(0, this) ms later
     throttle_delay: float = 0.5
     faults: FaultSettings = field(default_factory=FaultSettings)
     current_period: tuple[int, int] | None = None
@@ -86,6 +92,14 @@ class EmulatorConfig:
     max_request_bytes: int = MAX_REQUEST_BYTES
     display_name_format: DisplayNameFormat = DisplayNameFormat.FIRST_LAST
     rest: RestConfig = field(default_factory=RestConfig)
+
+    def __post_init__(self) -> None:
+        if self.inbound_jitter_ms < 0:
+            raise ValueError("inbound jitter cannot be negative")
+        if self.other_users_calls_per_second < 0 or self.other_users_burst_calls < 0:
+            raise ValueError("other users' calls cannot be negative")
+        if self.other_users_burst_calls and not self.other_users_burst_every > 0:
+            raise ValueError("bursts of other users need a positive interval in seconds")
 
 
 class NmbrsEmulator:
@@ -99,10 +113,15 @@ class NmbrsEmulator:
         )
         self.stats = Stats()
         self.limiter = RateLimiter(
-            config.calls_per_second, config.other_users_calls_per_second, config.throttle_delay
+            config.calls_per_second,
+            config.other_users_calls_per_second,
+            config.throttle_delay,
+            burst_calls=config.other_users_burst_calls,
+            burst_every=config.other_users_burst_every,
         )
         self.faults = FaultPlan(config.faults, config.seed)
         self.rest = RestDoor(config.rest, self.state)
+        self.jitter = random.Random(config.seed)  # its own stream: faults stay repeatable
         self.clock = clock
         self.sleep = sleep
         self.stopping = asyncio.Event()
@@ -118,6 +137,7 @@ class NmbrsEmulator:
         self.limiter.reset()
         self.faults.reset()
         self.rest.reset()
+        self.jitter = random.Random(self.config.seed)
 
     def route(self, service: str, action: str | None) -> Operation | str:
         """The operation a SOAPAction names (quoted or not), or the ASMX refusal text."""
@@ -255,6 +275,9 @@ async def _soap(request: web.Request) -> web.StreamResponse:
         problem = exc
 
     account = emulator.identify(service, parts)
+    jitter_ms = emulator.config.inbound_jitter_ms
+    if jitter_ms:  # the way in: the service sees (and counts) the call only after this
+        await emulator.sleep(emulator.jitter.uniform(0.0, jitter_ms) / 1000.0)
     now = emulator.clock()
     name = operation.name if isinstance(operation, Operation) else None
     emulator.stats.arrival(now, name or _UNRECOGNISED)
@@ -506,3 +529,29 @@ async def running_emulator(
     finally:
         app[CORE].stopping.set()
         await runner.cleanup()
+
+
+@asynccontextmanager
+async def emulator_in_thread(
+    config: EmulatorConfig | None = None,
+) -> AsyncIterator[RunningEmulator]:
+    """`running_emulator` on its own thread and event loop, while in the block.
+
+    The built-in demo target: an emulator in the caller's loop would share its timers with the
+    client, so the client's pacing would bunch the emulator's arrivals and the demo would show
+    penalties the engine does not cause. Read its state from the caller only between calls.
+    """
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, name="bulkimport-emulator", daemon=True)
+    thread.start()
+    stack = AsyncExitStack()
+    try:
+        started = stack.enter_async_context(running_emulator(config))
+        yield await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(started, loop))
+    finally:
+        # Waits without awaiting, so that a cancelled caller still stops the thread; the
+        # runner's shutdown takes at most about its one-second timeout.
+        asyncio.run_coroutine_threadsafe(stack.aclose(), loop).result()
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.close()

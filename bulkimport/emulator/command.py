@@ -35,6 +35,25 @@ def add(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
         default=0,
         help="simulated calls/s of other users of the same account",
     )
+    parser.add_argument(
+        "--other-users-burst-calls",
+        type=int,
+        default=0,
+        help="simulated calls of other users that arrive at once, every --other-users-burst-every",
+    )
+    parser.add_argument(
+        "--other-users-burst-every",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="seconds between the bursts of other users",
+    )
+    parser.add_argument(
+        "--inbound-jitter-ms",
+        type=float,
+        default=0.0,
+        help="network jitter: each call reaches the service a uniform random 0..this ms later",
+    )
     parser.add_argument("--latency-ms", type=float, default=0.0, help="added to every call")
     parser.add_argument(
         "--latency-spread-ms", type=float, default=0.0, help="plus a uniform random 0..spread ms"
@@ -85,6 +104,9 @@ def config_from(args: argparse.Namespace) -> EmulatorConfig:
         accounts=(Credentials(args.username, args.token, args.domain),),
         calls_per_second=args.calls_per_second,
         other_users_calls_per_second=args.other_users_calls_per_second,
+        other_users_burst_calls=args.other_users_burst_calls,
+        other_users_burst_every=args.other_users_burst_every,
+        inbound_jitter_ms=args.inbound_jitter_ms,
         faults=faults,
         seed=args.seed,
         rest=RestConfig(

@@ -6,6 +6,7 @@ stay cheap after any number of calls.
 
 from __future__ import annotations
 
+import math
 from collections import Counter, deque
 from typing import Any, Final
 
@@ -41,27 +42,48 @@ class RateLimiter:
     occur. Be aware that other users might do a call at the same second." (Nmbrs)
 
     Per account: an arrival that makes more than `calls_per_second` arrivals in the last
-    second, counting `other_users_calls_per_second` simulated arrivals of other users of the
-    same account, waits `throttle_delay` before it is handled. It is a delay, not a fault.
+    second, counting the simulated arrivals of other users of the same account, waits
+    `throttle_delay` before it is handled. It is a delay, not a fault. Other users call
+    steadily (`other_users_calls_per_second` in every second) and/or in bursts (`burst_calls`
+    at once every `burst_every` seconds of the clock, as a scheduled sync job would).
     """
 
     def __init__(
-        self, calls_per_second: int, other_users_calls_per_second: int, throttle_delay: float
+        self,
+        calls_per_second: int,
+        other_users_calls_per_second: int,
+        throttle_delay: float,
+        *,
+        burst_calls: int = 0,
+        burst_every: float = 0.0,
     ) -> None:
+        if burst_calls and not burst_every > 0:
+            raise ValueError("bursts of other users need a positive interval")
         self.calls_per_second = calls_per_second
         self.other_users_calls_per_second = other_users_calls_per_second
         self.throttle_delay = throttle_delay
+        self.burst_calls = burst_calls
+        self.burst_every = burst_every
         self._windows: dict[AccountKey, SlidingWindow] = {}
 
     def reset(self) -> None:
         self._windows.clear()
+
+    def others_in_window(self, now: float) -> int:
+        """Simulated calls of other users in (now - 1 s, now]."""
+        others = self.other_users_calls_per_second
+        if self.burst_calls:
+            every = self.burst_every
+            bursts = math.floor(now / every) - math.floor((now - WINDOW_SECONDS) / every)
+            others += bursts * self.burst_calls
+        return others
 
     def arrive(self, account: AccountKey, now: float) -> float:
         """Count one arrival; return the delay (seconds) it must wait before handling."""
         window = self._windows.get(account)
         if window is None:
             window = self._windows[account] = SlidingWindow()
-        in_window = window.add(now) + self.other_users_calls_per_second
+        in_window = window.add(now) + self.others_in_window(now)
         return self.throttle_delay if in_window > self.calls_per_second else 0.0
 
 
@@ -85,6 +107,7 @@ class Stats:
         self.max_calls_in_any_1s_window = 0
         self._window = SlidingWindow()
         self._first_arrival: float | None = None
+        self._last_arrival = 0.0
         self._first_second = 0  # index of arrivals_per_second[0] since the first arrival
         self._per_second: list[int] = []
 
@@ -96,6 +119,7 @@ class Stats:
             self.max_calls_in_any_1s_window = in_window
         if self._first_arrival is None:
             self._first_arrival = now
+        self._last_arrival = now
         second = int(now - self._first_arrival) - self._first_second
         per_second = self._per_second
         if second >= len(per_second):
@@ -106,6 +130,11 @@ class Stats:
             del per_second[:excess]
             self._first_second += excess
 
+    def arrivals_span(self) -> float:
+        """Seconds from the first arrival to the last one (0 before two arrivals)."""
+        first = self._first_arrival
+        return 0.0 if first is None else self._last_arrival - first
+
     def snapshot(self) -> dict[str, Any]:
         return {
             "calls_total": self.calls_total,
@@ -115,6 +144,7 @@ class Stats:
             "max_calls_in_any_1s_window": self.max_calls_in_any_1s_window,
             "arrivals_per_second": list(self._per_second),
             "arrivals_per_second_offset": self._first_second,
+            "arrivals_span_s": self.arrivals_span(),
             "injected_faults": dict(self.injected_faults),
             "responses_by_status": dict(self.responses_by_status),
         }

@@ -32,11 +32,15 @@ def test_every_option_reaches_the_config() -> None:
         "--http-500-share", "0.05", "--drop-share", "0.01", "--hang-share", "0.02",
         "--lost-reply-share", "0.03", "--hostile-reply-share", "0.04",
         "--other-users-calls-per-second", "40", "--seed", "9",
+        "--other-users-burst-calls", "90", "--other-users-burst-every", "3",
+        "--inbound-jitter-ms", "50",
     )  # fmt: skip
     config = config_from(args)
     assert (config.host, config.port, config.seed) == ("0.0.0.0", 0, 9)
     assert config.accounts == (Credentials("u@x", "t", "d"),)
     assert config.other_users_calls_per_second == 40
+    assert (config.other_users_burst_calls, config.other_users_burst_every) == (90, 3.0)
+    assert config.inbound_jitter_ms == 50
     assert config.faults == FaultSettings(5, 2, 0.1, 0.05, 0.01, 0.02, 0.03, 0.04)
 
 

@@ -30,8 +30,11 @@ sent or any limiter slot is taken; `DryRunTransport` raises exactly the same.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import ipaddress
 import itertools
+import math
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -57,7 +60,7 @@ from bulkimport.errors import (
     RetryableError,
     RowFault,
 )
-from bulkimport.limiter import CallRateLimiter
+from bulkimport.limiter import Admission, CallRateLimiter
 from bulkimport.nmbrs.soap.envelope import (
     MAX_DOCUMENT_BYTES,
     Fault,
@@ -85,6 +88,11 @@ RETRYABLE_FAULT_CODES: Final = frozenset({1006})
 AUTHENTICATION_FAULT_CODES: Final = frozenset({1000, 1001, 1002, 1003, 1004, 2042, 2043, 2044})
 # Nmbrs delays calls beyond its cap by 0.5 s; a reply this much slower than usual shows it.
 THROTTLE_THRESHOLD: Final = 0.45
+# A call this much slower than usual, no reply yet, is suspected: the limiter holds until the
+# reply tells, rather than sending ~0.3 s more calls into a budget that others may have taken.
+SUSPICION_THRESHOLD: Final = 0.15
+LAG_TICK: Final = 0.02  # seconds between the wake-ups of the event-loop lag probe
+LAG_SLACK: Final = 0.005  # a wake-up this late is timer rounding, not lag
 LATENCY_SAMPLES: Final = 100_000
 _REFUSED_BEFORE_HANDLING: Final = frozenset({429, 500, 503})
 
@@ -92,9 +100,13 @@ _REFUSED_BEFORE_HANDLING: Final = frozenset({429, 500, 503})
 class RateLimiter(Protocol):
     """What the transport needs of a limiter (CallRateLimiter; tests pass counting fakes)."""
 
-    async def acquire(self) -> None: ...
+    async def acquire(self) -> Admission: ...
 
-    def note_throttled(self) -> None: ...
+    def note_throttled(self, admission: Admission) -> None: ...
+
+    def note_suspected(self, admission: Admission) -> None: ...
+
+    def note_spread(self, seconds: float) -> None: ...
 
 
 def check_endpoint(url: str, *, insecure: bool) -> None:
@@ -141,7 +153,8 @@ class LatencyBaseline:
     """A low quantile of recent reply times: what a call costs when Nmbrs does not delay it.
 
     A low quantile, not a mean, so that the throttled replies themselves barely move it; it
-    still follows a server that really became slower once most calls are slower.
+    still follows a server that really became slower once most calls are slower. Also their
+    spread (5th to 95th percentile), which bounds the network jitter the limiter allows for.
     """
 
     def __init__(self, *, size: int = 64, quantile: float = 0.2, min_samples: int = 8) -> None:
@@ -149,12 +162,18 @@ class LatencyBaseline:
         self._quantile = quantile
         self._min_samples = min_samples
         self._baseline: float | None = None
+        self._spread: float | None = None
         self._since_update = 0
 
     @property
     def value(self) -> float | None:
         """None until enough replies were seen to judge."""
         return self._baseline
+
+    @property
+    def spread(self) -> float | None:
+        """Seconds between the 5th and the 95th percentile; None until `value` is known."""
+        return self._spread
 
     def add(self, latency: float) -> None:
         self._samples.append(latency)
@@ -164,7 +183,9 @@ class LatencyBaseline:
             self._baseline is None or self._since_update >= 8
         ):
             ordered = sorted(self._samples)
-            self._baseline = ordered[int(self._quantile * (len(ordered) - 1))]
+            last = len(ordered) - 1
+            self._baseline = ordered[int(self._quantile * last)]
+            self._spread = ordered[round(0.95 * last)] - ordered[round(0.05 * last)]
             self._since_update = 0
 
 
@@ -199,6 +220,14 @@ class AiohttpTransport:
         self._headers: dict[tuple[str, str], dict[str, str]] = {}
         self._calls = 0
         self._throttled = 0
+        # Calls awaiting their reply and not yet suspected, oldest first: number -> start, slot.
+        self._in_flight: dict[int, tuple[float, Admission]] = {}
+        # How late this event loop runs: a reply that waited for a busy client (CPU
+        # starvation, a stall) is late through no doing of Nmbrs, so that time is not counted
+        # as the server's when judging whether a call was penalised.
+        self._lag_probe: asyncio.Task[None] | None = None
+        self._lag_probe_due = math.inf  # when the probe should wake next
+        self._last_lag, self._last_lag_at = 0.0, -math.inf  # its last wake-up: how late, when
         # Recent reply times for the benchmark's percentiles; bounded, so a long run stays flat.
         self._latencies: deque[float] = deque(maxlen=LATENCY_SAMPLES)
 
@@ -224,6 +253,7 @@ class AiohttpTransport:
             headers={"User-Agent": "bulkimport"},
             skip_auto_headers=("Accept-Encoding",),  # no compressed replies: no zip bombs
         )
+        self._lag_probe = asyncio.ensure_future(self._measure_loop_lag())
         return self
 
     async def __aexit__(
@@ -232,6 +262,11 @@ class AiohttpTransport:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self._lag_probe is not None:
+            self._lag_probe.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._lag_probe
+            self._lag_probe = None
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -245,9 +280,12 @@ class AiohttpTransport:
             )
         body = build_request(operation, values, self._settings.credentials)
         url = f"{self._root}{operation.service}.asmx"
-        await limiter.acquire()
+        admission = await limiter.acquire()
         self._calls += 1
+        number = self._calls
         started = self._clock()
+        self._watch_oldest(started)
+        self._in_flight[number] = (started, admission)
         try:
             async with session.post(
                 url, data=body, headers=self._headers_for(operation), allow_redirects=False
@@ -264,7 +302,11 @@ class AiohttpTransport:
             raise RetryableError(f"{operation.name}: cannot connect to {url}: {exc}") from exc
         except aiohttp.ClientError as exc:  # disconnected, reset, broken payload, ...
             raise OutcomeUnknown(f"{operation.name}: connection lost: {exc!r}") from exc
-        self._observe(self._clock() - started)
+        finally:
+            self._in_flight.pop(number, None)
+        replied = self._clock()
+        latency = replied - started
+        self._observe(latency, latency - self._loop_lag_at(replied), admission)
         return self._interpret(operation, url, status, document)
 
     def _headers_for(self, operation: Operation) -> dict[str, str]:
@@ -290,14 +332,53 @@ class AiohttpTransport:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    def _observe(self, latency: float) -> None:
-        self._latencies.append(latency)
-        baseline = self._baseline.value
-        if baseline is not None and latency >= baseline + self._throttle_threshold:
-            self._throttled += 1
+    def _watch_oldest(self, now: float) -> None:
+        """Tell the limiter about the oldest call in flight once it is late enough to suspect.
+
+        Only the oldest: the check runs at every call start, so it stays O(1) per call.
+        """
+        baseline, spread = self._baseline.value, self._baseline.spread
+        if baseline is None or spread is None or not self._in_flight:
+            return
+        number, (started, admission) = next(iter(self._in_flight.items()))
+        waited = now - started - self._loop_lag_at(now)
+        late = max(SUSPICION_THRESHOLD, 2 * spread)
+        if waited >= baseline + min(late, self._throttle_threshold):
+            del self._in_flight[number]  # suspected once; the next oldest is watched next
             assert self._limiter is not None  # set in __aenter__, checked in call()
-            self._limiter.note_throttled()
-        self._baseline.add(latency)
+            self._limiter.note_suspected(admission)
+
+    async def _measure_loop_lag(self) -> None:
+        while True:
+            self._lag_probe_due = self._clock() + LAG_TICK
+            await asyncio.sleep(LAG_TICK)
+            self._last_lag_at = self._clock()
+            self._last_lag = self._last_lag_at - self._lag_probe_due
+
+    def _loop_lag_at(self, now: float) -> float:
+        """How late this loop runs right now: the probe's wake-up just before, or its overdue.
+
+        A reply that came in while the loop was busy is handled that much later; lateness
+        earlier in the call's flight delayed other work, not this reply.
+        """
+        lag = now - self._lag_probe_due
+        if now - self._last_lag_at <= LAG_TICK:
+            lag = max(lag, self._last_lag)
+        return lag if lag > LAG_SLACK else 0.0
+
+    def _observe(self, latency: float, server_latency: float, admission: Admission) -> None:
+        """Record a reply time; `server_latency` leaves out the time this loop ran late."""
+        self._latencies.append(latency)
+        limiter = self._limiter
+        assert limiter is not None  # set in __aenter__, checked in call()
+        baseline = self._baseline.value
+        if baseline is not None and server_latency >= baseline + self._throttle_threshold:
+            self._throttled += 1
+            limiter.note_throttled(admission)
+        self._baseline.add(server_latency)
+        spread = self._baseline.spread
+        if spread is not None:
+            limiter.note_spread(spread)
 
     def _interpret(self, operation: Operation, url: str, status: int, document: bytes) -> Any:
         try:

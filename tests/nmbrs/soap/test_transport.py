@@ -9,6 +9,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date
 from pathlib import Path
@@ -29,6 +30,7 @@ from bulkimport.errors import (
     RetryableError,
     RowFault,
 )
+from bulkimport.limiter import Admission
 from bulkimport.nmbrs.soap.envelope import build_fault, build_response, split_request
 from bulkimport.nmbrs.soap.schema import lookup_operation
 from bulkimport.nmbrs.soap.transport import (
@@ -62,13 +64,22 @@ class CountingLimiter:
 
     def __init__(self) -> None:
         self.acquired = 0
-        self.throttle_signals = 0
+        self.throttle_signals: list[Admission] = []
+        self.suspected: list[Admission] = []
+        self.spread: float | None = None
 
-    async def acquire(self) -> None:
+    async def acquire(self) -> Admission:
         self.acquired += 1
+        return Admission(at=float(self.acquired), load=self.acquired)
 
-    def note_throttled(self) -> None:
-        self.throttle_signals += 1
+    def note_throttled(self, admission: Admission) -> None:
+        self.throttle_signals.append(admission)
+
+    def note_suspected(self, admission: Admission) -> None:
+        self.suspected.append(admission)
+
+    def note_spread(self, seconds: float) -> None:
+        self.spread = seconds
 
 
 async def no_sleep(seconds: float) -> None:
@@ -405,12 +416,81 @@ async def test_a_slow_reply_signals_the_throttle_to_the_limiter(
     async with transport:
         for _ in range(6):
             await transport.call(PERIOD, {"CompanyId": COMPANY})
-        assert limiter.throttle_signals == 0
+        assert limiter.throttle_signals == []
+        assert limiter.spread is not None and limiter.spread < 0.2
         slow.set()
         await transport.call(PERIOD, {"CompanyId": COMPANY})
-    assert limiter.throttle_signals == 1
+    assert limiter.throttle_signals == [Admission(at=7.0, load=7)]  # the slow call's own slot
     assert transport.stats == TransportStats(calls=7, throttled=1)
     assert transport.stats.throttled == 1
+
+
+async def test_a_reply_late_because_this_process_stalled_is_not_taken_for_the_penalty(
+    scripted: tuple[ScriptedServer, str],
+) -> None:
+    server, base_url = scripted
+    answered = asyncio.Event()
+
+    async def respond(request: web.Request) -> web.StreamResponse:
+        answered.set()
+        return xml(build_response(PERIOD, "2026-11-M"))
+
+    server.respond = respond
+    limiter = CountingLimiter()
+    transport = AiohttpTransport(
+        settings_for(base_url),
+        limiter=limiter,
+        throttle_threshold=0.2,
+        baseline=LatencyBaseline(min_samples=4),
+    )
+    async with transport:
+        for _ in range(6):
+            await transport.call(PERIOD, {"CompanyId": COMPANY})
+        answered.clear()
+        call = asyncio.ensure_future(transport.call(PERIOD, {"CompanyId": COMPANY}))
+        await answered.wait()
+        time.sleep(0.5)  # noqa: ASYNC251 - the point: this event loop stalls with a reply due
+        await call
+    assert max(transport.latencies) >= 0.5  # the client saw a late reply ...
+    assert limiter.throttle_signals == []  # ... but not Nmbrs' penalty
+    assert transport.stats.throttled == 0
+
+
+async def test_a_late_call_is_suspected_before_its_reply_when_the_next_call_starts(
+    scripted: tuple[ScriptedServer, str],
+) -> None:
+    server, base_url = scripted
+    slow = asyncio.Event()
+
+    async def respond(request: web.Request) -> web.StreamResponse:
+        if slow.is_set():
+            slow.clear()  # only the first call after the switch is slow
+            await asyncio.sleep(1.0)  # stands in for Nmbrs' half-second penalty
+        return xml(build_response(PERIOD, "2026-11-M"))
+
+    server.respond = respond
+    limiter = CountingLimiter()
+    transport = AiohttpTransport(
+        settings_for(base_url),
+        limiter=limiter,
+        throttle_threshold=0.2,
+        baseline=LatencyBaseline(min_samples=4),
+    )
+    async with transport:
+        for _ in range(6):
+            await transport.call(PERIOD, {"CompanyId": COMPANY})
+        slow.set()
+        late = asyncio.ensure_future(transport.call(PERIOD, {"CompanyId": COMPANY}))
+        await asyncio.sleep(0.1)
+        assert limiter.suspected == []  # in flight, but not late yet
+        await asyncio.sleep(0.25)
+        await transport.call(PERIOD, {"CompanyId": COMPANY})
+        assert limiter.suspected == [Admission(at=7.0, load=7)]
+        assert limiter.throttle_signals == []  # no reply yet
+        await late
+        await transport.call(PERIOD, {"CompanyId": COMPANY})
+    assert limiter.suspected == [Admission(at=7.0, load=7)]  # once per call
+    assert limiter.throttle_signals == [Admission(at=7.0, load=7)]
 
 
 async def test_values_the_table_refuses_fail_before_taking_a_slot(
@@ -543,6 +623,13 @@ def test_the_baseline_is_a_low_quantile_that_ignores_a_few_slow_replies() -> Non
     for latency in [0.6, 0.12, 0.6, 0.11, 0.6, 0.1, 0.6, 0.1]:
         baseline.add(latency)
     assert baseline.value == pytest.approx(0.1)
+
+
+def test_the_spread_runs_from_the_5th_to_the_95th_percentile() -> None:
+    baseline = LatencyBaseline(size=64, min_samples=8)
+    for index in range(64):
+        baseline.add(0.1 + index / 630)  # 0.100 ... 0.200 s
+    assert baseline.spread == pytest.approx(0.09, abs=0.004)
 
 
 def test_the_baseline_follows_a_server_that_really_became_slower() -> None:
