@@ -341,6 +341,7 @@ def _bench(args: argparse.Namespace) -> int:
 # --- commands ----------------------------------------------------------------------------------
 def _register_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Each command adds its own arguments and returns its handler."""
+    from bulkimport import workbook_command
     from bulkimport.emulator import command as emulator_command
     from bulkimport.mapping import command as templates_command
     from bulkimport.nmbrs.rest import command as rest_command
@@ -349,6 +350,7 @@ def _register_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
         ("run", "import a CSV or XLSX file into Nmbrs through a template", _add_run),
         ("resume", "resume an interrupted run from its journal", _add_resume),
         ("templates", "list the templates and their columns", templates_command.add),
+        ("template", "write a blank XLSX or CSV to fill in for a template", workbook_command.add),
         ("emulator", "run the local Nmbrs SOAP emulator in the foreground", emulator_command.add),
         (
             "drill",
