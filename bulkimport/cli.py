@@ -12,7 +12,6 @@ import getpass
 import os
 import signal
 import sys
-import tomllib
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -28,8 +27,9 @@ from bulkimport.config import (
     Credentials,
     RetryPolicy,
 )
-from bulkimport.errors import BulkImportError, FatalError
+from bulkimport.errors import BulkImportError
 from bulkimport.model import RowStatus
+from bulkimport.settings import DEFAULT_CONFIG, Setting, read_config_file, soap_settings
 
 if TYPE_CHECKING:
     from bulkimport.job import ImportJob, ImportOutcome
@@ -38,13 +38,59 @@ EXIT_OK: Final = 0
 EXIT_ROWS_FAILED: Final = 1
 EXIT_FATAL: Final = 2
 EXIT_INTERRUPTED: Final = 130
-DEFAULT_CONFIG: Final = Path("~/.config/bulkimport/config.toml")
 
 Handler = Callable[[argparse.Namespace], int]
 
 
 def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+# --- logging options (run, resume) -------------------------------------------------------------
+def add_logging_options(parser: argparse.ArgumentParser) -> None:
+    """-v / -q, --log-format and --log-file, the same on every command that logs."""
+    group = parser.add_argument_group("logging")
+    loudness = group.add_mutually_exclusive_group()
+    loudness.add_argument(
+        "-v", "--verbose", action="store_true", help="log one line per row, tracebacks on errors"
+    )
+    loudness.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="on stderr only warnings and errors: no lines about the target and the company",
+    )
+    group.add_argument(
+        "--log-format",
+        choices=("auto", "console", "json"),
+        default="auto",
+        help="console: readable; json: one object per line; auto (default): json when stderr "
+        "is not a terminal",
+    )
+    group.add_argument(
+        "--log-file",
+        type=Path,
+        metavar="PATH",
+        help="also append JSON lines to this file, one per row whatever -v or -q say",
+    )
+
+
+def configure_logging_from(args: argparse.Namespace) -> None:
+    """Logging as `add_logging_options` asked; personal data stays redacted in every format."""
+    from bulkimport.logs import configure_logging
+
+    configure_logging(
+        level="info" if args.verbose else "warning",
+        json={"auto": None, "console": False, "json": True}[args.log_format],
+        tracebacks=args.verbose,
+        log_file=args.log_file,
+    )
+
+
+def _say_unless_quiet(message: str) -> None:
+    """-q: the start lines stay out, their warnings not."""
+    if message.startswith("warning"):
+        _say(message)
 
 
 # --- run ---------------------------------------------------------------------------------------
@@ -115,29 +161,18 @@ def _add_run(parser: argparse.ArgumentParser) -> Handler:
         "--retry-failed", action="store_true", help="send again the rows that did not succeed"
     )
     parser.add_argument("--seed", type=int, help="seed for retry jitter (reproducible runs)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log one line per row")
+    add_logging_options(parser)
     return _run
 
 
 def _credentials(args: argparse.Namespace) -> Credentials | None:
     """From NMBRS_* variables, else the config file; never from a plain flag."""
-    config_path = (args.config or DEFAULT_CONFIG).expanduser()
-    file_values: dict[str, object] = {}
-    if config_path.is_file():
-        try:
-            file_values = tomllib.loads(config_path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise FatalError(f"cannot read config file {config_path}: {exc}") from exc
-    elif args.config is not None:
-        raise FatalError(f"config file {config_path} does not exist")
-    username = os.environ.get("NMBRS_USERNAME") or str(file_values.get("username", ""))
-    token = os.environ.get("NMBRS_TOKEN") or str(file_values.get("token", ""))
-    domain = os.environ.get("NMBRS_DOMAIN") or str(file_values.get("domain", ""))
+    settings = _soap_settings(args)
+    username, token, domain = (settings[name].value for name in ("username", "token", "domain"))
     if args.token_stdin:
         token = sys.stdin.readline().strip() if not sys.stdin.isatty() else getpass.getpass()
-    if not args.endpoint and not args.environment and not args.emulator:
-        args.endpoint = file_values.get("endpoint") or None
-        args.environment = file_values.get("environment") or None
+    args.endpoint = settings["endpoint"].value or None
+    args.environment = settings["environment"].value or None
     if not username or not token:
         return None
     from bulkimport.logs import register_secret
@@ -146,12 +181,21 @@ def _credentials(args: argparse.Namespace) -> Credentials | None:
     return Credentials(username, token, domain)
 
 
+def _soap_settings(args: argparse.Namespace) -> dict[str, Setting]:
+    return soap_settings(
+        read_config_file(args.config),
+        os.environ,
+        endpoint_flag=args.endpoint,
+        environment_flag=args.environment,
+        emulator=args.emulator,
+    )
+
+
 def _run(args: argparse.Namespace) -> int:
     # Imported here so that `bulkimport emulator` and `templates` start without the engine.
     from bulkimport.job import ImportJob
-    from bulkimport.logs import configure_logging
 
-    configure_logging(level="info" if args.verbose else "warning", tracebacks=args.verbose)
+    configure_logging_from(args)
     credentials = _credentials(args)  # may also take endpoint/environment from the file
     job = ImportJob(
         input_path=args.file,
@@ -184,7 +228,8 @@ def _run(args: argparse.Namespace) -> int:
 
 def _execute(args: argparse.Namespace, job: ImportJob) -> int:
     journals: list[Path] = []  # the run's journal, once one is open: only then can it resume
-    outcome = anyio.run(_run_with_signals, job, journals)
+    announce = _say_unless_quiet if args.quiet else _say
+    outcome = anyio.run(_run_with_signals, job, journals, announce)
     if outcome is None:
         return EXIT_INTERRUPTED
     return _finish(args, outcome)
@@ -200,7 +245,9 @@ def _how_to_go_on(journal: Path | None) -> str:
     )
 
 
-async def _run_with_signals(job: ImportJob, journals: list[Path]) -> ImportOutcome | None:
+async def _run_with_signals(
+    job: ImportJob, journals: list[Path], announce: Callable[[str], None] = _say
+) -> ImportOutcome | None:
     """First Ctrl-C or SIGTERM: finish calls in flight and write the report. Second: stop now.
 
     `journals` receives the run's journal file once it is open. Stopping at once cancels the
@@ -225,7 +272,7 @@ async def _run_with_signals(job: ImportJob, journals: list[Path]) -> ImportOutco
 
         group.start_soon(watch_signals)
         outcome = await run_job(
-            job, on_start=_say, on_warning=_warn, on_journal=journals.append, stop=stop
+            job, on_start=announce, on_warning=_warn, on_journal=journals.append, stop=stop
         )
         group.cancel_scope.cancel()
     return outcome
@@ -281,16 +328,15 @@ def _add_resume(parser: argparse.ArgumentParser) -> Handler:
     parser.add_argument(
         "--retry-failed", action="store_true", help="send again the rows that did not succeed"
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log one line per row")
+    add_logging_options(parser)
     parser.set_defaults(endpoint=None, environment=None, emulator=False, dry_run=False)
     return _resume
 
 
 def _resume(args: argparse.Namespace) -> int:
     from bulkimport.job import job_from_journal
-    from bulkimport.logs import configure_logging
 
-    configure_logging(level="info" if args.verbose else "warning", tracebacks=args.verbose)
+    configure_logging_from(args)
     job = job_from_journal(args.journal, _credentials(args), retry_failed=args.retry_failed)
     return _execute(args, job)
 
@@ -365,6 +411,7 @@ def _bench(args: argparse.Namespace) -> int:
 # --- commands ----------------------------------------------------------------------------------
 def _register_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Each command adds its own arguments and returns its handler."""
+    from bulkimport import settings_command, workbook_command
     from bulkimport.emulator import command as emulator_command
     from bulkimport.mapping import command as templates_command
     from bulkimport.nmbrs.rest import command as rest_command
@@ -373,6 +420,7 @@ def _register_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
         ("run", "import a CSV or XLSX file into Nmbrs through a template", _add_run),
         ("resume", "resume an interrupted run from its journal", _add_resume),
         ("templates", "list the templates and their columns", templates_command.add),
+        ("template", "write a blank XLSX or CSV to fill in for a template", workbook_command.add),
         ("emulator", "run the local Nmbrs SOAP emulator in the foreground", emulator_command.add),
         (
             "drill",
@@ -382,6 +430,7 @@ def _register_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
         ("bench", "benchmark: the cap, the engine's cost, streaming, and zeep", _add_bench),
         ("login", "sign in to Nmbrs' REST API once and store the login", rest_command.add_login),
         ("logout", "revoke and forget a stored REST login", rest_command.add_logout),
+        ("config", "show the effective settings and where each came from", settings_command.add),
     ]
     for name, help_text, add in commands:
         parser = subparsers.add_parser(name, help=help_text, description=help_text)

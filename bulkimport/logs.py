@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from enum import Enum
+from pathlib import Path
 from typing import Any, Final, TextIO
 
 import structlog
@@ -212,31 +213,37 @@ def name_exception(logger: WrappedLogger, method_name: str, event_dict: EventDic
 
 
 _HANDLER_MARK: Final = "_bulkimport_handler"
+LOG_FORMATS: Final = ("auto", "console", "json")
 
 
 def configure_logging(
     *,
     level: str = "info",
-    json: bool = False,
+    json: bool | None = False,
     stream: TextIO | None = None,
     tracebacks: bool = True,
+    log_file: Path | None = None,
+    file_level: str = "info",
 ) -> None:
     """Route structlog and the standard library's logging (aiohttp, asyncio) through redaction.
 
+    Every line passes `redact_sensitive` before any renderer sees it: structlog's own lines in
+    the shared chain, the standard library's in each handler's pre-chain.
+
     Args:
-        level: debug, info, warning, error or critical.
-        json: one JSON object per line instead of the human-readable console format.
+        level: debug, info, warning, error or critical (the console's).
+        json: one JSON object per line; False: the readable console format; None: JSON when
+            the stream is not a terminal (cron, CI, a pipe), readable when it is.
         stream: where lines go; sys.stderr (as it is at call time) when None.
         tracebacks: log an exception's traceback; False names the exception in one line.
+        log_file: also append JSON lines here, at `file_level` or the console's if lower.
+        file_level: the least level the file keeps.
     """
-    names = logging.getLevelNamesMapping()
-    if level.upper() not in names:
-        raise ValueError(f"unknown log level {level!r}")
-    level_number = names[level.upper()]
+    level_number = _level_number(level)
+    file_level_number = min(_level_number(file_level), level_number)
     output = stream if stream is not None else sys.stderr
-    renderer: Processor = (
-        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
-    )
+    if json is None:
+        json = not _is_terminal(output)
     shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
@@ -245,24 +252,55 @@ def configure_logging(
         structlog.processors.format_exc_info if tracebacks else name_exception,
         redact_sensitive,
     ]
+    console_renderer: Processor = (
+        structlog.processors.JSONRenderer()
+        if json
+        else structlog.dev.ConsoleRenderer(colors=_is_terminal(output))
+    )
+    handlers = [_handler(logging.StreamHandler(output), console_renderer, shared, level_number)]
+    lowest = level_number
+    if log_file is not None:
+        file_handler = logging.FileHandler(log_file, encoding="utf-8")
+        json_renderer = structlog.processors.JSONRenderer()
+        handlers.append(_handler(file_handler, json_renderer, shared, file_level_number))
+        lowest = min(lowest, file_level_number)
     structlog.configure(
-        processors=[*shared, renderer],
-        wrapper_class=structlog.make_filtering_bound_logger(level_number),
-        logger_factory=structlog.WriteLoggerFactory(file=output),
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        wrapper_class=structlog.make_filtering_bound_logger(lowest),
+        logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=False,
     )
-    handler = logging.StreamHandler(output)
+    root = logging.getLogger()
+    _remove_own_handlers(root.handlers, root)
+    for handler in handlers:
+        root.addHandler(handler)
+    root.setLevel(lowest)
+
+
+def _level_number(level: str) -> int:
+    names = logging.getLevelNamesMapping()
+    if level.upper() not in names:
+        raise ValueError(f"unknown log level {level!r}")
+    return names[level.upper()]
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty is not None and isatty())
+
+
+def _handler(
+    handler: logging.Handler, renderer: Processor, shared: list[Processor], level: int
+) -> logging.Handler:
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
             foreign_pre_chain=shared,
         )
     )
+    handler.setLevel(level)
     setattr(handler, _HANDLER_MARK, True)
-    root = logging.getLogger()
-    _remove_own_handlers(root.handlers, root)
-    root.addHandler(handler)
-    root.setLevel(level_number)
+    return handler
 
 
 def _remove_own_handlers(handlers: Iterable[logging.Handler], root: logging.Logger) -> None:
@@ -270,3 +308,5 @@ def _remove_own_handlers(handlers: Iterable[logging.Handler], root: logging.Logg
     for handler in list(handlers):
         if getattr(handler, _HANDLER_MARK, False):
             root.removeHandler(handler)
+            if isinstance(handler, logging.FileHandler):
+                handler.close()  # a stream handler's stream is the caller's to close

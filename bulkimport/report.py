@@ -1,6 +1,9 @@
 """Per-row results as files a person opens: the report (CSV + XLSX) and the failed-rows file.
 
-Formatting (`result_cells`, `neutralise`, `format_summary`) is pure. The writers stream: each
+Formatting (`result_cells`, `neutralise`, `format_summary`) is pure. A cell that a
+spreadsheet would run as a formula gets a leading apostrophe in CSV (the usual protection) but
+not in XLSX, where a string cell is never a formula: there it is stored as text and shows as
+typed. The writers stream: each
 row goes to disk as it arrives (openpyxl's write-only mode writes inline strings to a temporary
 file), so a million-row run never holds its rows in memory. Finished files appear under their
 final names only when the writer closes cleanly; until then (and after a crash) they carry a
@@ -15,15 +18,20 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Final, Self, TypeVar, cast
+from warnings import catch_warnings, simplefilter
 
+import openpyxl
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.cell.cell import Cell as XlsxCell
 from openpyxl.styles import Font
+from openpyxl.styles.numbers import is_date_format
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from bulkimport.model import Cell, RowResult, RowStatus, SourceFormat, SourceInfo, SourceRow
 
@@ -149,7 +157,8 @@ def _aligned(cells: tuple[Cell, ...], width: int) -> tuple[Cell, ...]:
 
 
 def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Cell) -> Cell | XlsxCell:
-    """A value openpyxl writes literally: strings never become formulas or error cells.
+    """A value openpyxl writes literally: strings never become formulas or error cells, so no
+    apostrophe is needed to keep "=Berg" from running.
 
     XML cannot hold most control characters; openpyxl would refuse the row, so they become
     U+FFFD (only hostile or broken input has them, and such a row is invalid anyway).
@@ -182,13 +191,13 @@ class ReportWriter:
         self._last_row_number = 0
         self.rows_written = 0
         delimiter = info.delimiter if info.format is SourceFormat.CSV else ","
-        header = [neutralise(name) for name in (*info.headers, *REPORT_COLUMNS)]
+        header = (*info.headers, *REPORT_COLUMNS)
 
         self._csv_file: IO[str] = _partial(self.csv_path).open(
             "w", encoding=REPORT_CSV_ENCODING, newline=""
         )
         self._csv = csv.writer(self._csv_file, delimiter=delimiter)
-        self._csv.writerow([_csv_text(name) for name in header])
+        self._csv.writerow([_csv_cell(name) for name in header])
 
         # openpyxl is most of the report's cost (about 10,000 rows/s): huge runs may skip it.
         self._workbook = Workbook(write_only=True) if xlsx else None
@@ -199,7 +208,7 @@ class ReportWriter:
         bold = Font(bold=True)
         header_cells = []
         for name in header:
-            cell = WriteOnlyCell(self._sheet, value=name)
+            cell = WriteOnlyCell(self._sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", name))
             cell.data_type = "s"
             cell.font = bold
             header_cells.append(cell)
@@ -224,7 +233,7 @@ class ReportWriter:
         values = (*_aligned(row.cells, self._width), *result_cells(result))
         self._csv.writerow(map(_csv_cell, values))
         if self._workbook is not None:
-            self._sheet.append([_xlsx_cell(self._sheet, neutralise(v)) for v in values])
+            self._sheet.append([_xlsx_cell(self._sheet, v) for v in values])
         self.rows_written += 1
 
     def flush(self) -> None:
@@ -252,6 +261,62 @@ class ReportWriter:
         tb: TracebackType | None,
     ) -> None:
         self.close(complete=exc_type is None)
+
+
+# How many data rows the failed-rows workbook looks at to learn each column's number format.
+_FORMAT_SAMPLE_ROWS: Final = 50
+# Formats for typed cells of a column whose own format is unknown: dates as dates, not serials.
+DATE_FORMAT: Final = "yyyy-mm-dd"
+DATETIME_FORMAT: Final = "yyyy-mm-dd hh:mm:ss"
+
+
+def read_number_formats(info: SourceInfo) -> tuple[str | None, ...]:
+    """Per input column, the number format of its first filled cells in the input workbook.
+
+    Only the first rows are read (the format of a column rarely changes down the sheet), so
+    that a failed-rows file for a million-row input does not read the input a second time.
+    None where a column shows no format (General) or the workbook cannot be read.
+    """
+    formats: list[str | None] = [None] * len(info.headers)
+    first = info.header_row_number + 1
+    try:
+        workbook = openpyxl.load_workbook(info.path, read_only=True, data_only=True)
+    except Exception:  # the formats are cosmetic: the rows themselves were read already
+        return tuple(formats)
+    try:
+        sheet = workbook[info.sheet] if info.sheet in workbook.sheetnames else workbook.active
+        if not isinstance(sheet, ReadOnlyWorksheet):
+            return tuple(formats)
+        with catch_warnings():
+            simplefilter("ignore")  # openpyxl warns on odd cells the reader already judged
+            for row in sheet.iter_rows(min_row=first, max_row=first + _FORMAT_SAMPLE_ROWS - 1):
+                for index, cell in enumerate(row[: len(formats)]):
+                    number_format = getattr(cell, "number_format", None)
+                    if formats[index] is None and cell.value is not None and number_format:
+                        formats[index] = None if number_format == "General" else number_format
+    except Exception:  # as above: a sheet the sampling cannot walk keeps the defaults
+        return tuple(formats)
+    finally:
+        workbook.close()
+    return tuple(formats)
+
+
+def _typed_xlsx_cell(
+    sheet: WriteOnlyWorksheet, value: Cell, number_format: str | None
+) -> Cell | XlsxCell:
+    """Dates and numbers as typed cells in their column's format (a sensible one for dates)."""
+    if isinstance(value, bool) or not isinstance(value, date | int | float | Decimal):
+        return _xlsx_cell(sheet, value)
+    is_date = isinstance(value, date)
+    if number_format is None or is_date_format(number_format) != is_date:
+        if not is_date:
+            return value  # General shows a number as it is
+        midnight = not isinstance(value, datetime) or value.time() == time()
+        number_format = DATE_FORMAT if midnight else DATETIME_FORMAT
+    cell = WriteOnlyCell(sheet)
+    cell.value = value
+    cell.number_format = number_format
+    return cell
 
 
 # Rows worth correcting and sending again. Not ok rows (done), not skipped ones (never tried: a
@@ -284,6 +349,7 @@ class FailedRowsWriter:
         self._csv: _csv.Writer | None = None
         self._workbook: Workbook | None = None
         self._sheet: WriteOnlyWorksheet | None = None
+        self._formats: tuple[str | None, ...] = ()
         self._closed = False
 
     def write(self, row: SourceRow, result: RowResult) -> None:
@@ -298,8 +364,13 @@ class FailedRowsWriter:
         if self._csv is not None:
             self._csv.writerow(["" if v is None else str(v) for v in row.cells])
         elif self._sheet is not None:
-            sheet = self._sheet
-            self._sheet.append([_xlsx_cell(sheet, v) for v in row.cells])
+            sheet, formats = self._sheet, self._formats
+            self._sheet.append(
+                [
+                    _typed_xlsx_cell(sheet, v, formats[i] if i < len(formats) else None)
+                    for i, v in enumerate(row.cells)
+                ]
+            )
         self.rows_written += 1
 
     def _start(self) -> None:
@@ -313,6 +384,7 @@ class FailedRowsWriter:
             self._csv = csv.writer(self._csv_file, delimiter=info.delimiter)
             self._csv.writerow(info.headers)
         else:
+            self._formats = read_number_formats(info)
             self._workbook = Workbook(write_only=True)
             self._sheet = self._workbook.create_sheet(info.sheet or "Sheet1")
             sheet = self._sheet

@@ -40,4 +40,5 @@ def _fresh_logging() -> Iterator[None]:
     root = logging.getLogger()
     for handler in [h for h in root.handlers if getattr(h, "_bulkimport_handler", False)]:
         root.removeHandler(handler)
+        handler.close()  # a --log-file handler holds its file open
     root.setLevel(logging.WARNING)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import logging
 import random
+import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +20,7 @@ import structlog
 from structlog.contextvars import bind_contextvars, clear_contextvars, merge_contextvars
 from structlog.testing import capture_logs
 
+from bulkimport.cli import main
 from bulkimport.config import Credentials
 from bulkimport.logs import REDACTED, configure_logging, redact_sensitive, register_secret
 
@@ -297,3 +302,100 @@ def test_configured_console_logs_are_redacted() -> None:
 def test_an_unknown_level_is_refused() -> None:
     with pytest.raises(ValueError, match="level"):
         configure_logging(level="chatty")
+
+
+# --- formats, the log file and the command-line options ---------------------------------------
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_auto_format_is_json_off_a_terminal_and_readable_on_one() -> None:
+    piped, terminal = io.StringIO(), _Terminal()
+    configure_logging(level="info", json=None, stream=piped)
+    structlog.get_logger().info("row", row=2, bsn="123456782")
+    configure_logging(level="info", json=None, stream=terminal)
+    structlog.get_logger().info("row", row=3, bsn="123456782")
+    line = json.loads(piped.getvalue())
+    assert (line["event"], line["row"], line["bsn"]) == ("row", 2, REDACTED)
+    coloured = terminal.getvalue()
+    assert "\x1b[" in coloured  # a terminal gets colours; a pipe gets no control characters
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", coloured)
+    assert not shown.startswith("{") and "row=3" in shown and "bsn=[REDACTED]" in shown
+    assert "\x1b[" not in piped.getvalue()
+
+
+@pytest.mark.usefixtures("restore_logging")
+def test_the_log_file_gets_json_lines_at_info_beside_a_quieter_console(tmp_path: Path) -> None:
+    console, log_file = io.StringIO(), tmp_path / "run.log"
+    configure_logging(level="warning", json=False, stream=console, log_file=log_file)
+    logger = structlog.get_logger()
+    logger.info("row", row=2, iban="NL91ABNA0417164300", message="BSN 123456782 refused")
+    logger.warning("slow", detail="birth date 1985-03-12")
+    logging.getLogger("aiohttp.client").info("retrying NL91ABNA0417164300")
+    configure_logging(level="warning", stream=console)  # closes the file
+    lines = [json.loads(line) for line in log_file.read_text(encoding="utf-8").splitlines()]
+    assert [line["event"] for line in lines] == ["row", "slow", "retrying [IBAN]"]
+    assert lines[0]["iban"] == REDACTED and lines[0]["message"] == "BSN [BSN] refused"
+    assert lines[1]["detail"] == "birth date [DATE]"
+    shown = console.getvalue()
+    assert "slow" in shown and "row" not in shown.replace("rows", "")
+
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+def _sample_personal_data(path: Path) -> set[str]:
+    """Every BSN, IBAN (as written and compact) and birth date of the sample file."""
+    values: set[str] = set()
+    with path.open(encoding="utf-8-sig", newline="") as stream:
+        for row in csv.DictReader(stream, delimiter=";"):
+            for column in ("BSN", "IBAN", "Geboortedatum"):
+                if row[column]:
+                    values |= {row[column], re.sub(r"\s", "", row[column])}
+    return values
+
+
+@pytest.fixture
+def sample(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in ("NMBRS_USERNAME", "NMBRS_TOKEN", "NMBRS_DOMAIN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    return Path(shutil.copy(SAMPLES / "new_hires.csv", tmp_path / "new_hires.csv"))
+
+
+def test_a_verbose_json_run_and_its_log_file_hold_no_personal_data(
+    sample: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log_file = tmp_path / "logs" / "run.jsonl"
+    log_file.parent.mkdir()
+    arguments = ["run", str(sample), "--template", "new_hire", "--company", "54613", "-v"]
+    exit_code = main([*arguments, "--log-format", "json", "--log-file", str(log_file)])
+    assert exit_code == 1  # the sample has rows with mistakes
+    console = capsys.readouterr().err
+    written = log_file.read_text(encoding="utf-8")
+    for text in (console, written):
+        rows = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+        assert sum(line["event"] == "row" for line in rows) == 25
+    personal = _sample_personal_data(sample)
+    assert len(personal) > 50
+    assert sorted(value for value in personal if value in console or value in written) == []
+
+
+def test_quiet_leaves_out_the_start_lines_and_keeps_the_file(
+    sample: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    arguments = ["run", str(sample), "--template", "new_hire", "--company", "54613", "--dry-run"]
+    main(arguments)
+    assert "target:" in capsys.readouterr().err
+    log_file = tmp_path / "quiet.jsonl"
+    main([*arguments, "-q", "--log-file", str(log_file)])
+    assert "target:" not in capsys.readouterr().err
+    assert '"event": "row"' in log_file.read_text(encoding="utf-8")
+
+
+def test_verbose_and_quiet_exclude_each_other(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["run", "x.csv", "--template", "new_hire", "--company", "1", "-v", "-q"])
+    assert "not allowed with argument" in capsys.readouterr().err

@@ -213,8 +213,11 @@ def test_report_csv_and_xlsx_for_csv_input(tmp_path: Path) -> None:
     assert read_xlsx(tmp_path / "hires.report.xlsx") == [
         ("Personeelsnummer", "Naam", "Salaris", *REPORT_COLUMNS),
         ("1001", "Jansen", "-12,50", "ok", "employee=5", None, None, None, 1, 0.25),
-        ("1002", '\'=HYPERLINK("x")', None, "fault", None, "Employee_Insert", 2001, None, 0, 0),
+        ("1002", '=HYPERLINK("x")', None, "fault", None, "Employee_Insert", 2001, None, 0, 0),
     ]
+    workbook = openpyxl.load_workbook(tmp_path / "hires.report.xlsx")
+    assert workbook.active["B3"].data_type == "s"  # type: ignore[index]  # text, not a formula
+    workbook.close()
     assert not list(tmp_path.glob("*.partial"))
 
 
@@ -246,9 +249,10 @@ def test_report_neutralises_each_dangerous_prefix_in_csv_and_xlsx(
     workbook = openpyxl.load_workbook(tmp_path / "r.xlsx")
     sheet = workbook.active
     assert sheet is not None
+    # In XLSX a text cell is never run, so it shows as typed: no apostrophe to puzzle over.
     for cell in (sheet["A1"], sheet["A2"], sheet.cell(2, REPORT_COLUMNS.index("message") + 2)):
         assert cell.data_type == "s"
-        assert cell.value == "'" + value
+        assert cell.value == value
     workbook.close()
 
 
@@ -412,6 +416,57 @@ def test_failed_rows_xlsx_round_trip(tmp_path: Path) -> None:
     assert rows[0].cells == (1001, "Jansen", datetime(2024, 3, 1), 37.5, True, "=SUM(A1)", "#N/A")
     stored = openpyxl.load_workbook(failed)
     assert stored["Blad 1"]["F2"].data_type == "s"  # text, not a formula
+    stored.close()
+
+
+def test_failed_rows_workbook_keeps_the_input_formats_of_dates_and_amounts(
+    tmp_path: Path,
+) -> None:
+    headers = ("Personeelsnummer", "Datum in dienst", "Salaris", "Telefoon", "Uren")
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.append(headers)
+    sheet.append([1001, datetime(2026, 12, 1), 3250.5, "0612345678", 8])
+    sheet.append([1002, datetime(2027, 1, 4), 1234.56, "0687654321", 7.5])
+    for row in (2, 3):
+        sheet.cell(row, 2).number_format = "dd-mm-yyyy"
+        sheet.cell(row, 3).number_format = "#,##0.00"
+        sheet.cell(row, 4).number_format = "@"
+    original = tmp_path / "in.xlsx"
+    workbook.save(original)
+    failed = tmp_path / "in.failed.xlsx"
+    feed_back(original, failed)
+
+    stored = openpyxl.load_workbook(failed)
+    rows = list(stored.active.iter_rows(min_row=2))  # type: ignore[union-attr]
+    date_cell, amount, phone, hours = rows[1][1], rows[1][2], rows[1][3], rows[1][4]
+    assert (date_cell.value, date_cell.number_format) == (datetime(2027, 1, 4), "dd-mm-yyyy")
+    assert date_cell.is_date
+    assert (amount.value, amount.data_type, amount.number_format) == (1234.56, "n", "#,##0.00")
+    assert (phone.value, phone.data_type) == ("0687654321", "s")
+    assert (hours.value, hours.number_format) == (7.5, "General")
+    stored.close()
+
+
+def test_failed_rows_workbook_writes_dates_as_dates_when_the_input_format_is_unknown(
+    tmp_path: Path,
+) -> None:
+    info = SourceInfo(
+        path=str(tmp_path / "gone.xlsx"), format=SourceFormat.XLSX, headers=("Datum", "Tijdstip")
+    )
+    failed = tmp_path / "gone.failed.xlsx"
+    with FailedRowsWriter(failed, info) as writer:
+        row = SourceRow(2, (datetime(2026, 12, 1), datetime(2026, 12, 1, 8, 30)))
+        writer.write(row, RowResult(2, RowStatus.INVALID))
+    stored = openpyxl.load_workbook(failed)
+    day, moment = stored.active["A2"], stored.active["B2"]  # type: ignore[index]
+    assert (day.value, day.number_format, day.is_date) == (
+        datetime(2026, 12, 1),
+        "yyyy-mm-dd",
+        True,
+    )
+    assert moment.number_format == "yyyy-mm-dd hh:mm:ss"
     stored.close()
 
 

@@ -656,6 +656,21 @@ _MARITAL_STATUSES: Final = _enum_table(
 )  # fmt: skip
 
 
+_ENUM_TABLES: Final[dict[ColumnType, dict[str, str]]] = {
+    ColumnType.GENDER: _GENDERS,
+    ColumnType.ADDRESS_TYPE: _ADDRESS_TYPES,
+    ColumnType.BANK_ACCOUNT_TYPE: _BANK_ACCOUNT_TYPES,
+    ColumnType.SALARY_TYPE: _SALARY_TYPES,
+    ColumnType.MARITAL_STATUS: _MARITAL_STATUSES,
+}
+
+
+def enumeration_values(column_type: ColumnType) -> tuple[str, ...]:
+    """The values an enumeration column takes, as they are sent (drop-down lists); () if none."""
+    table = _ENUM_TABLES.get(column_type, {})
+    return tuple(dict.fromkeys(table.values()))
+
+
 def _accepted(values: tuple[str, ...]) -> str:
     return ", ".join(values)
 

@@ -66,14 +66,14 @@ def format_template(template: Template) -> str:
     for row in rows:
         cells = [row[i].ljust(widths[i]) for i in range(4)]
         lines.append("    " + "  ".join([*cells, row[4]]).rstrip())
-    checks = [(column.name, _checks(column)) for column in template.columns]
+    checks = [(column.name, describe_checks(column)) for column in template.columns]
     if any(text for _, text in checks):
         lines.append("  checked before sending:")
         lines += [f"    {name}: {text}" for name, text in checks if text]
     return "\n".join(lines)
 
 
-def _checks(column: Column) -> str:
+def describe_checks(column: Column) -> str:
     """The column's row rules in words, as `bulkimport templates` shows them."""
     parts = []
     if column.minimum is not None and column.maximum is not None:

@@ -15,6 +15,8 @@ Format (one file per mutation kind; ``templates/README.md`` has a worked example
     [[columns]]
     name = "postal_code"               # the name used inside the template
     aliases = ["Postcode", "Postnummer"]  # other headers accepted in files
+    labels = { nl = "Postcode", sv = "Postnummer", en = "Postal code" }  # optional: the header
+                                       #   a blank workbook shows per language (name or alias)
     type = "postal_code"               # a ColumnType value (coerce.py)
     required = true                    # the cell must not be empty
     default = "HomeAddress"            # optional: used when the cell is empty
@@ -87,6 +89,9 @@ from bulkimport.sources.headers import normalise_header
 BUILTIN_TEMPLATES_PACKAGE: Final = "bulkimport"
 BUILTIN_TEMPLATES_FOLDER: Final = "templates"
 
+# The languages a column can declare a header for (`labels`), for blank workbooks.
+LABEL_LANGUAGES: Final = ("nl", "sv", "en")
+
 # What the run itself provides to templates, and the schema type each value has.
 CONTEXT_VALUES: Final[Mapping[str, Xsd]] = {"company_id": Xsd.INT}
 
@@ -97,6 +102,7 @@ _COLUMN_KEYS: Final = frozenset(
     {
         "name",
         "aliases",
+        "labels",
         "type",
         "required",
         "default",
@@ -190,11 +196,16 @@ class Column:
     empty_if: str = ""
     country_column: str = ""
     required_in: tuple[str, ...] = ()
+    labels: Mapping[str, str] = dataclasses.field(default_factory=dict, hash=False)
 
     @property
     def headers(self) -> tuple[str, ...]:
         """Every header text this column accepts, its own name first."""
         return (self.name, *self.aliases)
+
+    def label(self, language: str) -> str:
+        """The header a person reading `language` expects; English, then the name, if undeclared."""
+        return self.labels.get(language) or self.labels.get("en") or self.name
 
     def default_for(self, country: Country) -> object:
         return None if self.defaults is None else self.defaults[country]
@@ -456,7 +467,26 @@ class _Loader:
             empty_if=self.text(entry, "empty_if", where),
             country_column=self.text(entry, "country_column", where),
             required_in=self._names(entry, "required_in", where),
+            labels=self._labels(entry, (name, *aliases), where),
         )
+
+    def _labels(
+        self, entry: Mapping[str, Any], headers: tuple[str, ...], where: str
+    ) -> dict[str, str]:
+        """Each label must be a header the column accepts: a filled-in blank workbook binds."""
+        raw = entry.get("labels", {})
+        where = f"{where}.labels"
+        if not isinstance(raw, dict):
+            raise self.fail(where, "must be a table like { nl = ..., sv = ..., en = ... }")
+        accepted = {normalise_header(header) for header in headers}
+        for language, label in raw.items():
+            if language not in LABEL_LANGUAGES:
+                raise self.fail(where, f"unknown language {language!r} (known: nl, sv, en)")
+            if not isinstance(label, str) or normalise_header(label) not in accepted:
+                raise self.fail(
+                    f"{where}.{language}", "must be the column's name or one of its aliases"
+                )
+        return dict(raw)
 
     def _bound(
         self, entry: Mapping[str, Any], key: str, column_type: ColumnType, where: str

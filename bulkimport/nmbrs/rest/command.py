@@ -17,7 +17,6 @@ from bulkimport.nmbrs.rest.auth import (
     service_for,
 )
 from bulkimport.nmbrs.rest.login import (
-    DEFAULT_CONFIG,
     LOGIN_TIMEOUT_SECONDS,
     can_open_browser,
     load_client_config,
@@ -25,6 +24,7 @@ from bulkimport.nmbrs.rest.login import (
     sign_out,
 )
 from bulkimport.nmbrs.rest.tokens import open_token_store
+from bulkimport.settings import DEFAULT_CONFIG
 
 Handler = Callable[[argparse.Namespace], int]
 

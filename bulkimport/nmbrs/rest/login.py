@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import secrets
 import sys
 import time
-import tomllib
 import webbrowser
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 import aiohttp
 import structlog
@@ -36,14 +36,9 @@ from bulkimport.nmbrs.rest.auth import (
     redirect_uri_for,
 )
 from bulkimport.nmbrs.rest.tokens import IdentityClient, TokenStore, locked
+from bulkimport.settings import REST_VARIABLES, read_config_file, rest_settings
 
-DEFAULT_CONFIG: Final = Path("~/.config/bulkimport/config.toml")
 LOGIN_TIMEOUT_SECONDS: Final = 300.0  # an authorization code itself lives 5 minutes
-_ENV_NAMES: Final = {
-    "client_id": "NMBRS_CLIENT_ID",
-    "client_secret": "NMBRS_CLIENT_SECRET",
-    "subscription_key": "NMBRS_SUBSCRIPTION_KEY",
-}
 _PAGE_DONE: Final = "Signed in to Nmbrs. You can close this window and return to bulkimport.\n"
 
 _log = structlog.get_logger()
@@ -61,25 +56,15 @@ def load_client_config(
     Raises:
         ConfigError: the file cannot be read, or a value is found nowhere.
     """
-    path = (config_path or DEFAULT_CONFIG).expanduser()
-    table: dict[str, Any] = {}
-    if path.is_file():
-        try:
-            table = tomllib.loads(path.read_text(encoding="utf-8")).get("rest", {})
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"cannot read config file {path}: {exc}") from exc
-        if not isinstance(table, dict):
-            raise ConfigError(f"{path}: `rest` must be a table ([rest])")
-    elif config_path is not None:
-        raise ConfigError(f"config file {path} does not exist")
+    file = read_config_file(config_path)
+    defaults = None if fallback is None else dataclasses.asdict(fallback)
     values: dict[str, str] = {}
-    for key, variable in _ENV_NAMES.items():
-        value = environ.get(variable) or table.get(key)
-        if value is None and fallback is not None:
-            value = getattr(fallback, key)
-        if not isinstance(value, str) or not value:
-            raise ConfigError(f"no REST {key}: set {variable} or `{key}` under [rest] in {path}")
-        values[key] = value
+    for key, setting in rest_settings(file, environ, defaults).items():
+        if not setting.value:
+            raise ConfigError(
+                f"no REST {key}: set {REST_VARIABLES[key]} or `{key}` under [rest] in {file.path}"
+            )
+        values[key] = setting.value
     register_secret(values["client_secret"])
     register_secret(values["subscription_key"])
     return ClientConfig(**values)

@@ -306,7 +306,7 @@ class AiohttpTransport:
             self._in_flight.pop(number, None)
         replied = self._clock()
         latency = replied - started
-        self._observe(latency, latency - self._loop_lag_at(replied), admission)
+        self._observe(latency, latency - self._loop_lag(), admission)
         return self._interpret(operation, url, status, document)
 
     def _headers_for(self, operation: Operation) -> dict[str, str]:
@@ -341,7 +341,7 @@ class AiohttpTransport:
         if baseline is None or spread is None or not self._in_flight:
             return
         number, (started, admission) = next(iter(self._in_flight.items()))
-        waited = now - started - self._loop_lag_at(now)
+        waited = now - started - self._loop_lag()
         late = max(SUSPICION_THRESHOLD, 2 * spread)
         if waited >= baseline + min(late, self._throttle_threshold):
             del self._in_flight[number]  # suspected once; the next oldest is watched next
@@ -349,18 +349,22 @@ class AiohttpTransport:
             self._limiter.note_suspected(admission)
 
     async def _measure_loop_lag(self) -> None:
+        # On the loop's own clock, not the injected one: lateness is the loop's, and a test's
+        # fake clock must not turn its own jumps into lag.
+        loop_time = asyncio.get_running_loop().time
         while True:
-            self._lag_probe_due = self._clock() + LAG_TICK
+            self._lag_probe_due = loop_time() + LAG_TICK
             await asyncio.sleep(LAG_TICK)
-            self._last_lag_at = self._clock()
+            self._last_lag_at = loop_time()
             self._last_lag = self._last_lag_at - self._lag_probe_due
 
-    def _loop_lag_at(self, now: float) -> float:
+    def _loop_lag(self) -> float:
         """How late this loop runs right now: the probe's wake-up just before, or its overdue.
 
         A reply that came in while the loop was busy is handled that much later; lateness
         earlier in the call's flight delayed other work, not this reply.
         """
+        now = asyncio.get_running_loop().time()
         lag = now - self._lag_probe_due
         if now - self._last_lag_at <= LAG_TICK:
             lag = max(lag, self._last_lag)

@@ -1,0 +1,171 @@
+"""Settings read from the environment and the config file, each with where it came from.
+
+Does I/O (reads the config file). The one reader behind `run`'s credentials, the REST client
+of `login`, and `config show`, so that what `config show` prints is what a run uses.
+Precedence, highest first: command-line flag, environment variable, config file, default.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from bulkimport.errors import ConfigError
+
+DEFAULT_CONFIG: Final = Path("~/.config/bulkimport/config.toml")
+DEFAULT_ORIGIN: Final = "default"
+MASK: Final = "********"
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One effective value and its origin: "default", "config file PATH", "environment
+    variable NAME" or "command-line flag --NAME". A secret is never shown by `shown`."""
+
+    name: str
+    value: str
+    origin: str = DEFAULT_ORIGIN
+    secret: bool = field(default=False, repr=False)
+
+    @property
+    def shown(self) -> str:
+        if not self.value:
+            return "(not set)"
+        return f"{MASK} (set)" if self.secret else self.value
+
+    def __repr__(self) -> str:
+        shown = MASK if self.secret and self.value else self.value
+        return f"Setting({self.name!r}, {shown!r}, {self.origin!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigFile:
+    """The config file's tables as parsed; empty when the default file does not exist."""
+
+    path: Path
+    values: Mapping[str, Any] = field(default_factory=dict)
+    exists: bool = False
+    given: bool = False  # named with --config rather than the default location
+
+    @property
+    def origin(self) -> str:
+        return f"config file {self.path}"
+
+    def table(self, name: str) -> Mapping[str, Any]:
+        """A `[name]` table, or an empty one."""
+        table = self.values.get(name, {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{self.path}: `{name}` must be a table ([{name}])")
+        return table
+
+
+def read_config_file(config_path: Path | None) -> ConfigFile:
+    """The file named by --config (which must exist) or the default one (which may not).
+
+    Raises:
+        ConfigError: the file cannot be read or is not TOML, or a named file does not exist.
+    """
+    path = (config_path or DEFAULT_CONFIG).expanduser()
+    if path.is_file():
+        try:
+            values = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc}") from exc
+        return ConfigFile(path, values, exists=True, given=config_path is not None)
+    if config_path is not None:
+        raise ConfigError(f"config file {path} does not exist")
+    return ConfigFile(path)
+
+
+def pick(
+    name: str,
+    *,
+    environ: Mapping[str, str],
+    variable: str | None = None,
+    file: ConfigFile | None = None,
+    table: Mapping[str, Any] | None = None,
+    flag: str | None = None,
+    flag_value: str | None = None,
+    default: str = "",
+    default_origin: str = DEFAULT_ORIGIN,
+    secret: bool = False,
+) -> Setting:
+    """The first of: the flag's value, the variable, the file's value (`table`, else the file's
+    top level), the default. Empty values count as not set, as they always have."""
+    if flag is not None and flag_value:
+        return Setting(name, flag_value, f"command-line flag {flag}", secret)
+    if variable is not None and environ.get(variable):
+        return Setting(name, environ[variable], f"environment variable {variable}", secret)
+    if file is not None:
+        found = (file.values if table is None else table).get(name)
+        if found not in (None, ""):
+            if not isinstance(found, str):
+                raise ConfigError(f"{file.path}: `{name}` must be text")
+            return Setting(name, found, file.origin, secret)
+    return Setting(name, default, default_origin if default else DEFAULT_ORIGIN, secret)
+
+
+# --- the SOAP target and account (run, resume) ----------------------------------------------------
+SOAP_VARIABLES: Final = {
+    "username": "NMBRS_USERNAME",
+    "token": "NMBRS_TOKEN",
+    "domain": "NMBRS_DOMAIN",
+}
+
+
+def soap_settings(
+    file: ConfigFile,
+    environ: Mapping[str, str],
+    *,
+    endpoint_flag: str | None = None,
+    environment_flag: str | None = None,
+    emulator: bool = False,
+) -> dict[str, Setting]:
+    """The account from NMBRS_* variables, else the file; never from a plain flag.
+
+    The target (endpoint, environment) comes from the flags; only when no flag names one
+    (--endpoint, --environment, --emulator) from the file, so a flag never mixes with the file.
+    """
+    settings = {
+        name: pick(name, environ=environ, variable=variable, file=file, secret=name == "token")
+        for name, variable in SOAP_VARIABLES.items()
+    }
+    target_file = None if endpoint_flag or environment_flag or emulator else file
+    for name, value in (("endpoint", endpoint_flag), ("environment", environment_flag)):
+        settings[name] = pick(
+            name, environ=environ, file=target_file, flag=f"--{name}", flag_value=value
+        )
+    return settings
+
+
+# --- the REST application (login, logout) ---------------------------------------------------------
+REST_VARIABLES: Final = {
+    "client_id": "NMBRS_CLIENT_ID",
+    "client_secret": "NMBRS_CLIENT_SECRET",
+    "subscription_key": "NMBRS_SUBSCRIPTION_KEY",
+}
+DEMO_ORIGIN: Final = "default (the built-in emulator's demo application)"
+
+
+def rest_settings(
+    file: ConfigFile, environ: Mapping[str, str], fallback: Mapping[str, str] | None = None
+) -> dict[str, Setting]:
+    """Each value from its NMBRS_CLIENT_* variable, else the file's `[rest]` table, else
+    `fallback` (the emulator's demo application)."""
+    table = file.table("rest")
+    return {
+        key: pick(
+            key,
+            environ=environ,
+            variable=variable,
+            file=file,
+            table=table,
+            default=(fallback or {}).get(key, ""),
+            default_origin=DEMO_ORIGIN,
+            secret=key != "client_id",
+        )
+        for key, variable in REST_VARIABLES.items()
+    }
