@@ -1,6 +1,6 @@
 """Sending one SOAP call: the only module that imports aiohttp and the rate limiter. Does I/O.
 
-`Transport` is the seam the pipeline sends through (a REST backend can fill it later).
+`AiohttpTransport` and `DryRunTransport` fill `bulkimport.backend.Transport` for SOAP.
 `AiohttpTransport` makes ONE attempt per `call` and turns every outcome into a value or one
 error of `bulkimport.errors`; retrying is the caller's job (`bulkimport.retry`).
 
