@@ -19,14 +19,23 @@ if TYPE_CHECKING:  # guards imports mapping, which imports this module
     from bulkimport.guards import CompanyPeriod, Dating
 
 __all__ = [
+    "ADDRESS_TYPE",
+    "BANK_ACCOUNT_TYPE",
+    "GENDER",
+    "SALARY_TYPE",
     "Backend",
     "BackendOperation",
+    "ComplexType",
     "Effect",
     "EmployeeLister",
+    "EnumType",
+    "Field",
+    "FieldType",
     "ReadFunction",
     "SchemaViolation",
     "Transport",
     "TransportStats",
+    "Xsd",
 ]
 
 
@@ -63,6 +72,89 @@ class BackendOperation(Protocol):
     def creates_employee(self) -> bool:
         """The call that makes a new employee (a lost one is recognised by the name it gave)."""
         ...
+
+
+# --- request shapes: what a backend declares of an operation's fields; mapping and templates
+# check and fill against these, never against a backend's own tables ----------------------
+
+
+class Xsd(StrEnum):
+    """The simple value types of a request field (named as in XML Schema, which SOAP uses)."""
+
+    STRING = "string"
+    INT = "int"
+    DECIMAL = "decimal"
+    BOOLEAN = "boolean"
+    DATETIME = "dateTime"
+
+
+@dataclass(frozen=True, slots=True)
+class EnumType:
+    """An xs:string restriction; values are case-sensitive on the wire."""
+
+    name: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ComplexType:
+    """An xs:sequence: children must appear in this order."""
+
+    name: str
+    fields: tuple[Field, ...]
+
+    def field(self, name: str) -> Field:
+        for candidate in self.fields:
+            if candidate.name == name:
+                return candidate
+        raise KeyError(name)
+
+
+FieldType = Xsd | EnumType | ComplexType
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One element of a sequence, with its cardinality as the WSDL states it."""
+
+    name: str
+    type: FieldType
+    min_occurs: int = 1
+    max_occurs: int | None = 1  # None means unbounded
+    nillable: bool = False
+
+    @property
+    def repeated(self) -> bool:
+        return self.max_occurs is None or self.max_occurs > 1
+
+    @property
+    def required(self) -> bool:
+        """A value must be given: the element is mandatory and cannot be sent as nil."""
+        return self.min_occurs >= 1 and not self.nillable
+
+
+# The enumerations mapping coerces cells to: Nmbrs' values [wsdl2020]; a backend whose wire
+# values differ translates them.
+GENDER = EnumType("Gender", ("undefined", "male", "female"))
+ADDRESS_TYPE = EnumType(
+    "AddressType",
+    ("HomeAddress", "PostAddress", "AbsenceAddress", "HolidaysAddress", "WeekendAddress"),
+)
+BANK_ACCOUNT_TYPE = EnumType(
+    "BankAccountType",
+    (
+        "None", "Bankrekening1", "Spaarloon", "Bankrekening2", "Bankrekening3",
+        "Bankrekening4", "Bankrekening5", "Standaard", "Levensloop",
+    ),
+)  # fmt: skip
+SALARY_TYPE = EnumType(
+    "SalaryType",
+    (
+        "None", "Bruto_Salaris_Fulltime", "Bruto_Salaris_Partime", "Bruto_Uurloon",
+        "Netto_Salaris_Partime_incl_looncomp", "Netto_Salaris_Partime_excl_looncomp",
+        "Netto_Uurloon_excl_looncomp", "Werkgerverslasten", "Netto_Uurloon_incl_looncomp",
+    ),
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

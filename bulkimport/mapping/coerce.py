@@ -1,4 +1,4 @@
-"""Cell values (text from CSV, typed values from XLSX) -> values the SOAP codec accepts. Pure.
+"""Cell values (text from CSV, typed values from XLSX) -> values the request fields accept. Pure.
 
 `coerce_cell` is on the hot path of million-row files: patterns are compiled once, the
 common inputs take no exception, and an empty cell costs one comparison.
@@ -34,6 +34,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Final
 
+from bulkimport.backend import ADDRESS_TYPE, BANK_ACCOUNT_TYPE, GENDER, SALARY_TYPE
 from bulkimport.config import Country
 from bulkimport.mapping.identity import (
     PERSONNUMMER_EXPECTED,
@@ -43,7 +44,6 @@ from bulkimport.mapping.identity import (
     parse_personnummer,
 )
 from bulkimport.model import Cell
-from bulkimport.nmbrs.soap.schema import ADDRESS_TYPE, BANK_ACCOUNT_TYPE, GENDER, SALARY_TYPE
 
 PREVIEW_CHARS: Final = 60
 _INT32_MIN: Final = -(2**31)

@@ -20,6 +20,7 @@ from decimal import Decimal
 from difflib import SequenceMatcher
 from typing import Any, Final
 
+from bulkimport.backend import ComplexType, Field
 from bulkimport.config import Country
 from bulkimport.errors import CellProblem, InputFileError, RowInvalid
 from bulkimport.mapping.coerce import (
@@ -44,7 +45,6 @@ from bulkimport.mapping.template import (
     Template,
 )
 from bulkimport.model import Call, Cell, EmployeeRef, RowPlan, SourceInfo, SourceRow, StepRef
-from bulkimport.nmbrs.soap.schema import ComplexType, Field
 from bulkimport.sources.headers import HeaderHint, normalise_header
 
 # How alike an unknown header and a template header must be (difflib's ratio of their matching

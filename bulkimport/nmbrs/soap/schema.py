@@ -9,10 +9,18 @@ differences listed in `V3_DIFFERENCES`, each with its source. Pure data, no I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Final
 
+from bulkimport.backend import ADDRESS_TYPE as ADDRESS_TYPE
+from bulkimport.backend import BANK_ACCOUNT_TYPE as BANK_ACCOUNT_TYPE
+from bulkimport.backend import GENDER as GENDER
+from bulkimport.backend import SALARY_TYPE as SALARY_TYPE
+from bulkimport.backend import ComplexType as ComplexType
 from bulkimport.backend import Effect
+from bulkimport.backend import EnumType as EnumType
+from bulkimport.backend import Field as Field
+from bulkimport.backend import FieldType as FieldType
+from bulkimport.backend import Xsd as Xsd
 
 NMBRS_NAMESPACE_ROOT: Final = "https://api.nmbrs.nl/soap/v3/"
 EMPLOYEE_SERVICE: Final = "EmployeeService"
@@ -23,61 +31,6 @@ SERVICES: Final = (EMPLOYEE_SERVICE, COMPANY_SERVICE)
 def service_namespace(service: str) -> str:
     """Nmbrs keeps the api.nmbrs.nl namespace on every host (also sandbox and api.nmbrs.se)."""
     return NMBRS_NAMESPACE_ROOT + service
-
-
-class Xsd(StrEnum):
-    """The XML Schema simple types Nmbrs uses in the emulated operations."""
-
-    STRING = "string"
-    INT = "int"
-    DECIMAL = "decimal"
-    BOOLEAN = "boolean"
-    DATETIME = "dateTime"
-
-
-@dataclass(frozen=True, slots=True)
-class EnumType:
-    """An xs:string restriction; values are case-sensitive on the wire."""
-
-    name: str
-    values: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ComplexType:
-    """An xs:sequence: children must appear in this order."""
-
-    name: str
-    fields: tuple[Field, ...]
-
-    def field(self, name: str) -> Field:
-        for candidate in self.fields:
-            if candidate.name == name:
-                return candidate
-        raise KeyError(name)
-
-
-FieldType = Xsd | EnumType | ComplexType
-
-
-@dataclass(frozen=True, slots=True)
-class Field:
-    """One element of a sequence, with its cardinality as the WSDL states it."""
-
-    name: str
-    type: FieldType
-    min_occurs: int = 1
-    max_occurs: int | None = 1  # None means unbounded
-    nillable: bool = False
-
-    @property
-    def repeated(self) -> bool:
-        return self.max_occurs is None or self.max_occurs > 1
-
-    @property
-    def required(self) -> bool:
-        """A value must be given: the element is mandatory and cannot be sent as nil."""
-        return self.min_occurs >= 1 and not self.nillable
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,26 +74,6 @@ def _many(name: str, type_: FieldType) -> Field:
 S, INT, D, B, DT = Xsd.STRING, Xsd.INT, Xsd.DECIMAL, Xsd.BOOLEAN, Xsd.DATETIME
 
 # --- enumerations [wsdl2020] ---------------------------------------------------------------
-GENDER = EnumType("Gender", ("undefined", "male", "female"))
-ADDRESS_TYPE = EnumType(
-    "AddressType",
-    ("HomeAddress", "PostAddress", "AbsenceAddress", "HolidaysAddress", "WeekendAddress"),
-)
-BANK_ACCOUNT_TYPE = EnumType(
-    "BankAccountType",
-    (
-        "None", "Bankrekening1", "Spaarloon", "Bankrekening2", "Bankrekening3",
-        "Bankrekening4", "Bankrekening5", "Standaard", "Levensloop",
-    ),
-)  # fmt: skip
-SALARY_TYPE = EnumType(
-    "SalaryType",
-    (
-        "None", "Bruto_Salaris_Fulltime", "Bruto_Salaris_Partime", "Bruto_Uurloon",
-        "Netto_Salaris_Partime_incl_looncomp", "Netto_Salaris_Partime_excl_looncomp",
-        "Netto_Uurloon_excl_looncomp", "Werkgerverslasten", "Netto_Uurloon_incl_looncomp",
-    ),
-)  # fmt: skip
 LOONAANGIFTE_TIJDVAK = EnumType("LoonaangifteTijdvak", ("None", "Month", "Week4", "Month6", "Year"))
 
 # --- complex types [wsdl2020 unless noted] ---------------------------------------------------
