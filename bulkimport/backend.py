@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from bulkimport.model import RowPlan
 from bulkimport.reconcile import EmployeeEntry, RecordCheck
@@ -31,11 +33,14 @@ __all__ = [
     "EnumType",
     "Field",
     "FieldType",
+    "OperationLookup",
+    "OperationShape",
     "ReadFunction",
     "SchemaViolation",
     "Transport",
     "TransportStats",
     "Xsd",
+    "check_simple",
 ]
 
 
@@ -157,6 +162,56 @@ SALARY_TYPE = EnumType(
 )  # fmt: skip
 
 
+_INT32_MIN: Final = -(2**31)
+_INT32_MAX: Final = 2**31 - 1
+
+
+def check_simple(type_: Xsd | EnumType, value: Any, path: str) -> None:
+    """Refuse a Python value the simple type cannot hold (SchemaViolation naming `path`).
+
+    Python values per type: string -> str, int -> int (32 bits), decimal -> Decimal or int,
+    boolean -> bool, dateTime -> date or datetime, enumeration -> one of its values.
+    """
+    if isinstance(type_, EnumType):
+        if value not in type_.values:
+            raise SchemaViolation(path, f"{value!r} is not a valid {type_.name}")
+    elif type_ is Xsd.STRING:
+        if not isinstance(value, str):
+            raise SchemaViolation(path, f"expected text, got {type(value).__name__}")
+    elif type_ is Xsd.BOOLEAN:
+        if not isinstance(value, bool):
+            raise SchemaViolation(path, f"expected a boolean, got {value!r}")
+    elif type_ is Xsd.INT:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise SchemaViolation(path, f"expected a whole number, got {value!r}")
+        if not _INT32_MIN <= value <= _INT32_MAX:
+            raise SchemaViolation(path, f"{value} does not fit xs:int")
+    elif type_ is Xsd.DECIMAL:
+        if isinstance(value, bool) or not isinstance(value, Decimal | int):
+            raise SchemaViolation(path, f"expected a decimal, got {value!r}")
+        if not Decimal(value).is_finite():
+            raise SchemaViolation(path, f"{value!r} is not a finite decimal")
+    elif type_ is Xsd.DATETIME:
+        if not isinstance(value, date):  # a datetime is a date too
+            raise SchemaViolation(path, f"expected a date, got {value!r}")
+    else:  # pragma: no cover - exhaustive above
+        raise AssertionError(f"unhandled type {type_!r}")
+
+
+class OperationShape(BackendOperation, Protocol):
+    """An operation as a template sees it: the fields its request takes and what it returns."""
+
+    @property
+    def request(self) -> tuple[Field, ...]: ...
+
+    @property
+    def result(self) -> Field | None: ...
+
+
+OperationLookup = Callable[[str], OperationShape]
+"""A backend's operations by the name a template step gives; KeyError for an unknown name."""
+
+
 @dataclass(frozen=True, slots=True)
 class TransportStats:
     """Attempts sent, and how many replies showed the service's throttle delay."""
@@ -195,6 +250,10 @@ class Backend(Protocol):
 
     def operation(self, service: str, name: str) -> BackendOperation:
         """The operation a template's call names; KeyError when the API has none such."""
+        ...
+
+    def template_operation(self, name: str) -> OperationShape:
+        """The operation a template step names (templates load against it); KeyError if none."""
         ...
 
     def employee_lister(self) -> EmployeeLister: ...

@@ -411,9 +411,8 @@ def _bench(args: argparse.Namespace) -> int:
 # --- commands ----------------------------------------------------------------------------------
 def _register_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Each command adds its own arguments and returns its handler."""
-    from bulkimport import settings_command, workbook_command
+    from bulkimport import settings_command, templates_command, workbook_command
     from bulkimport.emulator import command as emulator_command
-    from bulkimport.mapping import command as templates_command
     from bulkimport.nmbrs.rest import command as rest_command
 
     commands: list[tuple[str, str, Callable[[argparse.ArgumentParser], Handler]]] = [

@@ -114,15 +114,17 @@ class ImportOutcome:
     dropped_columns: tuple[str, ...] = ()  # file columns not imported and not --ignore-column
 
 
-def resolve_template(name_or_path: str) -> Template:
+def resolve_template(name_or_path: str, backend: Backend | None = None) -> Template:
+    """A template by shipped name or file path, checked against the backend's operations."""
+    operations = (backend or SoapBackend()).template_operation
     path = Path(name_or_path)
     if path.suffix == ".toml" or path.exists():
         if path.is_dir():
             raise TemplateError(f"template {path} is a folder; give a template name or .toml file")
         if not path.is_file():
             raise TemplateError(f"template file {path} does not exist")
-        return load_template(path)
-    return load_builtin_template(name_or_path)
+        return load_template(path, operations)
+    return load_builtin_template(name_or_path, operations)
 
 
 @dataclass(frozen=True, slots=True)

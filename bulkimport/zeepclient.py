@@ -16,6 +16,7 @@ from bulkimport.config import Country
 from bulkimport.mapping.mapper import MappingContext, bind_columns, map_row
 from bulkimport.mapping.template import load_builtin_template
 from bulkimport.model import StepRef
+from bulkimport.nmbrs.soap.backend import SoapBackend
 from bulkimport.sources import open_source
 
 
@@ -44,7 +45,7 @@ def run_sequential_new_hires(path: Path, base_url: str, company_id: int) -> tupl
             Domain=DEMO_CREDENTIALS.domain,
         )
         clients[service] = client
-    template = load_builtin_template("new_hire")
+    template = load_builtin_template("new_hire", SoapBackend().template_operation)
     context = MappingContext(company_id=company_id, country=Country.NL)
     calls = 0
     started = time.monotonic()

@@ -10,7 +10,13 @@ from typing import Any
 
 import pytest
 
-from bulkimport.backend import BackendOperation, Effect, ReadFunction, TransportStats
+from bulkimport.backend import (
+    BackendOperation,
+    Effect,
+    OperationShape,
+    ReadFunction,
+    TransportStats,
+)
 from bulkimport.config import Country
 from bulkimport.directory import EmployeeDirectory
 from bulkimport.errors import ConfigError
@@ -70,6 +76,9 @@ class StandInBackend:
 
     def operation(self, service: str, name: str) -> Endpoint:
         return Endpoint(service, name)
+
+    def template_operation(self, name: str) -> OperationShape:
+        raise KeyError(name)  # the seam's reads need no templates
 
     def employee_lister(self) -> StandInLister:
         return StandInLister()

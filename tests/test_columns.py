@@ -11,6 +11,7 @@ from bulkimport.errors import InputFileError
 from bulkimport.mapping.mapper import MappingContext, bind_columns, header_hint, map_row
 from bulkimport.mapping.template import Template, load_builtin_template
 from bulkimport.model import Cell, SourceFormat, SourceInfo, SourceRow
+from bulkimport.nmbrs.soap.schema import lookup_operation
 from bulkimport.sources.headers import pick_header
 
 CORE = ("Personeelsnummer", "Voornaam", "Achternaam", "Datum in dienst")
@@ -19,7 +20,7 @@ NL = MappingContext(company_id=54613, country=Country.NL)
 
 @pytest.fixture(scope="module")
 def hire() -> Template:
-    return load_builtin_template("new_hire")
+    return load_builtin_template("new_hire", lookup_operation)
 
 
 def info(*headers: str, date1904: bool = False) -> SourceInfo:

@@ -21,7 +21,7 @@ from bulkimport.job import ImportJob, ImportOutcome, run_job
 from bulkimport.mapping.template import load_builtin_template
 from bulkimport.model import Call, RowPlan, RowStatus
 from bulkimport.nmbrs.soap.dating import SoapDating, change_date
-from bulkimport.nmbrs.soap.schema import OPERATIONS, Operation
+from bulkimport.nmbrs.soap.schema import OPERATIONS, Operation, lookup_operation
 from bulkimport.synthetic import NewHireSpec, write_new_hires_csv
 from tests.emulator.test_golden import GOLDEN_VALUES
 
@@ -242,7 +242,7 @@ async def test_a_four_weekly_company_is_judged_by_its_own_period(
 # --- the guard itself, without a target ----------------------------------------------------------
 def _guard(**overrides: Any) -> RowGuard:
     settings: dict[str, Any] = {
-        "template": load_builtin_template("new_hire"),
+        "template": load_builtin_template("new_hire", lookup_operation),
         "company_id": COMPANY,
         "current_period": CompanyPeriod(2026, 11, PeriodKind.MONTH),
         "allow_past_periods": False,

@@ -22,6 +22,7 @@ from bulkimport.model import (
     SourceRow,
     StepRef,
 )
+from bulkimport.nmbrs.soap.schema import lookup_operation
 
 NL = MappingContext(company_id=54613, country=Country.NL)
 SE = MappingContext(company_id=61001, country=Country.SE)
@@ -168,14 +169,14 @@ HIRE_HEADERS = (
 def hire(tmp_path: Path) -> Template:
     path = tmp_path / "hire.toml"
     path.write_text(HIRE, encoding="utf-8")
-    return load_template(path)
+    return load_template(path, lookup_operation)
 
 
 @pytest.fixture
 def personal(tmp_path: Path) -> Template:
     path = tmp_path / "personal.toml"
     path.write_text(PERSONAL, encoding="utf-8")
-    return load_template(path)
+    return load_template(path, lookup_operation)
 
 
 def info(*headers: str, path: str = "hires.csv") -> SourceInfo:
@@ -428,7 +429,7 @@ def test_binding_belongs_to_its_template(hire: Template, personal: Template) -> 
 
 
 def test_defaults_fill_empty_cells_of_a_shipped_template() -> None:
-    template = load_builtin_template("schedule")
+    template = load_builtin_template("schedule", lookup_operation)
     binding = bind_columns(
         template, info("Personeelsnummer", "Ingangsdatum", "Maandag", "Parttimepercentage")
     )

@@ -19,6 +19,7 @@ from bulkimport.mapping.command import format_template
 from bulkimport.mapping.mapper import MappingContext, bind_columns, map_row
 from bulkimport.mapping.template import DateBound, load_builtin_template, load_template
 from bulkimport.model import Call, Cell, RowPlan, SourceFormat, SourceInfo, SourceRow
+from bulkimport.nmbrs.soap.schema import lookup_operation
 
 TODAY = date(2026, 12, 1)
 NL = MappingContext(company_id=54613, country=Country.NL, today=TODAY)
@@ -55,7 +56,7 @@ HIRE: dict[str, Cell] = {
 def map_cells(
     template_name: str, cells: Mapping[str, Cell], context: MappingContext = NL
 ) -> RowPlan:
-    template = load_builtin_template(template_name)
+    template = load_builtin_template(template_name, lookup_operation)
     binding = bind_columns(template, SourceInfo("rows.csv", SourceFormat.CSV, tuple(cells)))
     return map_row(template, binding, SourceRow(2, tuple(cells.values())), context)
 
@@ -464,7 +465,7 @@ type = "text"
 name = "country"
 type = "country_code"
 """
-    template = load_template(write(tmp_path, columns))
+    template = load_template(write(tmp_path, columns), lookup_operation)
     rules = template.rules
     assert rules.bounds == (
         (0, Decimal(1), None),
@@ -522,13 +523,13 @@ def test_a_date_bound_moves_with_today(today: date, years: int, expected: date) 
 def test_rule_declaration_errors(tmp_path: Path, columns: str, message: str) -> None:
     path = write(tmp_path, columns)
     with pytest.raises(TemplateError) as caught:
-        load_template(path)
+        load_template(path, lookup_operation)
     assert str(caught.value).startswith(f"{path}: ")
     assert message in str(caught.value)
 
 
 def test_templates_command_shows_the_rules() -> None:
-    page = format_template(load_builtin_template("new_hire"))
+    page = format_template(load_builtin_template("new_hire", lookup_operation))
     _, _, checks = page.partition("  checked before sending:\n")
     lines = checks.splitlines()
     assert "    salary: at least 0; required with any of salary_type" in lines

@@ -24,6 +24,7 @@ from bulkimport.mapping.template import (
     load_builtin_template,
     load_template,
 )
+from bulkimport.nmbrs.soap.schema import lookup_operation
 
 REPOSITORY_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -114,7 +115,7 @@ def update_template(steps: str = ADDRESS_STEP, columns: str = COLUMNS) -> str:
 def load_error(tmp_path: Path, text: str) -> str:
     path = write(tmp_path, text)
     with pytest.raises(TemplateError) as caught:
-        load_template(path)
+        load_template(path, lookup_operation)
     message = str(caught.value)
     assert message.startswith(f"{path}: "), message  # every message names the file
     return message
@@ -122,7 +123,7 @@ def load_error(tmp_path: Path, text: str) -> str:
 
 # --- loading ---------------------------------------------------------------------------------
 def test_update_template_loads_with_typed_sources(tmp_path: Path) -> None:
-    template = load_template(write(tmp_path, update_template()))
+    template = load_template(write(tmp_path, update_template()), lookup_operation)
 
     assert isinstance(template, Template)
     assert (template.name, template.key, template.creates_employee) == ("t", "number", False)
@@ -144,7 +145,9 @@ def test_update_template_loads_with_typed_sources(tmp_path: Path) -> None:
 
 
 def test_step_and_context_sources(tmp_path: Path) -> None:
-    template = load_template(write(tmp_path, HEADER.format(creates="true") + COLUMNS + HIRE_STEPS))
+    template = load_template(
+        write(tmp_path, HEADER.format(creates="true") + COLUMNS + HIRE_STEPS), lookup_operation
+    )
 
     employee, address = template.operations
     assert {m.dotted: m.source for m in employee.fields}["CompanyId"] == ContextSource("company_id")
@@ -179,7 +182,7 @@ Schedule.HoursSunday2 = { value = 0 }
 Schedule.ParttimePercentage = { value = 100 }
 Schedule.StartDate = { value = 2026-12-01 }
 """
-    template = load_template(write(tmp_path, update_template(steps)))
+    template = load_template(write(tmp_path, update_template(steps)), lookup_operation)
 
     sources = {m.dotted: m.source for m in template.operations[0].fields}
     assert sources["Schedule.HoursMonday"] == LiteralSource(Decimal("7.5"))
@@ -190,8 +193,8 @@ def test_builtin_templates_are_found_by_name() -> None:
     """Every template in the repository's templates/ folder is one the package finds."""
     in_repository = sorted(p.stem for p in REPOSITORY_TEMPLATES.glob("*.toml"))
     assert len(in_repository) == 7
-    assert [t.name for t in list_builtin_templates()] == in_repository
-    assert load_builtin_template("address").name == "address"
+    assert [t.name for t in list_builtin_templates(lookup_operation)] == in_repository
+    assert load_builtin_template("address", lookup_operation).name == "address"
 
 
 def test_the_package_reads_the_repository_templates_folder() -> None:
@@ -205,9 +208,9 @@ def test_no_templates_found_is_an_error_not_an_empty_list(
 ) -> None:
     monkeypatch.setattr(template_module, "BUILTIN_TEMPLATES_FOLDER", "no_such_folder")
     with pytest.raises(TemplateError, match="no templates found"):
-        list_builtin_templates()
+        list_builtin_templates(lookup_operation)
     with pytest.raises(TemplateError, match="no templates found"):
-        load_builtin_template("new_hire")
+        load_builtin_template("new_hire", lookup_operation)
     assert main(["templates"]) == 2
     assert "no templates found" in capsys.readouterr().err
 
@@ -215,12 +218,12 @@ def test_no_templates_found_is_an_error_not_an_empty_list(
 @pytest.mark.parametrize("name", ["no_such_template", "../templates/address"])
 def test_unknown_builtin_template_lists_the_known_ones(name: str) -> None:
     with pytest.raises(TemplateError, match=r"unknown template .*shipped templates: address"):
-        load_builtin_template(name)
+        load_builtin_template(name, lookup_operation)
 
 
 def test_missing_file_and_bad_toml(tmp_path: Path) -> None:
     with pytest.raises(TemplateError, match="cannot read template"):
-        load_template(tmp_path / "absent.toml")
+        load_template(tmp_path / "absent.toml", lookup_operation)
     assert "not valid TOML" in load_error(tmp_path, "name = ")
 
 
@@ -509,7 +512,8 @@ PersonalInfo.FirstName = {{ column = "first_name" }}
 
 def test_merge_from_lets_the_current_record_supply_required_fields(tmp_path: Path) -> None:
     template = load_template(
-        write(tmp_path, update_template(PERSONAL_STEP.format(merge="PersonalInfo_GetCurrent")))
+        write(tmp_path, update_template(PERSONAL_STEP.format(merge="PersonalInfo_GetCurrent"))),
+        lookup_operation,
     )
     step = template.operations[0]
     assert step.merge_from is not None and step.merge_from.name == "PersonalInfo_GetCurrent"

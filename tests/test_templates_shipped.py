@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from bulkimport import templates_command
 from bulkimport.config import Country, Credentials
 from bulkimport.errors import RowInvalid
-from bulkimport.mapping import command
 from bulkimport.mapping.mapper import MappingContext, bind_columns, map_row
 from bulkimport.mapping.template import (
     Template,
@@ -47,7 +47,7 @@ EXISTING_EMPLOYEE_ID = 500_001
 
 
 def map_one(name: str, cells: Mapping[str, Cell], context: MappingContext = NL) -> RowPlan:
-    template = load_builtin_template(name)
+    template = load_builtin_template(name, lookup_operation)
     binding = bind_columns(template, SourceInfo("sample.csv", SourceFormat.CSV, tuple(cells)))
     return map_row(template, binding, SourceRow(2, tuple(cells.values())), context)
 
@@ -97,7 +97,7 @@ def build_all(plan: RowPlan) -> list[bytes]:
 
 # --- the templates ---------------------------------------------------------------------------
 def test_all_shipped_templates_load() -> None:
-    templates = list_builtin_templates()
+    templates = list_builtin_templates(lookup_operation)
     assert {t.name for t in templates} == SHIPPED
     for template in templates:
         assert template.key == "employee_number"
@@ -112,11 +112,11 @@ def test_file_names_match_template_names() -> None:
     names = {path.stem for path in (REPOSITORY / "templates").glob("*.toml")}
     assert names == SHIPPED  # an empty folder must not pass
     for name in names:
-        assert load_builtin_template(name).name == name
+        assert load_builtin_template(name, lookup_operation).name == name
 
 
 def test_core_personal_columns_have_swedish_aliases() -> None:
-    template = load_builtin_template("new_hire")
+    template = load_builtin_template("new_hire", lookup_operation)
     expected = {
         "employee_number": "Anställningsnummer",
         "first_name": "Förnamn",
@@ -131,7 +131,7 @@ def test_core_personal_columns_have_swedish_aliases() -> None:
 
 def test_identity_number_follows_the_country_and_says_so() -> None:
     for name in ("new_hire", "personal_info"):
-        template = load_builtin_template(name)
+        template = load_builtin_template(name, lookup_operation)
         assert str(template.column("identity_number").type) == "identity_number"
         assert "personnummer" in template.description and "inferred" in template.description
 
@@ -471,7 +471,9 @@ NEW_HIRE_MISTAKES = {
 
 @pytest.mark.parametrize("name", ["new_hires.csv", "new_hires.xlsx"])
 def test_dutch_new_hires_sample_shows_exactly_its_three_mistakes(name: str) -> None:
-    plans, invalid = map_file(SAMPLES / name, load_builtin_template("new_hire"), NL)
+    plans, invalid = map_file(
+        SAMPLES / name, load_builtin_template("new_hire", lookup_operation), NL
+    )
 
     assert invalid == NEW_HIRE_MISTAKES
     assert len(plans) == 22
@@ -486,14 +488,16 @@ def test_dutch_new_hires_sample_shows_exactly_its_three_mistakes(name: str) -> N
 
 
 def test_workbook_and_csv_samples_hold_the_same_data() -> None:
-    template = load_builtin_template("new_hire")
+    template = load_builtin_template("new_hire", lookup_operation)
     from_csv, _ = map_file(SAMPLES / "new_hires.csv", template, NL)
     from_xlsx, _ = map_file(SAMPLES / "new_hires.xlsx", template, NL)
     assert from_csv == from_xlsx
 
 
 def test_swedish_sample_maps_cleanly_for_a_swedish_company() -> None:
-    plans, invalid = map_file(SAMPLES / "nyanstallda.csv", load_builtin_template("new_hire"), SE)
+    plans, invalid = map_file(
+        SAMPLES / "nyanstallda.csv", load_builtin_template("new_hire", lookup_operation), SE
+    )
     assert invalid == {}
     assert len(plans) == 8
     for plan in plans:
@@ -506,7 +510,9 @@ def test_swedish_sample_maps_cleanly_for_a_swedish_company() -> None:
     "name", ["personal_info", "address", "bank_account", "salary", "schedule", "contract"]
 )
 def test_update_samples_refer_to_seeded_employees(name: str) -> None:
-    plans, invalid = map_file(SAMPLES / f"{name}.csv", load_builtin_template(name), NL)
+    plans, invalid = map_file(
+        SAMPLES / f"{name}.csv", load_builtin_template(name, lookup_operation), NL
+    )
     assert invalid == {}
     numbers = {int(plan.employee_key or 0) for plan in plans}
     assert numbers and numbers <= set(range(1001, 1011)) | {9999}
@@ -515,7 +521,9 @@ def test_update_samples_refer_to_seeded_employees(name: str) -> None:
 
 
 def test_one_update_sample_names_an_unknown_employee() -> None:
-    plans, _ = map_file(SAMPLES / "personal_info.csv", load_builtin_template("personal_info"), NL)
+    plans, _ = map_file(
+        SAMPLES / "personal_info.csv", load_builtin_template("personal_info", lookup_operation), NL
+    )
     assert [plan.row_number for plan in plans if plan.employee_key == "9999"] == [5]
 
 
@@ -544,7 +552,7 @@ def test_samples_readme_lists_every_sample() -> None:
 # --- the command -----------------------------------------------------------------------------
 def run_command(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     parser = argparse.ArgumentParser()
-    handler = command.add(parser)
+    handler = templates_command.add(parser)
     code = handler(parser.parse_args(argv))
     captured = capsys.readouterr()
     return code, captured.out, captured.err

@@ -17,6 +17,7 @@ from bulkimport.errors import TemplateError
 from bulkimport.mapping.coerce import enumeration_values
 from bulkimport.mapping.mapper import MappingContext, bind_columns, map_row
 from bulkimport.mapping.template import Template, load_builtin_template, load_template
+from bulkimport.nmbrs.soap.schema import lookup_operation
 from bulkimport.sources import open_source
 from bulkimport.workbook import build_csv_header, build_workbook
 
@@ -53,7 +54,7 @@ def _map_every_row(path: Path, template: Template, country: Country) -> int:
 
 
 def test_the_data_sheet_guides_the_person_typing(tmp_path: Path) -> None:
-    template = load_builtin_template("new_hire")
+    template = load_builtin_template("new_hire", lookup_operation)
     workbook = openpyxl.load_workbook(_blank(tmp_path, "new_hire"))
     sheet = workbook.active
     assert sheet is not None
@@ -91,7 +92,7 @@ def test_the_data_sheet_guides_the_person_typing(tmp_path: Path) -> None:
 
 
 def test_the_example_and_explanation_sheets(tmp_path: Path) -> None:
-    template = load_builtin_template("new_hire")
+    template = load_builtin_template("new_hire", lookup_operation)
     workbook = openpyxl.load_workbook(_blank(tmp_path, "new_hire"))
     example = workbook["Voorbeeld"]
     values = {str(header.value): cell for header, cell in zip(example[1], example[2], strict=True)}
@@ -113,7 +114,7 @@ def test_the_example_and_explanation_sheets(tmp_path: Path) -> None:
 
 def test_the_examples_and_typed_rows_import_cleanly(tmp_path: Path) -> None:
     """Copy the example row, then add rows as a person types them; every row maps."""
-    template = load_builtin_template("new_hire")
+    template = load_builtin_template("new_hire", lookup_operation)
     path = _blank(tmp_path, "new_hire")
     workbook = openpyxl.load_workbook(path)
     sheet, example = workbook["Invullen"], workbook["Voorbeeld"]
@@ -147,7 +148,7 @@ def test_the_examples_and_typed_rows_import_cleanly(tmp_path: Path) -> None:
 def test_other_languages_name_the_columns_in_theirs(
     tmp_path: Path, language: str, country: Country, expected: str
 ) -> None:
-    template = load_builtin_template("salary")
+    template = load_builtin_template("salary", lookup_operation)
     path = _blank(tmp_path, "salary", "--lang", language)
     workbook = openpyxl.load_workbook(path)
     sheet = workbook.active
@@ -174,7 +175,7 @@ def test_a_filled_in_workbook_passes_a_dry_run(tmp_path: Path) -> None:
 def test_the_csv_form_is_a_header_row_excel_reads(
     tmp_path: Path, language: str, delimiter: str
 ) -> None:
-    template = load_builtin_template("address")
+    template = load_builtin_template("address", lookup_operation)
     path = tmp_path / "address.csv"
     assert main(["template", "address", "--output", str(path), "--lang", language]) == EXIT_OK
     raw = path.read_bytes()
@@ -189,7 +190,7 @@ def test_the_csv_form_is_a_header_row_excel_reads(
 
 
 def test_a_comma_in_a_label_is_quoted_in_the_csv() -> None:
-    template = load_builtin_template("salary")
+    template = load_builtin_template("salary", lookup_operation)
     first = template.columns[0]
     renamed = dataclasses.replace(first, labels={"en": "Number, employee"})
     header = build_csv_header(dataclasses.replace(template, columns=(renamed,)), "en")
@@ -203,13 +204,13 @@ def test_a_label_that_is_not_an_accepted_header_stops_the_template(tmp_path: Pat
     broken = tmp_path / "broken.toml"
     broken.write_text(source.replace('en = "Salary"', 'en = "Pay"'), encoding="utf-8")
     with pytest.raises(TemplateError, match=r"labels\.en: must be the column's name or one"):
-        load_template(broken)
+        load_template(broken, lookup_operation)
 
 
 def test_an_unknown_language_or_suffix_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with pytest.raises(ValueError, match="unknown language 'de'"):
-        build_workbook(load_builtin_template("salary"), "de")
+        build_workbook(load_builtin_template("salary", lookup_operation), "de")
     assert main(["template", "salary", "--output", str(tmp_path / "x.ods")]) == 2
     assert "give a file name ending in .xlsx or .csv" in capsys.readouterr().err

@@ -1,45 +1,14 @@
-"""`bulkimport templates [NAME | --file PATH]`: what each template expects in a file.
+"""What `bulkimport templates` shows of a template: pure formatting.
 
-Formatting is pure (`format_template`); only the handler prints.
+The command itself (which loads templates against a backend) is bulkimport.templates_command.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
 import textwrap
-from collections.abc import Callable
 
-from bulkimport.errors import TemplateError
 from bulkimport.mapping.coerce import ColumnType
-from bulkimport.mapping.template import (
-    Column,
-    Template,
-    list_builtin_templates,
-    load_builtin_template,
-    load_template,
-)
-
-
-def add(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
-    parser.add_argument("name", nargs="?", help="show one shipped template in full")
-    parser.add_argument("--file", metavar="PATH", help="show a template file of your own")
-
-    def run(args: argparse.Namespace) -> int:
-        try:
-            if args.file:
-                templates = [load_template(args.file)]
-            elif args.name:
-                templates = [load_builtin_template(args.name)]
-            else:
-                templates = list_builtin_templates()
-        except TemplateError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        print("\n\n".join(format_template(t) for t in templates))
-        return 0
-
-    return run
+from bulkimport.mapping.template import Column, Template
 
 
 def format_template(template: Template) -> str:

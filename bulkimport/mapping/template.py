@@ -35,7 +35,7 @@ Format (one file per mutation kind; ``templates/README.md`` has a worked example
 
     [[operations]]
     step = "address"                   # id, unique within the template
-    operation = "Address_InsertCurrent"   # a name from bulkimport.nmbrs.soap.schema
+    operation = "Address_InsertCurrent"   # an operation of the backend (Backend.template_operation)
     when_any = ["street", "city"]      # optional: run only if one of these cells is filled
     merge_from = "PersonalInfo_GetCurrent"  # optional, for whole-record updates (see below)
 
@@ -67,20 +67,21 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Final
 
-from bulkimport.backend import Effect, SchemaViolation
-from bulkimport.config import Country
-from bulkimport.errors import TemplateError
-from bulkimport.mapping.coerce import CoercionError, ColumnType, coerce_cell
-from bulkimport.nmbrs.soap.codec import format_simple
-from bulkimport.nmbrs.soap.schema import (
+from bulkimport.backend import (
     ComplexType,
+    Effect,
     EnumType,
     Field,
     FieldType,
-    Operation,
+    OperationLookup,
+    OperationShape,
+    SchemaViolation,
     Xsd,
-    lookup_operation,
+    check_simple,
 )
+from bulkimport.config import Country
+from bulkimport.errors import TemplateError
+from bulkimport.mapping.coerce import CoercionError, ColumnType, coerce_cell
 from bulkimport.sources.headers import normalise_header
 
 # The shipped templates are package data (`bulkimport/templates`, a link to the top-level
@@ -255,10 +256,10 @@ class FieldMapping:
 @dataclass(frozen=True, slots=True)
 class OperationStep:
     step: str
-    operation: Operation
+    operation: OperationShape
     fields: tuple[FieldMapping, ...]
     when_any: tuple[str, ...] = ()
-    merge_from: Operation | None = None
+    merge_from: OperationShape | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,28 +304,31 @@ class Template:
 
 
 # --- loading ---------------------------------------------------------------------------------
-def load_template(path: Path | str) -> Template:
-    """Read and validate one template file; TemplateError names the file and the bad key."""
+def load_template(path: Path | str, operations: OperationLookup) -> Template:
+    """Read and check one template file against a backend's `operations`.
+
+    TemplateError names the file and the bad key.
+    """
     path = Path(path)
     try:
         content = path.read_bytes()
     except OSError as exc:
         raise TemplateError(f"{path}: cannot read template ({exc.strerror or exc})") from exc
-    return _parse_template(content, str(path))
+    return _parse_template(content, str(path), operations)
 
 
-def load_builtin_template(name: str) -> Template:
+def load_builtin_template(name: str, operations: OperationLookup) -> Template:
     """One of the templates shipped inside the package, by name."""
     resource = _builtin_folder() / f"{name}.toml"
     if "/" in name or "\\" in name or not resource.is_file():
         known = ", ".join(_template_name(file) for file in _builtin_files())
         raise TemplateError(f"unknown template {name!r} (shipped templates: {known})")
-    return _parse_template(resource.read_bytes(), str(resource))
+    return _parse_template(resource.read_bytes(), str(resource), operations)
 
 
-def list_builtin_templates() -> list[Template]:
+def list_builtin_templates(operations: OperationLookup) -> list[Template]:
     """Every shipped template; none at all is an error (a broken installation), not a list."""
-    return [_parse_template(file.read_bytes(), str(file)) for file in _builtin_files()]
+    return [_parse_template(file.read_bytes(), str(file), operations) for file in _builtin_files()]
 
 
 def _builtin_folder() -> Traversable:
@@ -350,21 +354,22 @@ def _template_name(file: Traversable) -> str:
     return file.name.removesuffix(".toml")
 
 
-def _parse_template(content: bytes, source: str) -> Template:
+def _parse_template(content: bytes, source: str, operations: OperationLookup) -> Template:
     try:
         document = tomllib.loads(content.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise TemplateError(f"{source}: template is not UTF-8 text") from exc
     except tomllib.TOMLDecodeError as exc:
         raise TemplateError(f"{source}: not valid TOML ({exc})") from exc
-    return _Loader(source).template(document, hashlib.sha256(content).hexdigest())
+    return _Loader(source, operations).template(document, hashlib.sha256(content).hexdigest())
 
 
 class _Loader:
     """Validates one parsed document; every error message starts with the file name."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, operations: OperationLookup) -> None:
         self.source = source
+        self.operations = operations
 
     def fail(self, where: str, reason: str) -> TemplateError:
         return TemplateError(f"{self.source}: {where}: {reason}")
@@ -647,7 +652,7 @@ class _Loader:
 
 
 class _StepLoader:
-    """Validates one [[operations]] table against the operation table in soap/schema.py."""
+    """Validates one [[operations]] table against the backend's operations."""
 
     def __init__(
         self,
@@ -678,7 +683,7 @@ class _StepLoader:
         self.where = f"{self.where} (step {step_id!r})"
         operation_name = self.loader.text(self.entry, "operation", self.where, required=True)
         try:
-            operation = lookup_operation(operation_name)
+            operation = self.loader.operations(operation_name)
         except KeyError:
             raise self.fail(f"unknown operation {operation_name!r}", ".operation") from None
         if operation.effect is Effect.READ:
@@ -716,14 +721,14 @@ class _StepLoader:
                 raise self.fail(f"unknown column {name!r}", ".when_any")
         return tuple(raw)
 
-    def _merge_from(self, operation: Operation) -> Operation | None:
+    def _merge_from(self, operation: OperationShape) -> OperationShape | None:
         name = self.entry.get("merge_from")
         if name is None:
             return None
         if not isinstance(name, str):
             raise self.fail("must be an operation name", ".merge_from")
         try:
-            reader = lookup_operation(name)
+            reader = self.loader.operations(name)
         except KeyError:
             raise self.fail(f"unknown operation {name!r}", ".merge_from") from None
         records = {f.type for f in operation.request if isinstance(f.type, ComplexType)}
@@ -855,7 +860,7 @@ class _StepLoader:
         try:
             if isinstance(value, datetime | time):
                 raise SchemaViolation(key, "write a date without a time")
-            format_simple(target, value, key)
+            check_simple(target, value, key)
         except SchemaViolation as exc:
             raise self.fail(
                 f"literal {raw!r} does not fit a field of type {_type_name(target)} ({exc.reason})",

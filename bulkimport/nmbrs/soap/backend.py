@@ -114,6 +114,9 @@ class SoapBackend:
     def operation(self, service: str, name: str) -> Operation:
         return find_operation(service, name)
 
+    def template_operation(self, name: str) -> Operation:
+        return lookup_operation(name)
+
     def employee_lister(self) -> SoapEmployeeLister:
         return SoapEmployeeLister()
 

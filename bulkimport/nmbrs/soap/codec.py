@@ -21,6 +21,7 @@ from typing import Any, Final
 from lxml import etree
 
 from bulkimport.backend import SchemaViolation as SchemaViolation  # raised here, caught by callers
+from bulkimport.backend import check_simple
 from bulkimport.nmbrs.soap.schema import ComplexType, EnumType, Field, FieldType, Xsd
 
 XSI_NAMESPACE: Final = "http://www.w3.org/2001/XMLSchema-instance"
@@ -40,38 +41,16 @@ _INT32_MAX: Final = 2**31 - 1
 # --- simple values ---------------------------------------------------------------------------
 def format_simple(type_: Xsd | EnumType, value: Any, path: str) -> str:
     """Render one Python value as element text, refusing values the type cannot hold."""
-    if isinstance(type_, EnumType):
-        if value not in type_.values:
-            raise SchemaViolation(path, f"{value!r} is not a valid {type_.name}")
-        return str(value)
-    if type_ is Xsd.STRING:
-        if not isinstance(value, str):
-            raise SchemaViolation(path, f"expected text, got {type(value).__name__}")
-        return value
+    check_simple(type_, value, path)
     if type_ is Xsd.BOOLEAN:
-        if not isinstance(value, bool):
-            raise SchemaViolation(path, f"expected a boolean, got {value!r}")
         return "true" if value else "false"
-    if type_ is Xsd.INT:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise SchemaViolation(path, f"expected a whole number, got {value!r}")
-        if not _INT32_MIN <= value <= _INT32_MAX:
-            raise SchemaViolation(path, f"{value} does not fit xs:int")
-        return str(value)
     if type_ is Xsd.DECIMAL:
-        if isinstance(value, bool) or not isinstance(value, Decimal | int):
-            raise SchemaViolation(path, f"expected a decimal, got {value!r}")
-        number = Decimal(value)
-        if not number.is_finite():
-            raise SchemaViolation(path, f"{value!r} is not a finite decimal")
-        return format(number, "f")
+        return format(Decimal(value), "f")
     if type_ is Xsd.DATETIME:
         if isinstance(value, datetime):
             return value.replace(tzinfo=None, microsecond=0).isoformat()
-        if isinstance(value, date):
-            return f"{value.isoformat()}T00:00:00"
-        raise SchemaViolation(path, f"expected a date, got {value!r}")
-    raise AssertionError(f"unhandled type {type_!r}")  # pragma: no cover - exhaustive above
+        return f"{value.isoformat()}T00:00:00"
+    return str(value)  # enumerations, text and whole numbers
 
 
 def parse_simple(type_: Xsd | EnumType, text: str, path: str) -> Any:
