@@ -68,10 +68,14 @@ class EmployeeRef:
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """One SOAP call a row becomes. `values` may hold StepRef/EmployeeRef placeholders.
+    """One call a row becomes, named by the backend's operation key.
 
-    `merge_from` names a read operation whose current record fills the fields the row does
-    not set, because Nmbrs writes whole records (PersonalInfo_UpdateCurrent clears omissions).
+    `service` and `operation` are that key: opaque to the core, which resolves it with
+    `Backend.operation` (on SOAP they are the service and operation names). `values` are the
+    backend's field paths for that key (nested mappings of its request fields), and may hold
+    StepRef/EmployeeRef placeholders. `merge_from` names the read whose current record fills
+    the fields the row does not set, for APIs that write whole records (SOAP's
+    PersonalInfo_UpdateCurrent clears omissions).
     """
 
     step: str

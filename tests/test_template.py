@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bulkimport.backend import OperationShape
 from bulkimport.cli import main
 from bulkimport.config import Country
 from bulkimport.errors import TemplateError
@@ -187,6 +188,22 @@ Schedule.StartDate = { value = 2026-12-01 }
     sources = {m.dotted: m.source for m in template.operations[0].fields}
     assert sources["Schedule.HoursMonday"] == LiteralSource(Decimal("7.5"))
     assert sources["Start"] == LiteralSource(date(2026, 12, 1))
+
+
+def test_templates_load_against_the_operations_they_are_given(tmp_path: Path) -> None:
+    """The loader knows no API of its own: an operation the backend lacks is unknown."""
+    path = write(tmp_path, update_template())
+
+    def soap_without_addresses(name: str) -> OperationShape:
+        if name == "Address_InsertCurrent":
+            raise KeyError(name)
+        return lookup_operation(name)
+
+    assert load_template(path, lookup_operation).operations[0].operation.name == (
+        "Address_InsertCurrent"
+    )
+    with pytest.raises(TemplateError, match="unknown operation 'Address_InsertCurrent'"):
+        load_template(path, soap_without_addresses)
 
 
 def test_builtin_templates_are_found_by_name() -> None:
