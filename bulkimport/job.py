@@ -7,6 +7,7 @@ line in the report whatever stopped the run.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -206,6 +207,7 @@ async def run_job(
             insecure=job.insecure,
         )
         network = await stack.enter_async_context(AiohttpTransport(settings))
+        first_call_at = time.monotonic()  # the pre-flight's reads count at the cap too
         facts = await check_target(
             network,
             job.company_id,
@@ -294,8 +296,13 @@ async def run_job(
             if on_warning is not None:
                 on_warning(warning)
         if not job.dry_run:
-            # Every attempt that went out, the pre-flight's reads included: all count at the cap.
-            summary = replace(summary, calls=network.stats.calls)
+            # Every attempt that went out, the pre-flight's reads included: all count at the cap,
+            # so calls/s is over the time since the first of them.
+            summary = replace(
+                summary,
+                calls=network.stats.calls,
+                duration_s=time.monotonic() - first_call_at,
+            )
         resumed = journal.resumed
         latencies = network.latencies
     return ImportOutcome(
