@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any, Final
+from typing import Final, Protocol
 
 from bulkimport.config import Country
 from bulkimport.errors import CellProblem, RowInvalid
@@ -21,7 +21,6 @@ from bulkimport.mapping.coerce import CoercionError, coercer_for
 from bulkimport.mapping.mapper import ColumnBinding
 from bulkimport.mapping.template import ColumnSource, Template
 from bulkimport.model import Call, RowPlan, SourceRow
-from bulkimport.soap.schema import ComplexType, Operation, Xsd, find_operation
 
 
 class PeriodKind(StrEnum):
@@ -80,15 +79,6 @@ def parse_company_period(text: str | None) -> CompanyPeriod:
 
 
 # --- which value dates a change ----------------------------------------------------------------
-# Nmbrs dates a change in one of three ways (API.md section 6): `*Current` operations act from
-# the current period (never in the past); others take Period + Year, or a dateTime parameter
-# (Start, StartDate); contracts carry their dates inside EmployeeContract, and a contract whose
-# start lies before the current period is protected even when inserted "in the current period".
-_DATE_PARAMETERS: Final = ("Start", "StartDate")
-_DATED_RECORDS: Final = ("EmployeeContract",)
-UNPROTECTED_MODE: Final = "UnprotectedMode"
-
-
 @dataclass(frozen=True, slots=True)
 class ChangeDate:
     """The value that dates one call, and the request path it was read from."""
@@ -109,30 +99,16 @@ class ChangeDate:
         return f"{self.day:%d-%m-%Y}"
 
 
-def change_date(operation: Operation, values: Mapping[str, Any]) -> ChangeDate | None:
-    """What dates this call's change; None when the call acts from the current period."""
-    names = {field.name.lower(): field.name for field in operation.request}
-    if "period" in names and "year" in names:
-        year, number = values.get(names["year"]), values.get(names["period"])
-        if isinstance(year, int) and isinstance(number, int):
-            return ChangeDate((names["period"],), None, (year, number))
-        return None
-    for field in operation.request:
-        if field.name in _DATE_PARAMETERS and field.type is Xsd.DATETIME:
-            return _dated((field.name,), values.get(field.name))
-        if field.name in _DATED_RECORDS and isinstance(field.type, ComplexType):
-            record = values.get(field.name)
-            if isinstance(record, Mapping):
-                return _dated((field.name, "StartDate"), record.get("StartDate"))
-    return None
+class Dating(Protocol):
+    """The backend's knowledge of how its calls are dated (nmbrs.soap.dating for SOAP)."""
 
+    def change_date(self, call: Call) -> ChangeDate | None:
+        """What dates this call's change; None when the call acts from the current period."""
+        ...
 
-def _dated(path: tuple[str, ...], value: object) -> ChangeDate | None:
-    if isinstance(value, datetime):
-        return ChangeDate(path, value.date(), None)
-    if isinstance(value, date):
-        return ChangeDate(path, value, None)
-    return None
+    def unprotected(self, call: Call) -> Call:
+        """The call allowed to change a past period, as far as its operation can be."""
+        ...
 
 
 # --- the guard ---------------------------------------------------------------------------------
@@ -148,6 +124,7 @@ class RowGuard:
     repeated_numbers: Mapping[int, int]  # employee number -> how often the file has it
     number_header: str  # the file's header of the employee-number column
     headers: Mapping[tuple[str, tuple[str, ...]], str]  # (step, request path) -> file header
+    dating: Dating
 
     def check(self, plan: RowPlan, employee_number: int | None, *, resuming: bool) -> RowPlan:
         """The plan to send; RowInvalid when a call of it must not go out.
@@ -158,7 +135,7 @@ class RowGuard:
         problems = list(self._number_problems(plan.row_number, employee_number, resuming))
         past = [
             (call, dated)
-            for call, dated in _dated_calls(plan)
+            for call, dated in self._dated_calls(plan)
             if dated.is_before(self.current_period)
         ]
         if past and not self.allow_past_periods:
@@ -169,7 +146,19 @@ class RowGuard:
             raise RowInvalid(problems)
         if not past:
             return plan
-        return replace(plan, calls=tuple(_unprotected(call, past) for call in plan.calls))
+        return replace(
+            plan,
+            calls=tuple(
+                self.dating.unprotected(call) if any(call is dated for dated, _ in past) else call
+                for call in plan.calls
+            ),
+        )
+
+    def _dated_calls(self, plan: RowPlan) -> Iterator[tuple[Call, ChangeDate]]:
+        for call in plan.calls:
+            dated = self.dating.change_date(call)
+            if dated is not None:
+                yield call, dated
 
     def _number_problems(
         self, row_number: int, number: int | None, resuming: bool
@@ -206,23 +195,6 @@ class RowGuard:
             "may already be run. Correct the date, or give --allow-past-periods if the change "
             "must reach back",
         )
-
-
-def _dated_calls(plan: RowPlan) -> Iterator[tuple[Call, ChangeDate]]:
-    for call in plan.calls:
-        dated = change_date(find_operation(call.service, call.operation), call.values)
-        if dated is not None:
-            yield call, dated
-
-
-def _unprotected(call: Call, past: list[tuple[Call, ChangeDate]]) -> Call:
-    """A past-dated call with UnprotectedMode set, where its operation has that parameter."""
-    if not any(call is dated_call for dated_call, _ in past):
-        return call
-    operation = find_operation(call.service, call.operation)
-    if not any(field.name == UNPROTECTED_MODE for field in operation.request):
-        return call
-    return replace(call, values={**call.values, UNPROTECTED_MODE: True})
 
 
 # --- employee numbers ----------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Final
 
 import anyio
 
+from bulkimport.backend import Backend
 from bulkimport.config import (
     ENVIRONMENTS,
     NMBRS_CALLS_PER_SECOND,
@@ -36,6 +37,13 @@ from bulkimport.journal import (
 )
 from bulkimport.mapping.mapper import ColumnBinding, bind_columns, header_hint
 from bulkimport.mapping.template import Template, load_builtin_template, load_template
+from bulkimport.nmbrs.soap.backend import SoapBackend
+from bulkimport.nmbrs.soap.transport import (
+    AiohttpTransport,
+    DryRunTransport,
+    Transport,
+    check_endpoint,
+)
 from bulkimport.pipeline import Importer, RunOptions
 from bulkimport.preflight import TargetFacts, check_target
 from bulkimport.report import (
@@ -46,7 +54,6 @@ from bulkimport.report import (
     default_report_base,
 )
 from bulkimport.sources import RowSource, open_source
-from bulkimport.transport import AiohttpTransport, DryRunTransport, Transport, check_endpoint
 from bulkimport.validation import check_input_file, prepare_output_folders, validate_job
 
 # The built-in demo target stands in November 2026, the month the shipped samples were written
@@ -207,9 +214,11 @@ async def run_job(
             insecure=job.insecure,
         )
         network = await stack.enter_async_context(AiohttpTransport(settings))
+        backend = SoapBackend()
         first_call_at = time.monotonic()  # the pre-flight's reads count at the cap too
         facts = await check_target(
             network,
+            backend,
             job.company_id,
             target=target.description,
             requested_country=job.country,
@@ -220,7 +229,7 @@ async def run_job(
             on_start(_describe_company(facts))
             for note in facts.notes:
                 on_start(f"warning: {note}")
-        guard = _row_guard(job, template, binding, facts)
+        guard = _row_guard(job, template, binding, facts, backend)
         run_target = RunTarget(
             api=API,
             endpoint=target.base_url,
@@ -256,6 +265,7 @@ async def run_job(
         importer = Importer(
             template=template,
             binding=binding,
+            backend=backend,
             transport=sender,
             directory_transport=network,
             journal=journal,
@@ -339,7 +349,11 @@ def _describe_company(facts: TargetFacts) -> str:
 
 
 def _row_guard(
-    job: ImportJob, template: Template, binding: ColumnBinding, facts: TargetFacts
+    job: ImportJob,
+    template: Template,
+    binding: ColumnBinding,
+    facts: TargetFacts,
+    backend: Backend,
 ) -> RowGuard:
     """The pre-flight's facts, plus the employee numbers the file repeats (new hires only)."""
     repeated: dict[int, int] = {}
@@ -362,6 +376,7 @@ def _row_guard(
         repeated_numbers=repeated,
         number_header=headers.get(template.key, template.key),
         headers=date_headers(template, headers),
+        dating=backend.dating(),
     )
 
 

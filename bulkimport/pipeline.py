@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -20,54 +19,19 @@ import anyio
 import structlog
 from anyio.abc import TaskGroup
 
+from bulkimport.backend import Backend, Transport
 from bulkimport.config import Country, RetryPolicy
-from bulkimport.directory import EmployeeDirectory
-from bulkimport.errors import (
-    ConfigError,
-    FatalError,
-    NeedsReview,
-    ProtocolError,
-    RetryableError,
-    RowFault,
-    RowInvalid,
-    RowUnresolved,
-)
+from bulkimport.errors import FatalError, RowInvalid
 from bulkimport.guards import RowGuard, employee_number_of
 from bulkimport.journal import StepState, StepStatus
 from bulkimport.mapping.mapper import ColumnBinding, MappingContext, map_row
 from bulkimport.mapping.template import Template
-from bulkimport.model import (
-    Call,
-    EmployeeRef,
-    RowPlan,
-    RowResult,
-    RowStatus,
-    SourceRow,
-    StepRef,
-)
-from bulkimport.reconcile import (
-    MAX_CANDIDATES,
-    RECORD_CHECKS,
-    Ambiguous,
-    EmployeeEntry,
-    Found,
-    Reconciled,
-    display_name_of,
-    employee_insert_candidates,
-    judge_employee_insert,
-    normalise_text,
-    reconcile_record_insert,
-)
+from bulkimport.model import RowPlan, RowResult, RowStatus, SourceRow
+from bulkimport.reconcile import EmployeeEntry
 from bulkimport.report import RunSummary
-from bulkimport.retry import call_with_retries
-from bulkimport.soap.codec import SchemaViolation
-from bulkimport.soap.schema import Effect, Operation, find_operation, lookup_operation
-from bulkimport.transport import Transport
+from bulkimport.rowrunner import CallCounter, RowRunner, RunSettings
 
 log = structlog.get_logger()
-
-# Faults that are about the whole run, not the row: the company is no longer reachable.
-_COMPANY_GONE_FAULT_CODES = frozenset({2004})
 
 
 class Journal(Protocol):
@@ -126,6 +90,7 @@ class Importer:
         *,
         template: Template,
         binding: ColumnBinding,
+        backend: Backend,
         transport: Transport,
         directory_transport: Transport,
         journal: Journal,
@@ -143,9 +108,21 @@ class Importer:
         self._sinks = sinks
         self._options = options
         self._context = MappingContext(company_id=options.company_id, country=options.country)
-        self._rng = random.Random(options.seed)
-        self._directory = EmployeeDirectory(self._read)
-        self._directory_transport = directory_transport
+        self._counter = CallCounter()
+        self._rows = RowRunner(
+            settings=RunSettings(
+                company_id=options.company_id,
+                retry=options.retry,
+                dry_run=options.dry_run,
+                creates_employee=template.creates_employee,
+            ),
+            backend=backend,
+            transport=transport,
+            directory_transport=directory_transport,
+            journal=journal,
+            rng=random.Random(options.seed),
+            counter=self._counter,
+        )
         self._stopping = anyio.Event()
         self._window = anyio.Semaphore(max(4 * options.concurrency, 64))
         self._slots = anyio.Semaphore(options.concurrency)
@@ -153,15 +130,11 @@ class Importer:
         self._next_to_emit = 0
         self._employee_turns: dict[str, anyio.Event] = {}
         self._counts: dict[RowStatus, int] = dict.fromkeys(RowStatus, 0)
-        self._calls = 0
-        self._retries = 0
-        self._baseline: frozenset[int] = frozenset()
         self._fatal: FatalError | None = None
-        self._name_locks: dict[str, tuple[anyio.Lock, int]] = {}
         self._guard = guard
         self._known_employees = known_employees
         if known_employees is not None:
-            self._directory.remember(options.company_id, known_employees)
+            self._rows.directory.remember(options.company_id, known_employees)
 
     def stop(self) -> None:
         """Take no new rows; calls in flight finish, the rest of the file is reported skipped."""
@@ -174,7 +147,7 @@ class Importer:
     async def run(self, rows: Iterator[SourceRow]) -> RunSummary:
         started = time.monotonic()
         if self._template.creates_employee and not self._options.dry_run:
-            await self._load_baseline()
+            await self._rows.reconciler.load_baseline(self._known_employees)
         async with anyio.create_task_group() as group:
             try:
                 await self._dispatch(rows, group)
@@ -188,10 +161,10 @@ class Importer:
         duration = time.monotonic() - started
         return RunSummary(
             counts=dict(self._counts),
-            calls=self._calls,
+            calls=self._counter.calls,
             duration_s=duration,
             throttled_calls=self._transport.stats.throttled,
-            retries=self._retries,
+            retries=self._counter.retries,
         )
 
     async def _dispatch(self, rows: Iterator[SourceRow], group: TaskGroup) -> None:
@@ -332,333 +305,7 @@ class Importer:
         return result
 
     async def _execute(self, plan: RowPlan) -> RowResult:
-        progress = _Progress(plan.row_number, time.monotonic(), _planned_personal_info(plan))
-        states = self._journal.step_states(plan.row_number) if self._journal.resumed else {}
-        if not states:
-            self._journal.record_plan(plan.row_number, [(c.step, c.operation) for c in plan.calls])
-        try:
-            progress.employee_id = await self._row_employee(plan)
-            for call in plan.calls:
-                progress.call = call
-                await self._run_step(progress, call, states.get(call.step))
-        except RowFault as fault:
-            self._journal_failure(progress, str(fault), fault.fault_code)
-            self._raise_if_whole_run(fault)
-            return progress.result(
-                RowStatus.FAULT,
-                message=fault.fault_message,
-                fault_code=fault.fault_code,
-                failed_operation=fault.operation,
-            )
-        except RowUnresolved as unknown:
-            return progress.result(RowStatus.INVALID, message=str(unknown))
-        except NeedsReview as review:
-            return progress.result(
-                RowStatus.NEEDS_REVIEW,
-                message=str(review),
-                details={"candidates": list(review.candidates)},
-            )
-        except (RetryableError, ProtocolError, SchemaViolation) as error:
-            self._journal_failure(progress, str(error), None)
-            return progress.result(RowStatus.FAILED, message=str(error))
-        if plan.skipped_steps:
-            skipped = ", ".join(plan.skipped_steps)
-            return progress.result(RowStatus.OK, message=f"not sent, cells empty: {skipped}")
-        return progress.result(RowStatus.OK)
-
-    def _raise_if_whole_run(self, fault: RowFault) -> None:
-        """A fault that every further row would get too stops the run (exit 2), not the row."""
-        if fault.fault_code in _COMPANY_GONE_FAULT_CODES:
-            raise ConfigError(
-                f"company {self._options.company_id} is no longer accessible "
-                f"({fault.operation}: {fault.fault_code}: {fault.fault_message})"
-            ) from fault
-
-    async def _run_step(self, progress: _Progress, call: Call, state: StepState | None) -> None:
-        operation = find_operation(call.service, call.operation)
-        if state is not None and state.status is StepStatus.DONE:
-            progress.record(call.step, operation, state.result_id)
-            return
-        values = _substitute(call.values, progress.results, progress.employee_id)
-        if call.merge_from:
-            values = await self._merge_current(call.merge_from, values)
-        key = _match_key(operation, values)
-        if not key or self._options.dry_run:  # dry rows run one by one: no namesake in flight
-            await self._send_step(progress, call, operation, values, state, key)
-            return
-        async with self._insert_guard(key):
-            await self._send_step(progress, call, operation, values, state, key)
-
-    async def _send_step(
-        self,
-        progress: _Progress,
-        call: Call,
-        operation: Operation,
-        values: Mapping[str, Any],
-        state: StepState | None,
-        key: str,
-    ) -> None:
-        """Send one call, unless an earlier run's copy of it turns out to have taken effect."""
-        if operation.effect is Effect.INSERT and state is not None and state.attempts:
-            # An earlier run sent it and never saw it done: find out before resending.
-            settled = await self._reconcile(progress, operation, values)
-            if isinstance(settled, Ambiguous):
-                raise NeedsReview(settled.candidates, settled.reason)
-            if isinstance(settled, Found):
-                progress.record(call.step, operation, settled.value)
-                self._journal.mark_done(progress.row_number, call.step, settled.value)
-                log.info("adopted", row=progress.row_number, operation=operation.name)
-                return
-        value = await self._send(progress, call, operation, values, key)
-        progress.record(call.step, operation, value)
-        if operation.effect is not Effect.READ:
-            result_id = value if isinstance(value, int) else None
-            self._journal.mark_done(progress.row_number, call.step, result_id)
-
-    @asynccontextmanager
-    async def _insert_guard(self, key: str) -> AsyncIterator[None]:
-        """One unsettled Employee_Insert per display name at a time in this process.
-
-        A lost insert is recognised by the name it created; while another row with the same
-        name is in flight, its new employee could be taken for ours. Rows with other names
-        run freely.
-        """
-        lock, users = self._name_locks.get(key, (anyio.Lock(), 0))
-        self._name_locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._name_locks[key]
-            if users == 1:
-                del self._name_locks[key]
-            else:
-                self._name_locks[key] = (lock, users - 1)
-
-    def _journal_failure(self, progress: _Progress, reason: str, code: int | None) -> None:
-        if progress.call is not None:
-            self._journal.mark_failed(progress.row_number, progress.call.step, reason, code)
-
-    async def _send(
-        self,
-        progress: _Progress,
-        call: Call,
-        operation: Operation,
-        values: Mapping[str, Any],
-        key: str,
-    ) -> Any:
-        def on_attempt(attempt: int) -> None:
-            self._calls += 1
-            progress.attempts += 1
-            if attempt > 1:
-                self._retries += 1
-            if operation.effect is Effect.INSERT:
-                self._journal.mark_sent(progress.row_number, call.step, operation.name, key)
-
-        async def reconcile() -> Reconciled:
-            return await self._reconcile(progress, operation, values)
-
-        outcome = await call_with_retries(
-            self._transport,
-            operation,
-            values,
-            policy=self._options.retry,
-            rng=self._rng,
-            reconcile=reconcile if operation.effect is Effect.INSERT else None,
-            on_attempt=on_attempt,
-        )
-        if outcome.reconciled:
-            log.info("adopted", row=progress.row_number, operation=operation.name)
-        return outcome.value
-
-    async def _read(self, operation: Operation, values: Mapping[str, Any]) -> Any:
-        """A read for the directory or reconciliation: retried, counted, never journaled."""
-
-        def on_attempt(attempt: int) -> None:
-            self._calls += 1
-            if attempt > 1:
-                self._retries += 1
-
-        outcome = await call_with_retries(
-            self._directory_transport,
-            operation,
-            values,
-            policy=self._options.retry,
-            rng=self._rng,
-            on_attempt=on_attempt,
-        )
-        return outcome.value
-
-    async def _load_baseline(self) -> None:
-        """Remember which employees existed before this run created any (for reconciliation)."""
-        company = self._options.company_id
-        stored = self._journal.baseline(company)
-        if stored is None:
-            employees = self._known_employees
-            if employees is None:
-                employees = await self._directory.refresh(company)
-            stored = frozenset(entry.id for entry in employees)
-            self._journal.record_baseline(company, stored)
-        self._baseline = stored
-
-    async def _reconcile(
-        self, progress: _Progress, operation: Operation, values: Mapping[str, Any]
-    ) -> Reconciled:
-        if operation.name == "Employee_Insert":
-            key = _match_key(operation, values)
-            others = self._journal.unsettled_rows(operation.name, key) - {progress.row_number}
-            employees = await self._directory.refresh(self._options.company_id)
-            candidates = employee_insert_candidates(
-                values,
-                employees,
-                planned=progress.planned_personal_info,
-                baseline=self._baseline,
-                claimed=self._journal.claimed_employee_ids(),
-            )
-            if len(candidates) > MAX_CANDIDATES:
-                return Ambiguous(candidates, f"{len(candidates)} new employees look like {key!r}")
-            # The DisplayName format is inferred: each candidate is confirmed by its record.
-            personal_info = find_operation(operation.service, "PersonalInfo_GetCurrent")
-            readings = {
-                candidate: await self._read(personal_info, {"EmployeeId": candidate})
-                for candidate in candidates
-            }
-            return judge_employee_insert(
-                values, readings, progress.planned_personal_info, rivals=others
-            )
-        check = RECORD_CHECKS.get(operation.name)
-        if check is None:
-            return Ambiguous((), f"no way to check whether {operation.name} took effect")
-        current = await self._read(
-            find_operation(operation.service, check.read_operation),
-            {"EmployeeId": values[check.employee_field]},
-        )
-        return reconcile_record_insert(check, values, current)
-
-    async def _row_employee(self, plan: RowPlan) -> int | None:
-        """The EmployeeId an update row refers to by number (None for rows that create one)."""
-        if self._template.creates_employee:
-            return None
-        for call in plan.calls:
-            reference = _find_employee_ref(call.values)
-            if reference is not None:
-                return await self._employee_id(reference.employee_number)
-        return None
-
-    async def _employee_id(self, employee_number: int) -> int:
-        company = self._options.company_id
-        employee_id = await self._directory.resolve(company, employee_number)
-        if employee_id is None:
-            raise RowUnresolved(
-                f"employee number {employee_number} does not exist in company {company}"
-            )
-        return employee_id
-
-    async def _merge_current(self, read_operation: str, values: Mapping[str, Any]) -> Any:
-        """Fill what the row leaves unset from the current record: Nmbrs writes whole records."""
-        operation = lookup_operation(read_operation)
-        current = await self._read(operation, {"EmployeeId": values["EmployeeId"]})
-        if not current:
-            return values
-        return {
-            name: _merge_record(current, value) if isinstance(value, Mapping) else value
-            for name, value in values.items()
-        }
-
-
-@dataclass(slots=True)
-class _Progress:
-    """What one row has done so far: results by step, ids created, attempts."""
-
-    row_number: int
-    started: float
-    planned_personal_info: Mapping[str, Any]  # what the row writes after its insert, if any
-    results: dict[str, Any] = field(default_factory=dict)
-    created: list[tuple[str, int]] = field(default_factory=list)
-    attempts: int = 0
-    call: Call | None = None
-    employee_id: int | None = None  # the existing employee an update row refers to
-
-    def record(self, step: str, operation: Operation, value: Any) -> None:
-        self.results[step] = value
-        if operation.effect is Effect.INSERT and isinstance(value, int):
-            self.created.append((step, value))
-
-    def result(
-        self,
-        status: RowStatus,
-        *,
-        message: str = "",
-        fault_code: int | None = None,
-        failed_operation: str | None = None,
-        details: Mapping[str, Any] | None = None,
-    ) -> RowResult:
-        if failed_operation is None:
-            failed_operation = (
-                self.call.operation if status is not RowStatus.OK and self.call else ""
-            )
-        return RowResult(
-            self.row_number,
-            status,
-            created=tuple(self.created),
-            failed_operation=failed_operation if status is not RowStatus.INVALID else "",
-            fault_code=fault_code,
-            message=message,
-            attempts=self.attempts,
-            duration=time.monotonic() - self.started,
-            details=details or {},
-        )
-
-
-def _substitute(values: Mapping[str, Any], results: Mapping[str, Any], employee: int | None) -> Any:
-    """The call's values with StepRef/EmployeeRef placeholders replaced by real ids."""
-    resolved: dict[str, Any] = {}
-    for name, value in values.items():
-        if isinstance(value, StepRef):
-            value = results[value.step]
-        elif isinstance(value, EmployeeRef):
-            value = employee
-        elif isinstance(value, Mapping):
-            value = _substitute(value, results, employee)
-        elif isinstance(value, list):
-            value = [_substitute(item, results, employee) for item in value]
-        resolved[name] = value
-    return resolved
-
-
-def _planned_personal_info(plan: RowPlan) -> Mapping[str, Any]:
-    """The PersonalInfo record the row writes: it tells the row's own employee after a crash."""
-    for call in plan.calls:
-        record = call.values.get("PersonalInfo")
-        if isinstance(record, Mapping):
-            return record
-    return {}
-
-
-def _find_employee_ref(values: Mapping[str, Any]) -> EmployeeRef | None:
-    for value in values.values():
-        if isinstance(value, EmployeeRef):
-            return value
-        if isinstance(value, Mapping) and (found := _find_employee_ref(value)) is not None:
-            return found
-    return None
-
-
-def _match_key(operation: Operation, values: Mapping[str, Any]) -> str:
-    """What a lost Employee_Insert is recognised by: the name it gives the new employee."""
-    if operation.name != "Employee_Insert":
-        return ""
-    return normalise_text(display_name_of(values.get("FirstName"), values.get("LastName")))
-
-
-def _merge_record(current: Mapping[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
-    merged = {name: value for name, value in current.items() if value is not None}
-    for name, value in update.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(name), Mapping):
-            merged[name] = _merge_record(merged[name], value)
-        elif value is not None:
-            merged[name] = value
-    return merged
+        return await self._rows.run(plan)
 
 
 def _invalid(row: SourceRow, invalid: RowInvalid) -> RowResult:

@@ -15,15 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from bulkimport.backend import Backend, BackendOperation, SchemaViolation, Transport
 from bulkimport.config import Country, RetryPolicy
 from bulkimport.directory import EmployeeDirectory
 from bulkimport.errors import ConfigError, ProtocolError, RetryableError, RowFault
-from bulkimport.guards import CompanyPeriod, parse_company_period
+from bulkimport.guards import CompanyPeriod
 from bulkimport.reconcile import EmployeeEntry
 from bulkimport.retry import call_with_retries
-from bulkimport.soap.codec import SchemaViolation
-from bulkimport.soap.schema import COMPANY_SERVICE, Operation, find_operation
-from bulkimport.transport import Transport
 
 QUICK_RETRY: Final = RetryPolicy(max_attempts=3, base_delay=0.2, max_delay=1.0)
 
@@ -72,6 +70,7 @@ def decide_country(
 
 async def check_target(
     transport: Transport,
+    backend: Backend,
     company_id: int,
     *,
     target: str,
@@ -82,31 +81,27 @@ async def check_target(
     """Read the facts the run needs, or raise FatalError naming what is wrong with the target."""
     rng = random.Random(seed)
 
-    async def read(operation: Operation, values: Mapping[str, Any]) -> Any:
+    async def read(operation: BackendOperation, values: Mapping[str, Any]) -> Any:
         return await _read(transport, operation, values, target=target, rng=rng)
 
-    companies = await read(find_operation(COMPANY_SERVICE, "List_GetAll"), {})
-    listed = {item["ID"]: item for item in (companies or {}).get("Company") or [] if item}
-    company = listed.get(company_id)
-    if company is None:
+    listed = await backend.list_companies(read)
+    company_name = listed.get(company_id)
+    if company_name is None:
         raise ConfigError(_unknown_company(company_id, listed, target))
-    address = await read(
-        find_operation(COMPANY_SERVICE, "Address_GetCurrent"), {"CompanyId": company_id}
-    )
     country, note = decide_country(
-        company_id, (address or {}).get("CountryISOCode"), requested_country, default_country
-    )
-    period_text = await read(
-        find_operation(COMPANY_SERVICE, "Company_GetCurrentPeriod"), {"CompanyId": company_id}
+        company_id,
+        await backend.company_country_code(read, company_id),
+        requested_country,
+        default_country,
     )
     try:
-        period = parse_company_period(period_text)
+        period = await backend.current_period(read, company_id)
     except ValueError as exc:
         raise ConfigError(f"{target}: Company_GetCurrentPeriod for {company_id}: {exc}") from exc
-    employees = await EmployeeDirectory(read).refresh(company_id)
+    employees = await EmployeeDirectory(read, backend.employee_lister()).refresh(company_id)
     return TargetFacts(
         company_id=company_id,
-        company_name=company.get("Name") or "",
+        company_name=company_name,
         country=country,
         period=period,
         employees=employees,
@@ -116,7 +111,7 @@ async def check_target(
 
 async def _read(
     transport: Transport,
-    operation: Operation,
+    operation: BackendOperation,
     values: Mapping[str, Any],
     *,
     target: str,

@@ -64,43 +64,6 @@ class RecordCheck:
     id_field: str
 
 
-RECORD_CHECKS: Final[Mapping[str, RecordCheck]] = {
-    "Address_InsertCurrent": RecordCheck(
-        "Address_GetListCurrent",
-        "EmployeeId",
-        "Address",
-        ("EmployeeAddress",),
-        ("Street", "HouseNumber", "HouseNumberAddition", "PostalCode", "City", "Type"),
-        "Id",
-    ),
-    "BankAccount_InsertCurrent": RecordCheck(
-        "BankAccount_GetListCurrent",
-        "EmployeeId",
-        "BankAccount",
-        ("BankAccount",),
-        ("IBAN", "Number", "Type"),
-        "Id",
-    ),
-    # Contract_GetCurrentPeriod would miss a contract that starts in a later period.
-    "Contract_Insert": RecordCheck(
-        "Contract_GetAll",
-        "EmployeeId",
-        "EmployeeContract",
-        ("EmployeeContract",),
-        ("StartDate", "EndDate", "EmployementType", "Indefinite", "HoursPerWeek"),
-        "ContractID",
-    ),
-    "Contract_InsertCurrentPeriod": RecordCheck(
-        "Contract_GetAll",
-        "EmployeeID",
-        "EmployeeContract",
-        ("EmployeeContract",),
-        ("StartDate", "EndDate", "EmployementType", "Indefinite", "HoursPerWeek"),
-        "ContractID",
-    ),
-}
-
-
 def display_name_of(first_name: str | None, last_name: str | None) -> str:
     """First and last name as one text: the key rows of the same person are guarded by."""
     return " ".join(part for part in (first_name, last_name) if part)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import anyio
 
+from bulkimport.backend import Effect
 from bulkimport.config import RetryPolicy
 from bulkimport.errors import (
     NeedsReview,
@@ -35,10 +36,9 @@ from bulkimport.errors import (
     SlowDown,
 )
 from bulkimport.reconcile import Ambiguous, Found, NotFound, Reconciled
-from bulkimport.soap.schema import Effect, Operation
 
 if TYPE_CHECKING:
-    from bulkimport.transport import Transport
+    from bulkimport.backend import BackendOperation, Transport
 
 __all__ = [
     "Ambiguous",
@@ -110,7 +110,7 @@ class CallResult:
 
 async def call_with_retries(
     transport: Transport,
-    operation: Operation,
+    operation: BackendOperation,
     values: Mapping[str, Any],
     *,
     policy: RetryPolicy,
@@ -181,7 +181,7 @@ def _slow_down_delay(
 
 
 def _adopt(
-    outcome: Reconciled, operation: Operation, attempt: int, cause: Exception
+    outcome: Reconciled, operation: BackendOperation, attempt: int, cause: Exception
 ) -> CallResult | None:
     """Found: the result the lost reply would have carried. Ambiguous: NeedsReview. NotFound:
     None, nothing was created."""

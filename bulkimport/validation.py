@@ -14,8 +14,8 @@ from urllib.parse import urlsplit
 
 from bulkimport.config import MAX_CONCURRENCY, NMBRS_CALLS_PER_SECOND
 from bulkimport.errors import ConfigError, InputFileError
+from bulkimport.nmbrs.soap.transport import _is_loopback
 from bulkimport.report import report_paths
-from bulkimport.transport import _is_loopback
 
 if TYPE_CHECKING:
     from bulkimport.job import ImportJob

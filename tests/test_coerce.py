@@ -15,7 +15,7 @@ from bulkimport.mapping.coerce import (
     display_value,
 )
 from bulkimport.model import Cell
-from bulkimport.soap.schema import ADDRESS_TYPE, BANK_ACCOUNT_TYPE, GENDER, SALARY_TYPE
+from bulkimport.nmbrs.soap.schema import ADDRESS_TYPE, BANK_ACCOUNT_TYPE, GENDER, SALARY_TYPE
 
 NL = Country.NL
 SE = Country.SE

@@ -13,13 +13,15 @@ from typing import Any, Final
 
 import pytest
 
+from bulkimport.backend import Effect
 from bulkimport.emulator import DEMO_CREDENTIALS, RunningEmulator
 from bulkimport.errors import RowInvalid
-from bulkimport.guards import CompanyPeriod, PeriodKind, RowGuard, change_date, repeated_numbers
+from bulkimport.guards import CompanyPeriod, PeriodKind, RowGuard, repeated_numbers
 from bulkimport.job import ImportJob, ImportOutcome, run_job
 from bulkimport.mapping.template import load_builtin_template
 from bulkimport.model import Call, RowPlan, RowStatus
-from bulkimport.soap.schema import OPERATIONS, Effect, Operation
+from bulkimport.nmbrs.soap.dating import SoapDating, change_date
+from bulkimport.nmbrs.soap.schema import OPERATIONS, Operation
 from bulkimport.synthetic import NewHireSpec, write_new_hires_csv
 from tests.emulator.test_golden import GOLDEN_VALUES
 
@@ -248,6 +250,7 @@ def _guard(**overrides: Any) -> RowGuard:
         "repeated_numbers": {},
         "number_header": "Personeelsnummer",
         "headers": {},
+        "dating": SoapDating(),
     }
     settings.update(overrides)
     return RowGuard(**settings)

@@ -16,12 +16,13 @@ from typing import Any
 import pytest
 
 import bulkimport.emulator
+from bulkimport.backend import Effect
 from bulkimport.config import Country
 from bulkimport.emulator import DEMO_CREDENTIALS, RunningEmulator
 from bulkimport.emulator.rules import is_valid_iban, is_valid_personnummer
 from bulkimport.job import ImportJob, ImportOutcome, run_job
 from bulkimport.model import RowStatus
-from bulkimport.soap.schema import Effect, lookup_operation
+from bulkimport.nmbrs.soap.schema import lookup_operation
 
 COMPANY = 54613
 HEADERS = [

@@ -15,7 +15,7 @@ import pytest
 
 from bulkimport.emulator.stats import RateLimiter as NmbrsRateRule
 from bulkimport.limiter import Admission, CallRateLimiter
-from bulkimport.transport import SUSPICION_THRESHOLD, THROTTLE_THRESHOLD, LatencyBaseline
+from bulkimport.nmbrs.soap.transport import SUSPICION_THRESHOLD, THROTTLE_THRESHOLD, LatencyBaseline
 
 T = TypeVar("T")
 _TICK = 1e-7  # seconds the virtual clock moves on each turn of the loop

@@ -425,7 +425,7 @@ async def test_every_call_passes_the_cap(
     """Every call the server saw was admitted by the limiter at --rate (its timing is proven
     with a fake clock in test_limiter.py; wall-clock arrival windows are not asserted here)."""
     monkeypatch.setattr(_RecordingLimiter, "made", [])
-    monkeypatch.setattr("bulkimport.transport.CallRateLimiter", _RecordingLimiter)
+    monkeypatch.setattr("bulkimport.nmbrs.soap.transport.CallRateLimiter", _RecordingLimiter)
     path = write_new_hires_csv(tmp_path / "hires.csv", NewHireSpec(rows=180, core_only=True))
     outcome = await run_job(_job(emulator, path, "new_hire", rate=60))
     assert outcome.summary.counts[RowStatus.OK] == 180

@@ -19,6 +19,7 @@ import anyio
 import pytest
 from aiohttp import web
 
+from bulkimport.backend import Effect
 from bulkimport.config import Country
 from bulkimport.drill import demo_environment
 from bulkimport.emulator import DEMO_CREDENTIALS, FaultMode, RunningEmulator
@@ -26,8 +27,8 @@ from bulkimport.errors import AuthenticationError, ConfigError
 from bulkimport.guards import CompanyPeriod, PeriodKind, parse_company_period
 from bulkimport.job import ImportJob, run_job
 from bulkimport.model import RowStatus
+from bulkimport.nmbrs.soap.schema import OPERATIONS
 from bulkimport.preflight import QUICK_RETRY, decide_country
-from bulkimport.soap.schema import OPERATIONS, Effect
 from bulkimport.synthetic import NewHireSpec, write_new_hires_csv
 
 SAMPLES: Final = Path(__file__).resolve().parent.parent / "samples"

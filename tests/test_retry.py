@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from bulkimport.backend import BackendOperation, TransportStats
 from bulkimport.config import RetryPolicy
 from bulkimport.errors import (
     AuthenticationError,
@@ -20,6 +21,7 @@ from bulkimport.errors import (
     RowFault,
     SlowDown,
 )
+from bulkimport.nmbrs.soap.schema import Operation, lookup_operation
 from bulkimport.retry import (
     Ambiguous,
     CallResult,
@@ -31,8 +33,6 @@ from bulkimport.retry import (
     call_with_retries,
     parse_retry_after,
 )
-from bulkimport.soap.schema import Operation, lookup_operation
-from bulkimport.transport import TransportStats
 
 INSERT = lookup_operation("Employee_Insert")
 UPDATE = lookup_operation("PersonalInfo_UpdateCurrent")
@@ -52,7 +52,7 @@ class ScriptedTransport:
     def stats(self) -> TransportStats:
         return TransportStats(self.calls, 0)
 
-    async def call(self, operation: Operation, values: Mapping[str, Any]) -> Any:
+    async def call(self, operation: BackendOperation, values: Mapping[str, Any]) -> Any:
         self.calls += 1
         self._events.append(f"call {self.calls}")
         outcome = self._outcomes.pop(0)

@@ -31,8 +31,8 @@ from bulkimport.model import (
     SourceRow,
     StepRef,
 )
-from bulkimport.soap.envelope import build_request
-from bulkimport.soap.schema import lookup_operation
+from bulkimport.nmbrs.soap.envelope import build_request
+from bulkimport.nmbrs.soap.schema import lookup_operation
 from bulkimport.sources import open_source
 
 REPOSITORY = Path(__file__).resolve().parent.parent

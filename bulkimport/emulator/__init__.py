@@ -4,7 +4,7 @@ Its rule: whatever it accepts, the real Nmbrs would accept too; where unsure it 
 Nmbrs (ASP.NET ASMX) silently ignores unknown, misplaced, mis-cased or foreign-namespace
 elements; the emulator refuses them with a soap:Client fault naming the element. It speaks
 SOAP 1.1 only (text/xml), checks every request against the one operation table
-(`bulkimport.soap.schema`), serves a WSDL generated from that table, keeps companies and
+(`bulkimport.nmbrs.soap.schema`), serves a WSDL generated from that table, keeps companies and
 employees with period-based records in memory (seeded from `seed.py`), answers business
 errors with Nmbrs' fault codes (`operations.py`), delays calls beyond 150/s per account by half
 a second, and injects faults on demand (`faults.py`).

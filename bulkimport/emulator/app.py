@@ -39,8 +39,8 @@ from bulkimport.emulator.rules import FAULT_TITLES, FaultCode, NmbrsFault
 from bulkimport.emulator.state import DisplayNameFormat, EmulatorState
 from bulkimport.emulator.stats import UNAUTHENTICATED, RateLimiter, Stats, account_key
 from bulkimport.emulator.wsdl import build_wsdl
-from bulkimport.soap.codec import SchemaViolation
-from bulkimport.soap.envelope import (
+from bulkimport.nmbrs.soap.codec import SchemaViolation
+from bulkimport.nmbrs.soap.envelope import (
     RequestParts,
     UnsafeXml,
     build_fault,
@@ -48,7 +48,7 @@ from bulkimport.soap.envelope import (
     read_call,
     split_request,
 )
-from bulkimport.soap.schema import SERVICES, Operation, operations_of, service_namespace
+from bulkimport.nmbrs.soap.schema import SERVICES, Operation, operations_of, service_namespace
 
 DEMO_CREDENTIALS: Final = Credentials(
     username="demo@bulkimport.example",

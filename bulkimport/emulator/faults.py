@@ -13,7 +13,7 @@ from enum import StrEnum
 from typing import Any, Final
 
 from bulkimport.emulator.rest.schemas import OPERATIONS as REST_OPERATIONS
-from bulkimport.soap.schema import OPERATIONS
+from bulkimport.nmbrs.soap.schema import OPERATIONS
 
 # SOAP operation names and REST operationIds (e.g. createEmployee) can both be scripted.
 _OPERATION_NAMES: Final = frozenset([*(op.name for op in OPERATIONS), *REST_OPERATIONS])

@@ -15,8 +15,8 @@ from datetime import date
 import aiohttp
 
 from bulkimport.emulator.app import DEMO_CREDENTIALS
-from bulkimport.soap.envelope import build_request
-from bulkimport.soap.schema import find_operation
+from bulkimport.nmbrs.soap.envelope import build_request
+from bulkimport.nmbrs.soap.schema import find_operation
 
 
 async def measure(base_url: str, calls: int, concurrency: int) -> float:

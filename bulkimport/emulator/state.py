@@ -29,7 +29,7 @@ from bulkimport.emulator.seed import (
     SEED_EMPLOYEES,
     SeedEmployee,
 )
-from bulkimport.soap.schema import PERSONAL_INFO, ComplexType
+from bulkimport.nmbrs.soap.schema import PERSONAL_INFO, ComplexType
 
 Record = dict[str, Any]
 

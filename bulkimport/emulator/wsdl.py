@@ -12,8 +12,8 @@ from typing import Final
 
 from lxml import etree
 
-from bulkimport.soap.envelope import AUTH_HEADER
-from bulkimport.soap.schema import ComplexType, EnumType, Field, FieldType, operations_of
+from bulkimport.nmbrs.soap.envelope import AUTH_HEADER
+from bulkimport.nmbrs.soap.schema import ComplexType, EnumType, Field, FieldType, operations_of
 
 _WSDL: Final = "http://schemas.xmlsoap.org/wsdl/"
 _SOAP: Final = "http://schemas.xmlsoap.org/wsdl/soap/"

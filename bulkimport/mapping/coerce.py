@@ -43,7 +43,7 @@ from bulkimport.mapping.identity import (
     parse_personnummer,
 )
 from bulkimport.model import Cell
-from bulkimport.soap.schema import ADDRESS_TYPE, BANK_ACCOUNT_TYPE, GENDER, SALARY_TYPE
+from bulkimport.nmbrs.soap.schema import ADDRESS_TYPE, BANK_ACCOUNT_TYPE, GENDER, SALARY_TYPE
 
 PREVIEW_CHARS: Final = 60
 _INT32_MIN: Final = -(2**31)

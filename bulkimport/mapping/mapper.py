@@ -44,7 +44,7 @@ from bulkimport.mapping.template import (
     Template,
 )
 from bulkimport.model import Call, Cell, EmployeeRef, RowPlan, SourceInfo, SourceRow, StepRef
-from bulkimport.soap.schema import ComplexType, Field
+from bulkimport.nmbrs.soap.schema import ComplexType, Field
 from bulkimport.sources.headers import HeaderHint, normalise_header
 
 # How alike an unknown header and a template header must be (difflib's ratio of their matching

@@ -35,7 +35,7 @@ Format (one file per mutation kind; ``templates/README.md`` has a worked example
 
     [[operations]]
     step = "address"                   # id, unique within the template
-    operation = "Address_InsertCurrent"   # a name from bulkimport.soap.schema
+    operation = "Address_InsertCurrent"   # a name from bulkimport.nmbrs.soap.schema
     when_any = ["street", "city"]      # optional: run only if one of these cells is filled
     merge_from = "PersonalInfo_GetCurrent"  # optional, for whole-record updates (see below)
 
@@ -67,13 +67,13 @@ from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Final
 
+from bulkimport.backend import Effect, SchemaViolation
 from bulkimport.config import Country
 from bulkimport.errors import TemplateError
 from bulkimport.mapping.coerce import CoercionError, ColumnType, coerce_cell
-from bulkimport.soap.codec import SchemaViolation, format_simple
-from bulkimport.soap.schema import (
+from bulkimport.nmbrs.soap.codec import format_simple
+from bulkimport.nmbrs.soap.schema import (
     ComplexType,
-    Effect,
     EnumType,
     Field,
     FieldType,

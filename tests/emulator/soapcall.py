@@ -9,8 +9,8 @@ import aiohttp
 
 from bulkimport.config import Credentials
 from bulkimport.emulator import DEMO_CREDENTIALS, RunningEmulator
-from bulkimport.soap.envelope import Fault, Result, build_request, parse_reply
-from bulkimport.soap.schema import Operation, lookup_operation
+from bulkimport.nmbrs.soap.envelope import Fault, Result, build_request, parse_reply
+from bulkimport.nmbrs.soap.schema import Operation, lookup_operation
 
 TEXT_XML = "text/xml; charset=utf-8"
 

@@ -16,7 +16,7 @@ from bulkimport.emulator import (
     RunningEmulator,
     running_emulator,
 )
-from bulkimport.soap.envelope import Fault, UnsafeXml, build_request, parse_reply
+from bulkimport.nmbrs.soap.envelope import Fault, UnsafeXml, build_request, parse_reply
 from tests.emulator.soapcall import TEXT_XML, ok, operation, post
 
 INSERT = operation("Employee_Insert")

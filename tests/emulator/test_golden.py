@@ -19,8 +19,8 @@ import pytest
 from lxml import etree
 
 from bulkimport.emulator import DEMO_CREDENTIALS, RunningEmulator
-from bulkimport.soap.envelope import Result, build_request, parse_reply
-from bulkimport.soap.schema import OPERATIONS, Operation
+from bulkimport.nmbrs.soap.envelope import Result, build_request, parse_reply
+from bulkimport.nmbrs.soap.schema import OPERATIONS, Operation
 from tests.emulator.soapcall import post
 
 GOLDEN_DIR: Final = Path(__file__).resolve().parents[1] / "golden"

@@ -19,8 +19,14 @@ from bulkimport.emulator import (
     running_emulator,
 )
 from bulkimport.emulator.operations import HANDLERS
-from bulkimport.soap.envelope import SOAP_NAMESPACE, Fault, build_request, parse_fault, parse_xml
-from bulkimport.soap.schema import service_namespace
+from bulkimport.nmbrs.soap.envelope import (
+    SOAP_NAMESPACE,
+    Fault,
+    build_request,
+    parse_fault,
+    parse_xml,
+)
+from bulkimport.nmbrs.soap.schema import service_namespace
 from tests.emulator.soapcall import fault, ok, operation, post
 
 EMPLOYEE_NS = service_namespace("EmployeeService")

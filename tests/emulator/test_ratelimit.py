@@ -15,7 +15,7 @@ from bulkimport.emulator import (
     running_emulator,
 )
 from bulkimport.emulator.stats import MAX_SECONDS_KEPT, RateLimiter, SlidingWindow, Stats
-from bulkimport.soap.envelope import build_request
+from bulkimport.nmbrs.soap.envelope import build_request
 from tests.emulator.soapcall import operation, post
 from tests.emulator.test_faults import FakeTime
 

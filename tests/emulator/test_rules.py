@@ -20,7 +20,7 @@ from bulkimport.emulator.rules import (
     period_of,
     period_start,
 )
-from bulkimport.soap.schema import OPERATIONS
+from bulkimport.nmbrs.soap.schema import OPERATIONS
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,14 @@ import pytest
 from lxml import etree
 
 from bulkimport.emulator.wsdl import build_wsdl
-from bulkimport.soap.envelope import SOAP_NAMESPACE
-from bulkimport.soap.schema import OPERATIONS, SERVICES, Operation, operations_of, service_namespace
+from bulkimport.nmbrs.soap.envelope import SOAP_NAMESPACE
+from bulkimport.nmbrs.soap.schema import (
+    OPERATIONS,
+    SERVICES,
+    Operation,
+    operations_of,
+    service_namespace,
+)
 
 XS = "http://www.w3.org/2001/XMLSchema"
 WSDL = "http://schemas.xmlsoap.org/wsdl/"

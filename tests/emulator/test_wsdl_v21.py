@@ -15,7 +15,7 @@ from typing import Any, Final
 import pytest
 from lxml import etree
 
-from bulkimport.soap.schema import (
+from bulkimport.nmbrs.soap.schema import (
     OPERATIONS,
     V3_DIFFERENCES,
     ComplexType,

@@ -19,6 +19,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from bulkimport.backend import SchemaViolation
 from bulkimport.config import Credentials, RetryPolicy, TransportSettings
 from bulkimport.emulator import DEFAULT_EMPLOYEE_TYPE, RunningEmulator
 from bulkimport.errors import (
@@ -31,17 +32,16 @@ from bulkimport.errors import (
     SlowDown,
 )
 from bulkimport.limiter import Admission
-from bulkimport.retry import Found, NotFound, Reconciled, call_with_retries
-from bulkimport.soap.codec import SchemaViolation
-from bulkimport.soap.envelope import build_fault, build_response, split_request
-from bulkimport.soap.schema import lookup_operation
-from bulkimport.transport import (
+from bulkimport.nmbrs.soap.envelope import build_fault, build_response, split_request
+from bulkimport.nmbrs.soap.schema import lookup_operation
+from bulkimport.nmbrs.soap.transport import (
     AiohttpTransport,
     DryRunTransport,
     LatencyBaseline,
     TransportStats,
     check_endpoint,
 )
+from bulkimport.retry import Found, NotFound, Reconciled, call_with_retries
 
 INSERT = lookup_operation("Employee_Insert")
 LIST = lookup_operation("List_GetByCompany")

@@ -1,6 +1,6 @@
 """Sending one SOAP call: the only module that imports aiohttp and the rate limiter. Does I/O.
 
-`Transport` is the seam the pipeline sends through (a REST backend can fill it later).
+`AiohttpTransport` and `DryRunTransport` fill `bulkimport.backend.Transport` for SOAP.
 `AiohttpTransport` makes ONE attempt per `call` and turns every outcome into a value or one
 error of `bulkimport.errors`; retrying is the caller's job (`bulkimport.retry`).
 
@@ -26,7 +26,7 @@ How replies and failures are sorted:
     oversize, other status, not the expected
     response element
 
-Values the operation table refuses raise `soap.codec.SchemaViolation` before anything is
+Values the operation table refuses raise `bulkimport.backend.SchemaViolation` before anything is
 sent or any limiter slot is taken; `DryRunTransport` raises exactly the same.
 """
 
@@ -40,7 +40,6 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Final, Protocol
@@ -48,6 +47,13 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
+from bulkimport.backend import (
+    BackendOperation,
+    Effect,
+    SchemaViolation,
+    Transport,
+    TransportStats,
+)
 from bulkimport.config import Credentials, TransportSettings
 from bulkimport.errors import (
     AuthenticationError,
@@ -59,16 +65,15 @@ from bulkimport.errors import (
     SlowDown,
 )
 from bulkimport.limiter import Admission, CallRateLimiter
-from bulkimport.retry import parse_retry_after
-from bulkimport.soap.codec import SchemaViolation
-from bulkimport.soap.envelope import (
+from bulkimport.nmbrs.soap.envelope import (
     MAX_DOCUMENT_BYTES,
     Fault,
     UnsafeXml,
     build_request,
     parse_reply,
 )
-from bulkimport.soap.schema import ComplexType, Effect, Field, Operation
+from bulkimport.nmbrs.soap.schema import ComplexType, Field, Operation, find_operation
+from bulkimport.retry import parse_retry_after
 
 __all__ = [
     "AUTHENTICATION_FAULT_CODES",
@@ -95,23 +100,6 @@ LAG_TICK: Final = 0.02  # seconds between the wake-ups of the event-loop lag pro
 LAG_SLACK: Final = 0.005  # a wake-up this late is timer rounding, not lag
 LATENCY_SAMPLES: Final = 100_000
 _REFUSED_BEFORE_HANDLING: Final = frozenset({500, 503})
-
-
-@dataclass(frozen=True, slots=True)
-class TransportStats:
-    """Attempts sent, and how many replies showed Nmbrs' throttle delay."""
-
-    calls: int = 0
-    throttled: int = 0
-
-
-class Transport(Protocol):
-    """One attempt of one SOAP call; returns the decoded result value (None for void calls)."""
-
-    async def call(self, operation: Operation, values: Mapping[str, Any]) -> Any: ...
-
-    @property
-    def stats(self) -> TransportStats: ...
 
 
 class RateLimiter(Protocol):
@@ -288,7 +276,8 @@ class AiohttpTransport:
             await self._session.close()
             self._session = None
 
-    async def call(self, operation: Operation, values: Mapping[str, Any]) -> Any:
+    async def call(self, step: BackendOperation, values: Mapping[str, Any]) -> Any:
+        operation = find_operation(step.service, step.name)
         session, limiter = self._session, self._limiter
         if session is None or limiter is None:
             raise RuntimeError(
@@ -459,7 +448,8 @@ class DryRunTransport:
     def stats(self) -> TransportStats:
         return TransportStats(self._calls, 0)
 
-    async def call(self, operation: Operation, values: Mapping[str, Any]) -> Any:
+    async def call(self, step: BackendOperation, values: Mapping[str, Any]) -> Any:
+        operation = find_operation(step.service, step.name)
         build_request(operation, values, self._credentials)
         self._calls += 1
         if operation.result is None:

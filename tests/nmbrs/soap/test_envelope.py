@@ -10,15 +10,14 @@ from typing import Any
 
 import pytest
 
+from bulkimport.backend import Effect, SchemaViolation
 from bulkimport.config import Credentials
-from bulkimport.soap import envelope
-from bulkimport.soap.codec import SchemaViolation
-from bulkimport.soap.envelope import build_request
-from bulkimport.soap.schema import (
+from bulkimport.nmbrs.soap import envelope
+from bulkimport.nmbrs.soap.envelope import build_request
+from bulkimport.nmbrs.soap.schema import (
     EMPLOYEE_SERVICE,
     GENDER,
     ComplexType,
-    Effect,
     Field,
     Operation,
     Xsd,

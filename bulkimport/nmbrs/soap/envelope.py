@@ -17,7 +17,7 @@ from typing import Any, Final
 from lxml import etree
 
 from bulkimport.config import Credentials
-from bulkimport.soap.codec import (
+from bulkimport.nmbrs.soap.codec import (
     XSI_NAMESPACE,
     SchemaViolation,
     UnsupportedValues,
@@ -25,7 +25,7 @@ from bulkimport.soap.codec import (
     encode_fields,
     flatten_fields,
 )
-from bulkimport.soap.schema import Operation
+from bulkimport.nmbrs.soap.schema import Operation
 
 SOAP_NAMESPACE: Final = "http://schemas.xmlsoap.org/soap/envelope/"
 XSD_NAMESPACE: Final = "http://www.w3.org/2001/XMLSchema"

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from bulkimport.backend import Effect
+
 NMBRS_NAMESPACE_ROOT: Final = "https://api.nmbrs.nl/soap/v3/"
 EMPLOYEE_SERVICE: Final = "EmployeeService"
 COMPANY_SERVICE: Final = "CompanyService"
@@ -78,14 +80,6 @@ class Field:
         return self.min_occurs >= 1 and not self.nillable
 
 
-class Effect(StrEnum):
-    """What a call does to Nmbrs; decides how a lost reply is handled."""
-
-    READ = "read"  # safe to repeat
-    UPDATE = "update"  # writes a record for a period; repeating writes the same again
-    INSERT = "insert"  # creates a record; repeating creates a second one
-
-
 @dataclass(frozen=True, slots=True)
 class Operation:
     service: str
@@ -106,6 +100,10 @@ class Operation:
     @property
     def key(self) -> tuple[str, str]:
         return (self.service, self.name)
+
+    @property
+    def creates_employee(self) -> bool:
+        return self.name == "Employee_Insert"
 
 
 def _one(name: str, type_: FieldType, *, nillable: bool = False) -> Field:

@@ -20,7 +20,8 @@ from typing import Any, Final
 
 from lxml import etree
 
-from bulkimport.soap.schema import ComplexType, EnumType, Field, FieldType, Xsd
+from bulkimport.backend import SchemaViolation as SchemaViolation  # raised here, caught by callers
+from bulkimport.nmbrs.soap.schema import ComplexType, EnumType, Field, FieldType, Xsd
 
 XSI_NAMESPACE: Final = "http://www.w3.org/2001/XMLSchema-instance"
 _XSI_NIL: Final = f"{{{XSI_NAMESPACE}}}nil"
@@ -34,15 +35,6 @@ _DATETIME_RE: Final = re.compile(
 )
 _INT32_MIN: Final = -(2**31)
 _INT32_MAX: Final = 2**31 - 1
-
-
-class SchemaViolation(ValueError):
-    """A value or element does not match the operation table; `path` names the element."""
-
-    def __init__(self, path: str, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
-        self.path = path
-        self.reason = reason
 
 
 # --- simple values ---------------------------------------------------------------------------

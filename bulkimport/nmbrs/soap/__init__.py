@@ -1,0 +1,1 @@
+"""Nmbrs SOAP v3: the operation table, codec, envelope and the aiohttp transport."""
