@@ -7,8 +7,9 @@
     │   ├── AuthenticationError    Nmbrs faults 1000-1004, 2042-2044: every call would fail
     │   ├── JournalMismatchError   the journal belongs to another input file or template
     │   ├── ConfigError            settings that cannot work (insecure endpoint, no credentials)
-    │   └── SignInError            the REST sign-in failed (refused, state mismatch, timed out)
-    │       └── LoginExpired       no stored REST login, or it can no longer refresh: log in again
+    │   ├── SignInError            the REST sign-in failed (refused, state mismatch, timed out)
+    │   │   └── LoginExpired       no stored REST login, or it can no longer refresh: log in again
+    │   └── QuotaExceeded          the subscription's call volume is used up (REST 429, 42909)
     ├── RowError                   record the row in the report, go on with the next one
     │   ├── RowInvalid             cells failed coercion or validation (all problems together)
     │   ├── RowFault               Nmbrs answered with a business fault (2xxx) for one call
@@ -16,7 +17,9 @@
     │   └── NeedsReview            a lost insert could not be settled: a person must decide
     └── TransportError             one call did not get a usable answer
         ├── RetryableError         timeout, connection error, HTTP 5xx without fault, fault 1006
-        │   └── OutcomeUnknown     the request may have reached Nmbrs: reconcile before resending
+        │   ├── OutcomeUnknown     the request may have reached Nmbrs: reconcile before resending
+        │   └── SlowDown           refused for the rate before handling (REST 429 42908, HTTP
+        │                          429, 503 with Retry-After): wait, and the limiter slows down
         └── ProtocolError          the reply is not SOAP we can read (hostile or broken)
 
 Foreign exceptions (aiohttp, lxml, openpyxl, sqlite3) are translated where they are raised.
@@ -67,6 +70,17 @@ class LoginExpired(SignInError):
         super().__init__(f"REST login {profile!r}: {reason}; run `bulkimport login{option}`")
         self.profile = profile
         self.reason = reason
+
+
+class QuotaExceeded(FatalError):
+    """Nmbrs refused a call because the subscription's call volume quota is used up.
+
+    Retrying cannot help until the quota renews; the journal lets the run resume then.
+    """
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"Nmbrs: out of call volume quota (HTTP 429, code 42909): {detail}")
+        self.detail = detail
 
 
 class JournalMismatchError(FatalError):
@@ -147,6 +161,17 @@ class RetryableError(TransportError):
 
 class OutcomeUnknown(RetryableError):
     """The request may have been applied although no answer came back."""
+
+
+class SlowDown(RetryableError):
+    """The service refused the call before handling it because of the call rate.
+
+    `retry_after` is the wait in seconds the service asked for (its `Retry-After`), if any.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class ProtocolError(TransportError):

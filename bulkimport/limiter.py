@@ -48,12 +48,38 @@ The control law sets `limit = floor(rate - others - trim) - headroom`, in calls 
 
 A signal about a call admitted before the last reaction carries no news (that call left at the
 old limit), so it only restarts the quiet time. A quiet period is a full period without signals.
+
+Refusals: a service that publishes no limit and refuses the excess (Nmbrs REST: 429 with code
+42908, or a gateway's 429/503) instead of delaying it. The configured rate is then a first
+guess and a ceiling (`limit_published=False` says so, for the report); `note_refused` drives
+a second law, additive increase and multiplicative decrease around a budget below the rate:
+
+- cut: on a refusal, the budget becomes 0.9 x the calls the service accepted in the last
+  period (our admissions in it less the refusals heard in it), or 0.9 x the budget if that is
+  lower. The accepted count measures the hidden limit at once, so a start far above it (150
+  against 100) lands below it in one cut, not in four halvings that each cost a period of
+  refusals. 0.9, not 0.5: a refusal costs one call and a retry, not the half-second of every
+  call in the window that a SOAP penalty costs, so a shallow sawtooth (0.9-1.0 of the limit,
+  0.95 on average) pays.
+- at most one cut per period: the refusals that follow a cut within its period mostly report
+  the old window (the service still counts the calls sent before the cut), so a second cut
+  would undershoot; they only restart the quiet time. A cut a period later measures the new
+  window, which is how a limit that drops mid-run (100 to 60) is found in two cuts.
+- recovery: 0.5% of the configured rate per quiet period (0.75 calls/s per second at 150),
+  half the SOAP trim's pace: there the penalty is known to be ours and brief, here the edge is
+  unknown, every probe past it is refused, and the 10% cut takes ~13 s to win back, so at most
+  one or two refusals every 13 s once found (~0.1% of the calls).
+- the rate found (`found_rate`) is the median of the accepted counts at the last three cuts:
+  each cut point is a direct reading of what the subscription allowed, where the budget held
+  is below it by design; the median ignores one reading skewed by jitter or by a window that
+  still held calls from before a drop, and follows a new limit after two cuts.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
+import statistics
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,6 +98,9 @@ PROBE_SHARE: Final = 0.01  # share of the rate probed per quiet period after the
 PROBE_BACKOFF_SHARE: Final = 0.02  # added back when a probe finds the edge
 OTHERS_MAX_SHARE: Final = 0.9  # never leave the engine less than a tenth of the rate
 HOLD_PERIODS: Final = 120  # quiet periods the estimate of the others holds before probing
+REFUSAL_CUT: Final = 0.9  # the budget after a refusal, as a share of the calls accepted
+REFUSAL_RECOVERY_SHARE: Final = 0.005  # share of the rate given back per quiet period after
+CUT_POINTS: Final = 3  # cut points the rate found is the median of
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +116,8 @@ class CallRateLimiter:
 
     Create it inside the running event loop. `clock` must run at the pace of the loop's clock
     (the default is the loop's own); tests pass a virtual loop's clock. A fixed `headroom`
-    replaces the adaptive one.
+    replaces the adaptive one. `limit_published=False`: `rate` is a first guess at a limit
+    the service does not publish and enforces by refusing calls (see `note_refused`).
     """
 
     def __init__(
@@ -97,6 +127,7 @@ class CallRateLimiter:
         period: float = 1.0,
         clock: Callable[[], float] | None = None,
         headroom: int | None = None,
+        limit_published: bool = True,
     ) -> None:
         if not math.isfinite(rate) or rate < 1:
             raise ValueError(f"rate must be a finite number of at least 1 call, got {rate!r}")
@@ -120,6 +151,13 @@ class CallRateLimiter:
         self._reacted_at = -math.inf  # the last signal that changed the limit
         self._suspected_load = 0  # a late call's load, and until when it holds the window
         self._suspected_until = -math.inf
+        self._limit_published = limit_published
+        self._refusals = 0
+        self._refused: deque[float] = deque()  # refusals heard within the last period
+        self._budget = self._rate  # the refusal law's budget as it stood at the last refusal
+        self._refused_at = -math.inf  # the last refusal: recovery counts from here
+        self._cut_at = -math.inf
+        self._cut_points: deque[int] = deque(maxlen=CUT_POINTS)
         self._paced_limit = self.window_limit()
         self._pacer = self._new_pacer(self._paced_limit)
 
@@ -130,8 +168,32 @@ class CallRateLimiter:
 
     @property
     def current_rate(self) -> float:
-        """The rate less the others' estimated share and the trim: the engine's budget."""
-        return self._rate - self.others - self.trim
+        """The budget less the others' estimated share and the trim: what applies now."""
+        return self.budget - self.others - self.trim
+
+    @property
+    def budget(self) -> float:
+        """The rate the refusal law allows: the configured rate until a call is refused."""
+        if self._refused_at == -math.inf:
+            return self._rate
+        quiet = math.floor((self._clock() - self._refused_at) / self._period)
+        return min(self._rate, self._budget + quiet * REFUSAL_RECOVERY_SHARE * self._rate)
+
+    @property
+    def governed(self) -> bool:
+        """The limit is not published or the service refused calls: the rate is found, not set."""
+        return not self._limit_published or self._refusals > 0
+
+    @property
+    def refusals(self) -> int:
+        return self._refusals
+
+    @property
+    def found_rate(self) -> float | None:
+        """Calls per period the service accepted at the last cuts (median); None before any."""
+        if not self._cut_points:
+            return None
+        return float(statistics.median(self._cut_points))
 
     @property
     def others(self) -> float:
@@ -207,6 +269,25 @@ class CallRateLimiter:
         else:
             self._trim = trim + TRIM_SHARE * self._rate
             self._jitter_seen = True
+
+    def note_refused(self) -> None:
+        """The service refused a call for the rate before handling it (HTTP 429, 42908)."""
+        self._refusals += 1
+        now = self._clock()
+        horizon = now - self._period
+        refused = self._refused
+        while refused and refused[0] <= horizon:
+            refused.popleft()
+        refused.append(now)
+        budget = self.budget
+        self._budget, self._refused_at = budget, now
+        if now - self._cut_at < self._period:
+            return  # the window still holds the calls sent before the last cut
+        self._cut_at = now
+        admitted = sum(1 for at in self._admitted if at > horizon)
+        accepted = max(1, admitted - len(refused))
+        self._cut_points.append(accepted)
+        self._budget = max(1.0, REFUSAL_CUT * min(budget, accepted))
 
     async def acquire(self) -> Admission:
         """Wait for a slot; returns when the call may start."""

@@ -427,6 +427,11 @@ class RunSummary:
     duration_s: float = 0.0
     throttled_calls: int = 0
     retries: int = 0
+    # A service that refuses the excess: what the limiter found (`CallRateLimiter.found_rate`,
+    # None before any refusal) and how many calls it refused.
+    limit_published: bool = True
+    found_rate: float | None = None
+    refused_calls: int = 0
 
     @property
     def rows(self) -> int:
@@ -437,8 +442,19 @@ class RunSummary:
         return self.calls / self.duration_s if self.duration_s > 0 else 0.0
 
 
+def _pacing_lines(summary: RunSummary) -> list[tuple[str, str, str]]:
+    """The rate found and the calls refused: a value, and a note after the aligned column."""
+    share = summary.refused_calls / summary.calls if summary.calls else 0.0
+    refused = ("refused calls", str(summary.refused_calls), f"{share:.1%} of calls")
+    if summary.found_rate is None:
+        return [("rate found", "-", "no call refused: the limit was not reached"), refused]
+    source = "limit not published" if not summary.limit_published else "found from refusals"
+    return [("rate found", f"{summary.found_rate:.0f}", f"calls/s ({source})"), refused]
+
+
 def format_summary(summary: RunSummary) -> str:
-    """A few aligned lines: rows per status (all statuses, zeros too), then calls and timing."""
+    """A few aligned lines: rows per status (all statuses, zeros too), then calls and timing;
+    the rate found and the calls refused only where the limit had to be found."""
     lines: list[tuple[str, str]] = [("rows", str(summary.rows))]
     lines += [(f"  {status.value}", str(summary.counts.get(status, 0))) for status in RowStatus]
     lines += [
@@ -448,6 +464,12 @@ def format_summary(summary: RunSummary) -> str:
         ("retries", str(summary.retries)),
         ("throttled calls", str(summary.throttled_calls)),
     ]
-    label_width = max(len(label) for label, _ in lines)
-    value_width = max(len(value) for _, value in lines)
-    return "\n".join(f"{label:<{label_width}}  {value:>{value_width}}" for label, value in lines)
+    noted = [(label, value, "") for label, value in lines]
+    if not summary.limit_published or summary.refused_calls:
+        noted += _pacing_lines(summary)
+    label_width = max(len(label) for label, _, _ in noted)
+    value_width = max(len(value) for _, value, _ in noted)
+    return "\n".join(
+        f"{label:<{label_width}}  {value:>{value_width}}{'  ' + note if note else ''}"
+        for label, value, note in noted
+    )

@@ -3,6 +3,9 @@ injected `sleep` and sends through the given Transport (so every attempt passes 
 
 What each error does here:
 - RetryableError: wait `backoff_delay` and send again, up to `policy.max_attempts` in total.
+- SlowDown (refused for the rate): the same, but wait what the service asked for (its
+  `Retry-After`, at most `MAX_RETRY_AFTER_S`) when it did, and tell the `limiter` first, so
+  that the calls of every worker slow down, not only this one's retry.
 - OutcomeUnknown on an INSERT: the first attempt may have created a record. Ask `reconcile`
   (after the backoff wait, so that a slow server has finished) before anything is resent:
   Found adopts the record, NotFound resends, Ambiguous raises NeedsReview. Without `reconcile`
@@ -17,13 +20,21 @@ from __future__ import annotations
 import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import anyio
 
 from bulkimport.backend import Effect
 from bulkimport.config import RetryPolicy
-from bulkimport.errors import NeedsReview, OutcomeUnknown, ProtocolError, RetryableError
+from bulkimport.errors import (
+    NeedsReview,
+    OutcomeUnknown,
+    ProtocolError,
+    RetryableError,
+    SlowDown,
+)
 from bulkimport.reconcile import Ambiguous, Found, NotFound, Reconciled
 
 if TYPE_CHECKING:
@@ -36,11 +47,42 @@ __all__ = [
     "NeedsReview",
     "NotFound",
     "Reconciled",
+    "RefusalListener",
     "backoff_delay",
     "call_with_retries",
+    "parse_retry_after",
 ]
 
 _MAX_EXPONENT = 62  # 2.0 ** 62 is far past any max_delay and far from a float overflow
+# A longer Retry-After is more likely a misconfigured gateway than a plan: a run that sleeps
+# for an hour looks hung, and the retry after a minute only costs one more refusal.
+MAX_RETRY_AFTER_S: Final = 60.0
+
+
+class RefusalListener(Protocol):
+    """What the driver tells about refusals for the rate (CallRateLimiter is one)."""
+
+    def note_refused(self) -> None: ...
+
+
+def parse_retry_after(value: str | None, now: datetime) -> float | None:
+    """Seconds to wait from a `Retry-After` header: delay-seconds or an HTTP date (RFC 9110).
+
+    None when absent or unreadable (the caller then uses its own backoff); a date in the past
+    is 0. `now` must be timezone-aware.
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:  # "-0000" in the date: RFC 5322 says UTC
+        return None
+    return max(0.0, (when - now).total_seconds())
 
 
 def backoff_delay(attempt: int, policy: RetryPolicy, rng: random.Random) -> float:
@@ -76,6 +118,7 @@ async def call_with_retries(
     sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
     reconcile: Callable[[], Awaitable[Reconciled]] | None = None,
     on_attempt: Callable[[int], None] | None = None,
+    limiter: RefusalListener | None = None,
 ) -> CallResult:
     """Send one call until it gives a usable answer, following the rules of the module docstring.
 
@@ -114,11 +157,27 @@ async def call_with_retries(
                         "reconciliation found that the last one created nothing"
                     ) from exc
                 continue  # already waited before reconciling
+        except SlowDown as exc:
+            if limiter is not None:
+                limiter.note_refused()
+            if attempt >= policy.max_attempts:
+                raise
+            await sleep(_slow_down_delay(exc, attempt, policy, rng))
+            continue
         except RetryableError as exc:
             last_error = exc
         if attempt >= policy.max_attempts:
             raise last_error
         await sleep(backoff_delay(attempt, policy, rng))
+
+
+def _slow_down_delay(
+    refusal: SlowDown, attempt: int, policy: RetryPolicy, rng: random.Random
+) -> float:
+    """The wait the service asked for, within reason; else the usual backoff."""
+    if refusal.retry_after is None:
+        return backoff_delay(attempt, policy, rng)
+    return min(max(0.0, refusal.retry_after), MAX_RETRY_AFTER_S)
 
 
 def _adopt(

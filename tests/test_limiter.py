@@ -6,6 +6,7 @@ import asyncio
 import bisect
 import random
 import selectors
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -402,3 +403,106 @@ def test_closed_loop_with_bursty_other_users_holds_what_their_bursts_leave(run: 
     assert max_in_window(settled) <= 50
     assert result.penalised <= 50  # the calls sent before the first late one was suspected
     assert (len(settled) - 1) / (max(settled) - min(settled)) >= 0.9 * 50
+
+
+# --- a service that publishes no limit and refuses the excess (Nmbrs REST, 429/42908) --------
+def test_a_refusal_cuts_below_what_was_accepted_once_a_period_and_recovers_slowly(run: Any) -> None:
+    async def main() -> None:
+        limiter = CallRateLimiter(150, limit_published=False)
+        assert limiter.governed and limiter.found_rate is None
+        assert limiter.budget == 150  # the first guess, until a refusal
+        await acquire_all(limiter, tasks=100, each=1)
+        for _ in range(10):  # refusals heard at one instant: one cut
+            limiter.note_refused()
+        assert limiter.refusals == 10
+        assert limiter.found_rate == 99  # 100 admitted in the window, 1 refused when it cut
+        assert limiter.budget == pytest.approx(0.9 * 99)
+        assert limiter.window_limit() == 89 - 2  # the headroom as before
+        await asyncio.sleep(0.99)
+        limiter.note_refused()  # within the period of the cut: restarts the quiet time only
+        assert limiter.budget == pytest.approx(0.9 * 99)
+        await asyncio.sleep(1.0)  # one quiet period: 0.5% of 150 back
+        assert limiter.budget == pytest.approx(0.9 * 99 + 0.75)
+        await asyncio.sleep(100)
+        assert limiter.budget == 150  # never above the configured rate
+
+    run(main)
+
+
+def test_a_published_limit_is_not_governed_until_a_refusal(run: Any) -> None:
+    async def main() -> None:
+        limiter = CallRateLimiter(150)
+        assert not limiter.governed
+        await acquire_all(limiter, tasks=50, each=1)
+        limiter.note_refused()
+        assert limiter.governed and limiter.found_rate == 49
+        assert limiter.current_rate == pytest.approx(0.9 * 49)
+
+    run(main)
+
+
+@dataclass
+class Refusing:
+    """What a closed-loop run against a service with a hidden sliding-window limit gave."""
+
+    arrivals: list[tuple[float, bool]]  # (when, accepted) for every attempt that reached it
+    limiter: CallRateLimiter
+
+    @property
+    def refused_share(self) -> float:
+        return sum(not accepted for _, accepted in self.arrivals) / len(self.arrivals)
+
+    def accepted_per_s(self, start: float, end: float) -> float:
+        return sum(accepted and start <= t < end for t, accepted in self.arrivals) / (end - start)
+
+
+async def simulate_refusals(
+    seconds: float, hidden_limit: Callable[[float], int], *, start_rate: float = 150
+) -> Refusing:
+    """100 callers through the limiter to a service that accepts at most `hidden_limit(t)` calls
+    in any second and refuses the rest at once; a refused call is retried as the retry driver
+    does (the limiter told, a backoff of 0.125-0.25 s). Way in 0-20 ms, replies 80-120 ms."""
+    loop = asyncio.get_running_loop()
+    rng = random.Random(7)
+    limiter = CallRateLimiter(start_rate, limit_published=False)
+    accepted_at: deque[float] = deque()
+    arrivals: list[tuple[float, bool]] = []
+
+    def arrive(now: float) -> bool:
+        while accepted_at and accepted_at[0] <= now - 1.0:
+            accepted_at.popleft()
+        accepted = len(accepted_at) < hidden_limit(now)
+        if accepted:
+            accepted_at.append(now)
+        arrivals.append((now, accepted))
+        return accepted
+
+    async def caller() -> None:
+        while loop.time() < seconds:
+            await limiter.acquire()
+            await asyncio.sleep(rng.uniform(0, 0.02))
+            accepted = arrive(loop.time())
+            await asyncio.sleep(rng.uniform(0.08, 0.12))
+            if not accepted:
+                limiter.note_refused()
+                await asyncio.sleep(rng.uniform(0.125, 0.25))
+
+    await asyncio.gather(*(caller() for _ in range(100)))
+    return Refusing(arrivals, limiter)
+
+
+def test_a_hidden_limit_is_found_from_above_with_few_refusals(run: Any) -> None:
+    result: Refusing = run(lambda: simulate_refusals(90, lambda _: 100))
+    assert result.limiter.governed
+    assert result.accepted_per_s(30, 90) >= 0.85 * 100
+    assert result.refused_share <= 0.02
+    assert result.limiter.found_rate == pytest.approx(100, abs=5)
+    assert result.limiter.refusals == sum(not accepted for _, accepted in result.arrivals)
+
+
+def test_a_hidden_limit_that_drops_mid_run_is_followed_down(run: Any) -> None:
+    result: Refusing = run(lambda: simulate_refusals(100, lambda t: 100 if t < 40 else 60))
+    assert result.accepted_per_s(10, 40) >= 0.85 * 100
+    assert result.accepted_per_s(50, 100) >= 0.85 * 60
+    assert result.refused_share <= 0.02
+    assert result.limiter.found_rate == pytest.approx(60, abs=4)

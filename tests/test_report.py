@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import tracemalloc
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -181,6 +182,40 @@ def test_format_summary() -> None:
         "retries               12\n"
         "throttled calls        3"
     )
+
+
+def test_the_summary_says_the_rate_found_where_the_limit_is_not_published() -> None:
+    summary = RunSummary(
+        counts={RowStatus.OK: 1000},
+        calls=7000,
+        duration_s=75.0,
+        retries=84,
+        limit_published=False,
+        found_rate=96.4,
+        refused_calls=84,
+    )
+    assert format_summary(summary).splitlines()[-3:] == [
+        "throttled calls       0",
+        "rate found           96  calls/s (limit not published)",
+        "refused calls        84  1.2% of calls",
+    ]
+
+
+def test_the_summary_says_when_the_limit_was_not_reached() -> None:
+    summary = RunSummary(calls=500, duration_s=5.0, limit_published=False)
+    assert format_summary(summary).splitlines()[-2:] == [
+        "rate found           -  no call refused: the limit was not reached",
+        "refused calls        0  0.0% of calls",
+    ]
+
+
+def test_refusals_under_a_published_limit_are_reported_too() -> None:
+    summary = RunSummary(calls=1000, duration_s=8.0, found_rate=120.0, refused_calls=5)
+    assert format_summary(summary).splitlines()[-2:] == [
+        "rate found         120  calls/s (found from refusals)",
+        "refused calls        5  0.5% of calls",
+    ]
+    assert "rate found" not in format_summary(replace(summary, refused_calls=0))
 
 
 def test_summary_of_an_empty_run_divides_by_nothing() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,9 +15,11 @@ from bulkimport.errors import (
     AuthenticationError,
     OutcomeUnknown,
     ProtocolError,
+    QuotaExceeded,
     RetryableError,
     RowError,
     RowFault,
+    SlowDown,
 )
 from bulkimport.nmbrs.soap.schema import Operation, lookup_operation
 from bulkimport.retry import (
@@ -28,6 +31,7 @@ from bulkimport.retry import (
     Reconciled,
     backoff_delay,
     call_with_retries,
+    parse_retry_after,
 )
 
 INSERT = lookup_operation("Employee_Insert")
@@ -75,6 +79,9 @@ class Harness:
     def on_attempt(self, attempt: int) -> None:
         self.events.append(f"attempt {attempt}")
 
+    def note_refused(self) -> None:
+        self.events.append("refused")
+
     async def run(self, operation: Operation, *, reconcile: bool = True) -> CallResult:
         return await call_with_retries(
             self.transport,
@@ -85,6 +92,7 @@ class Harness:
             sleep=self.sleep,
             reconcile=self.reconcile if reconcile else None,
             on_attempt=self.on_attempt,
+            limiter=self,
         )
 
 
@@ -242,3 +250,62 @@ def test_needs_review_can_be_raised_without_an_operation() -> None:
     assert (
         str(review) == "outcome unknown (one candidate, but claimed by another row); candidates: 5"
     )
+
+
+# --- refusals for the rate ------------------------------------------------------------------
+NOW = datetime(2026, 12, 1, 6, 0, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("5", 5.0),
+        (" 120 ", 120.0),
+        ("0", 0.0),
+        ("Tue, 01 Dec 2026 06:00:30 GMT", 30.0),
+        ("Tue, 01 Dec 2026 05:59:00 GMT", 0.0),  # already past: go now
+        (None, None),
+        ("", None),
+        ("soon", None),
+        ("-5", None),
+        ("1.5", None),  # delay-seconds is a whole number
+        ("Tue, 01 Dec 2026 06:00:30 -0000", None),  # no zone: not an HTTP date
+    ],
+)
+def test_retry_after_is_read_as_seconds_or_an_http_date(
+    header: str | None, seconds: float | None
+) -> None:
+    assert parse_retry_after(header, NOW) == seconds
+
+
+async def test_a_refusal_for_the_rate_waits_what_the_service_asked_and_tells_the_limiter() -> None:
+    harness = Harness([SlowDown("429", retry_after=3.0), 1057235])
+    result = await harness.run(INSERT)
+    assert result == CallResult(1057235, 2)
+    assert harness.events == ["attempt 1", "call 1", "refused", "sleep", "attempt 2", "call 2"]
+    assert harness.sleeps == [3.0]
+
+
+async def test_a_refusal_without_retry_after_backs_off_and_a_long_one_is_capped() -> None:
+    harness = Harness([SlowDown("429"), SlowDown("503", retry_after=3600.0), 7])
+    assert await harness.run(INSERT) == CallResult(7, 3)
+    assert 0.125 <= harness.sleeps[0] <= 0.25
+    assert harness.sleeps[1] == 60.0
+    assert harness.events.count("refused") == 2
+
+
+async def test_refusals_on_every_attempt_raise_the_last_after_telling_the_limiter() -> None:
+    errors = [SlowDown(f"429 #{n}", retry_after=1.0) for n in range(1, 5)]
+    harness = Harness(list(errors))
+    with pytest.raises(SlowDown) as raised:
+        await harness.run(UPDATE)
+    assert raised.value is errors[-1]
+    assert harness.events.count("refused") == POLICY.max_attempts
+    assert harness.sleeps == [1.0] * (POLICY.max_attempts - 1)
+
+
+async def test_an_exhausted_quota_stops_at_once_and_is_no_refusal_for_the_rate() -> None:
+    harness = Harness([QuotaExceeded("Out of call volume quota."), 1])
+    with pytest.raises(QuotaExceeded, match=r"42909.*Out of call volume quota"):
+        await harness.run(INSERT)
+    assert harness.events == ["attempt 1", "call 1"]

@@ -9,7 +9,9 @@ How replies and failures are sorted:
     no connection (refused, DNS, connect timeout)  RetryableError  request certainly not sent
     TLS certificate not valid                      ConfigError     every call would fail
     reply timeout, disconnect, reset, bad payload  OutcomeUnknown  the request may have run
-    HTTP 503 / 429 without a SOAP fault            RetryableError  refused before handling
+    HTTP 429, or 503 with Retry-After, no fault    SlowDown        refused for the rate before
+                                                                   handling: wait Retry-After
+    HTTP 503 without a SOAP fault                  RetryableError  refused before handling
     HTTP 500 without a SOAP fault (HTML page)      RetryableError  ASMX answers a method that
                                                                    ran with a SOAP fault, so
                                                                    the method did not run
@@ -38,6 +40,7 @@ import math
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Final, Protocol
 from urllib.parse import urlsplit
@@ -59,6 +62,7 @@ from bulkimport.errors import (
     ProtocolError,
     RetryableError,
     RowFault,
+    SlowDown,
 )
 from bulkimport.limiter import Admission, CallRateLimiter
 from bulkimport.nmbrs.soap.envelope import (
@@ -69,6 +73,7 @@ from bulkimport.nmbrs.soap.envelope import (
     parse_reply,
 )
 from bulkimport.nmbrs.soap.schema import ComplexType, Field, Operation, find_operation
+from bulkimport.retry import parse_retry_after
 
 __all__ = [
     "AUTHENTICATION_FAULT_CODES",
@@ -94,7 +99,7 @@ SUSPICION_THRESHOLD: Final = 0.15
 LAG_TICK: Final = 0.02  # seconds between the wake-ups of the event-loop lag probe
 LAG_SLACK: Final = 0.005  # a wake-up this late is timer rounding, not lag
 LATENCY_SAMPLES: Final = 100_000
-_REFUSED_BEFORE_HANDLING: Final = frozenset({429, 500, 503})
+_REFUSED_BEFORE_HANDLING: Final = frozenset({500, 503})
 
 
 class RateLimiter(Protocol):
@@ -292,6 +297,9 @@ class AiohttpTransport:
             ) as response:
                 document = await self._read_bounded(operation, response)
                 status = response.status
+                retry_after = parse_retry_after(
+                    response.headers.get("Retry-After"), datetime.now(UTC)
+                )
         except aiohttp.ConnectionTimeoutError as exc:
             raise RetryableError(f"{operation.name}: no connection to {url} in time") from exc
         except TimeoutError as exc:  # after the request went out; ServerTimeoutError is one too
@@ -307,7 +315,7 @@ class AiohttpTransport:
         replied = self._clock()
         latency = replied - started
         self._observe(latency, latency - self._loop_lag(), admission)
-        return self._interpret(operation, url, status, document)
+        return self._interpret(operation, url, status, document, retry_after)
 
     def _headers_for(self, operation: Operation) -> dict[str, str]:
         headers = self._headers.get(operation.key)
@@ -384,22 +392,33 @@ class AiohttpTransport:
         if spread is not None:
             limiter.note_spread(spread)
 
-    def _interpret(self, operation: Operation, url: str, status: int, document: bytes) -> Any:
+    def _interpret(
+        self,
+        operation: Operation,
+        url: str,
+        status: int,
+        document: bytes,
+        retry_after: float | None,
+    ) -> Any:
         try:
             reply = parse_reply(operation, document)
         except (UnsafeXml, SchemaViolation) as exc:
             if status == 200:
                 raise ProtocolError(f"{operation.name}: unusable reply: {exc}") from exc
-            raise _status_error(operation, url, status) from exc
+            raise _status_error(operation, url, status, retry_after) from exc
         if isinstance(reply, Fault):
             raise classify_fault(operation, reply)
         if status != 200:
-            raise _status_error(operation, url, status)
+            raise _status_error(operation, url, status, retry_after)
         return reply.value
 
 
-def _status_error(operation: Operation, url: str, status: int) -> Exception:
+def _status_error(
+    operation: Operation, url: str, status: int, retry_after: float | None
+) -> Exception:
     what = f"{operation.name}: HTTP {status} without a SOAP fault"
+    if status == 429 or (status == 503 and retry_after is not None):
+        return SlowDown(what, retry_after=retry_after)
     if status in _REFUSED_BEFORE_HANDLING:
         return RetryableError(what)
     if status >= 500:

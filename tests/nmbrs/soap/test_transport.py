@@ -29,6 +29,7 @@ from bulkimport.errors import (
     ProtocolError,
     RetryableError,
     RowFault,
+    SlowDown,
 )
 from bulkimport.limiter import Admission
 from bulkimport.nmbrs.soap.envelope import build_fault, build_response, split_request
@@ -315,7 +316,7 @@ REPLIES: list[tuple[str, int, bytes, type[Exception]]] = [
     ("fault-with-200", 200, fault("---> 2030: Invalid Set of Values"), RowFault),
     ("html-500", 500, b"<html><head><title>Runtime Error</title></head></html>", RetryableError),
     ("503", 503, b"", RetryableError),
-    ("429", 429, b"slow down", RetryableError),
+    ("429", 429, b"slow down", SlowDown),
     ("502", 502, b"<html>Bad Gateway</html>", OutcomeUnknown),
     ("504", 504, b"", OutcomeUnknown),
     ("404", 404, b"Not Found", ConfigError),
@@ -342,11 +343,38 @@ async def test_replies_are_sorted_by_what_the_run_should_do(
         with pytest.raises(expected) as raised:
             await transport.call(PERIOD, {"CompanyId": COMPANY})
     if expected is RetryableError:
-        assert not isinstance(raised.value, OutcomeUnknown)
+        assert not isinstance(raised.value, OutcomeUnknown | SlowDown)
     if expected is RowFault:
         assert isinstance(raised.value, RowFault)
         assert raised.value.fault_code in (2014, 2030, None)
     assert len(server.requests) == 1  # no redirect followed, nothing resent
+
+
+@pytest.mark.parametrize(
+    ("status", "header", "retry_after"),
+    [
+        (429, "7", 7.0),
+        (429, None, None),
+        (429, "whenever", None),
+        (503, "2", 2.0),
+        (503, "Thu, 01 Jan 1970 00:00:00 GMT", 0.0),  # a date long past: go now
+    ],
+)
+async def test_a_refusal_for_the_rate_is_slow_down_with_the_wait_asked_for(
+    scripted: tuple[ScriptedServer, str], status: int, header: str | None, retry_after: float | None
+) -> None:
+    server, base_url = scripted
+
+    async def respond(request: web.Request) -> web.StreamResponse:
+        headers = {"Retry-After": header} if header is not None else None
+        return web.Response(status=status, headers=headers)
+
+    server.respond = respond
+    async with AiohttpTransport(settings_for(base_url)) as transport:
+        with pytest.raises(SlowDown) as raised:
+            await transport.call(PERIOD, {"CompanyId": COMPANY})
+    assert raised.value.retry_after == retry_after
+    assert len(server.requests) == 1
 
 
 async def test_a_gateway_error_on_an_insert_is_an_unknown_outcome(
