@@ -214,10 +214,18 @@ OperationLookup = Callable[[str], OperationShape]
 
 @dataclass(frozen=True, slots=True)
 class TransportStats:
-    """Attempts sent, and how many replies showed the service's throttle delay."""
+    """Attempts sent, how many replies showed the service's throttle delay, and refusals.
+
+    A service that refuses the excess instead of delaying it (`refused`) has its limit found
+    by the limiter (`found_rate`, None before any refusal); `limit_published` is False when
+    the configured rate was only a first guess.
+    """
 
     calls: int = 0
     throttled: int = 0
+    refused: int = 0
+    found_rate: float | None = None
+    limit_published: bool = True
 
 
 class Transport(Protocol):

@@ -189,6 +189,10 @@ class CallRateLimiter:
         return self._refusals
 
     @property
+    def limit_published(self) -> bool:
+        return self._limit_published
+
+    @property
     def found_rate(self) -> float | None:
         """Calls per period the service accepted at the last cuts (median); None before any."""
         if not self._cut_points:

@@ -159,12 +159,16 @@ class Importer:
         if self._fatal is not None:
             raise self._fatal
         duration = time.monotonic() - started
+        stats = self._transport.stats
         return RunSummary(
             counts=dict(self._counts),
             calls=self._counter.calls,
             duration_s=duration,
-            throttled_calls=self._transport.stats.throttled,
+            throttled_calls=stats.throttled,
             retries=self._counter.retries,
+            limit_published=stats.limit_published,
+            found_rate=stats.found_rate,
+            refused_calls=stats.refused,
         )
 
     async def _dispatch(self, rows: Iterator[SourceRow], group: TaskGroup) -> None:

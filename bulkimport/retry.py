@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final
 
 import anyio
 
@@ -47,7 +47,6 @@ __all__ = [
     "NeedsReview",
     "NotFound",
     "Reconciled",
-    "RefusalListener",
     "backoff_delay",
     "call_with_retries",
     "parse_retry_after",
@@ -57,12 +56,6 @@ _MAX_EXPONENT = 62  # 2.0 ** 62 is far past any max_delay and far from a float o
 # A longer Retry-After is more likely a misconfigured gateway than a plan: a run that sleeps
 # for an hour looks hung, and the retry after a minute only costs one more refusal.
 MAX_RETRY_AFTER_S: Final = 60.0
-
-
-class RefusalListener(Protocol):
-    """What the driver tells about refusals for the rate (CallRateLimiter is one)."""
-
-    def note_refused(self) -> None: ...
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:
@@ -118,7 +111,6 @@ async def call_with_retries(
     sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
     reconcile: Callable[[], Awaitable[Reconciled]] | None = None,
     on_attempt: Callable[[int], None] | None = None,
-    limiter: RefusalListener | None = None,
 ) -> CallResult:
     """Send one call until it gives a usable answer, following the rules of the module docstring.
 
@@ -157,9 +149,7 @@ async def call_with_retries(
                         "reconciliation found that the last one created nothing"
                     ) from exc
                 continue  # already waited before reconciling
-        except SlowDown as exc:
-            if limiter is not None:
-                limiter.note_refused()
+        except SlowDown as exc:  # the transport already told its limiter
             if attempt >= policy.max_attempts:
                 raise
             await sleep(_slow_down_delay(exc, attempt, policy, rng))

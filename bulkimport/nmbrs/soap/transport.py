@@ -113,6 +113,17 @@ class RateLimiter(Protocol):
 
     def note_spread(self, seconds: float) -> None: ...
 
+    def note_refused(self) -> None: ...
+
+    @property
+    def refusals(self) -> int: ...
+
+    @property
+    def found_rate(self) -> float | None: ...
+
+    @property
+    def limit_published(self) -> bool: ...
+
 
 def check_endpoint(url: str, *, insecure: bool) -> None:
     """Refuse endpoints that would send the token where it can be read or would never work.
@@ -238,7 +249,16 @@ class AiohttpTransport:
 
     @property
     def stats(self) -> TransportStats:
-        return TransportStats(self._calls, self._throttled)
+        limiter = self._limiter
+        if limiter is None:
+            return TransportStats(self._calls, self._throttled)
+        return TransportStats(
+            self._calls,
+            self._throttled,
+            refused=limiter.refusals,
+            found_rate=limiter.found_rate,
+            limit_published=limiter.limit_published,
+        )
 
     @property
     def latencies(self) -> tuple[float, ...]:
@@ -315,7 +335,11 @@ class AiohttpTransport:
         replied = self._clock()
         latency = replied - started
         self._observe(latency, latency - self._loop_lag(), admission)
-        return self._interpret(operation, url, status, document, retry_after)
+        try:
+            return self._interpret(operation, url, status, document, retry_after)
+        except SlowDown:
+            limiter.note_refused()  # refused for the rate: the limiter finds what is allowed
+            raise
 
     def _headers_for(self, operation: Operation) -> dict[str, str]:
         headers = self._headers.get(operation.key)

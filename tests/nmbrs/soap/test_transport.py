@@ -68,6 +68,9 @@ class CountingLimiter:
         self.throttle_signals: list[Admission] = []
         self.suspected: list[Admission] = []
         self.spread: float | None = None
+        self.refusals = 0
+        self.found_rate: float | None = None
+        self.limit_published = True
 
     async def acquire(self) -> Admission:
         self.acquired += 1
@@ -81,6 +84,9 @@ class CountingLimiter:
 
     def note_spread(self, seconds: float) -> None:
         self.spread = seconds
+
+    def note_refused(self) -> None:
+        self.refusals += 1
 
 
 async def no_sleep(seconds: float) -> None:
@@ -373,6 +379,7 @@ async def test_a_refusal_for_the_rate_is_slow_down_with_the_wait_asked_for(
     async with AiohttpTransport(settings_for(base_url)) as transport:
         with pytest.raises(SlowDown) as raised:
             await transport.call(PERIOD, {"CompanyId": COMPANY})
+        assert transport.stats.refused == 1  # its limiter heard the refusal
     assert raised.value.retry_after == retry_after
     assert len(server.requests) == 1
 
