@@ -25,7 +25,8 @@ import structlog
 from aiohttp import web
 from lxml import etree
 
-from bulkimport.config import NMBRS_CALLS_PER_SECOND, Country, Credentials
+from bulkimport.config import Credentials
+from bulkimport.emulator.accounts import NMBRS_CALLS_PER_SECOND, Country
 from bulkimport.emulator.faults import (
     HOSTILE_REPLY,
     FaultMode,

@@ -16,7 +16,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from bulkimport.config import Country
+from bulkimport.emulator.accounts import Country
 from bulkimport.emulator.rules import Period, PeriodType, period_end, period_of, period_start
 from bulkimport.emulator.seed import (
     DEFAULT_EMPLOYEE_TYPE,
