@@ -10,7 +10,8 @@ errors with Nmbrs' fault codes (`operations.py`), delays calls beyond 150/s per 
 a second, and injects faults on demand (`faults.py`).
 
 Modules: app (HTTP, config, running_emulator, emulator_in_thread), state, operations, rules,
-seed, faults, stats, wsdl, command (the CLI), loadcheck (a throughput probe).
+seed, faults, stats, wsdl, command (the CLI), accounts (its settings types). The throughput
+probe, a client of the emulator, is `bulkimport.loadcheck`.
 The `rest` package is a second front door on the same state: Nmbrs' REST API and its OAuth
 identity service (see its docstring).
 """
