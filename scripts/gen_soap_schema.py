@@ -84,6 +84,12 @@ V3_REPLACED_PARAMETERS = {
         "active": Element("EmployeeType", "xs:int", 1, 1, False)
     }
 }
+# The same change of meaning, in the operation's documentation (API.md 5.3).
+V3_REPLACED_DOCS = {
+    ("EmployeeService", "List_GetByCompany"): (
+        "Get all employees that belong to a company, of the given employee type."
+    )
+}
 _CONTRACT = Element("EmployeeContract", "EmployeeContract", 0, 1, False)
 _EMPLOYEE_ID = Element("EmployeeId", "xs:int", 1, 1, False)
 # Operations only v3 has (API.md 5.1 and 5.3): request, result element (or None), doc.
@@ -244,7 +250,7 @@ def _operation(writer: Writer, service: str, name: str) -> str:
         request = tuple(replaced.get(e.name, e) for e in wsdl.message(name))
         response = wsdl.message(f"{name}Response")
         result = response[0] if response else None
-        doc = wsdl.docs[name]
+        doc = V3_REPLACED_DOCS.get((service, name), wsdl.docs[name])
     result_expr = "None" if result is None else writer.field(service, result)
     return (
         f"    Operation({service!r}, {name!r}, ({writer.fields(service, request)}), "

@@ -327,7 +327,7 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
             Field("EmployeeType", INT, 1, 1, False),
         ),
         Field("List_GetByCompanyResult", EMPLOYEE_ARRAY_OF_EMPLOYEE, 0, 1, False),
-        ("Get all employees that belong to a company and are active as given."),
+        ("Get all employees that belong to a company, of the given employee type."),
     ),
     Operation(
         "EmployeeService",

@@ -7,6 +7,8 @@ from enum import StrEnum
 from typing import Final
 
 NMBRS_NAMESPACE_ROOT: Final = "https://api.nmbrs.nl/soap/v3/"
+# v3's header on every operation (API.md 3 and 5.3; v2.1 had AuthHeader, without Domain).
+AUTH_HEADER: Final = "AuthHeaderWithDomain"
 
 
 def service_namespace(service: str) -> str:
@@ -65,3 +67,7 @@ class Operation:
     @property
     def namespace(self) -> str:
         return service_namespace(self.service)
+
+    @property
+    def soap_action(self) -> str:
+        return f"{self.namespace}/{self.name}"
