@@ -29,7 +29,8 @@ from bulkimport.emulator.seed import (
     SEED_EMPLOYEES,
     SeedEmployee,
 )
-from bulkimport.nmbrs.soap.schema import PERSONAL_INFO, ComplexType
+from bulkimport.emulator.soap.schema import EMPLOYEE_PERSONAL_INFO as PERSONAL_INFO
+from bulkimport.emulator.soap.shapes import ComplexType
 
 Record = dict[str, Any]
 

@@ -5,7 +5,13 @@ Two independent readings of Nmbrs' documents: any difference is a mistake in one
 
 from __future__ import annotations
 
-from typing import Any
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Final
+
+import pytest
 
 from bulkimport.emulator.soap import shapes
 from bulkimport.emulator.soap.schema import OPERATIONS as EMULATOR_OPERATIONS
@@ -50,3 +56,28 @@ def test_the_comparison_sees_a_difference() -> None:
     assert employee is not None
     changed = client.Field(employee.name, employee.type, 1, 1)
     assert _field(changed) != _field(employee)
+
+
+REPOSITORY: Final = Path(__file__).resolve().parents[2]
+WSDL_DIR: Final = REPOSITORY / ".." / "shared" / "nmbrs" / "wsdl-v2.1"
+
+
+def test_the_committed_table_is_what_the_script_generates(tmp_path: Path) -> None:
+    """Nobody edits the generated module by hand: regenerating it gives the same text."""
+    if not WSDL_DIR.is_dir():
+        pytest.skip(f"Nmbrs' v2.1 WSDLs are not here ({WSDL_DIR.resolve()}): a user's clone")
+    script = REPOSITORY / "scripts" / "gen_soap_schema.py"
+    spec = importlib.util.spec_from_file_location("gen_soap_schema", script)
+    assert spec is not None and spec.loader is not None
+    generator = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = generator  # its dataclasses look their module up there
+    try:
+        spec.loader.exec_module(generator)
+        source = generator.generate(WSDL_DIR)
+    finally:
+        del sys.modules[spec.name]
+    fresh = tmp_path / "schema.py"
+    fresh.write_text(source, encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "ruff", "format", "-q", str(fresh)], check=True)
+    committed = REPOSITORY / "bulkimport/emulator/soap/schema.py"
+    assert fresh.read_text(encoding="utf-8") == committed.read_text(encoding="utf-8")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+SERVICES: Final = ("EmployeeService", "CompanyService")
 NMBRS_NAMESPACE_ROOT: Final = "https://api.nmbrs.nl/soap/v3/"
 # v3's header on every operation (API.md 3 and 5.3; v2.1 had AuthHeader, without Domain).
 AUTH_HEADER: Final = "AuthHeaderWithDomain"
@@ -55,6 +56,10 @@ class Field:
     max_occurs: int | None  # None means unbounded
     nillable: bool
 
+    @property
+    def repeated(self) -> bool:
+        return self.max_occurs is None or self.max_occurs > 1
+
 
 @dataclass(frozen=True, slots=True)
 class Operation:
@@ -67,6 +72,10 @@ class Operation:
     @property
     def namespace(self) -> str:
         return service_namespace(self.service)
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.service, self.name)
 
     @property
     def soap_action(self) -> str:
