@@ -25,7 +25,8 @@ import structlog
 from aiohttp import web
 from lxml import etree
 
-from bulkimport.config import NMBRS_CALLS_PER_SECOND, Country, Credentials
+from bulkimport.config import Credentials
+from bulkimport.emulator.accounts import NMBRS_CALLS_PER_SECOND, Country
 from bulkimport.emulator.faults import (
     HOSTILE_REPLY,
     FaultMode,
@@ -36,11 +37,8 @@ from bulkimport.emulator.faults import (
 from bulkimport.emulator.operations import HANDLERS
 from bulkimport.emulator.rest.service import RestConfig, RestDoor
 from bulkimport.emulator.rules import FAULT_TITLES, FaultCode, NmbrsFault
-from bulkimport.emulator.state import DisplayNameFormat, EmulatorState
-from bulkimport.emulator.stats import UNAUTHENTICATED, RateLimiter, Stats, account_key
-from bulkimport.emulator.wsdl import build_wsdl
-from bulkimport.nmbrs.soap.codec import SchemaViolation
-from bulkimport.nmbrs.soap.envelope import (
+from bulkimport.emulator.soap.codec import SchemaViolation
+from bulkimport.emulator.soap.envelope import (
     RequestParts,
     UnsafeXml,
     build_fault,
@@ -48,7 +46,11 @@ from bulkimport.nmbrs.soap.envelope import (
     read_call,
     split_request,
 )
-from bulkimport.nmbrs.soap.schema import SERVICES, Operation, operations_of, service_namespace
+from bulkimport.emulator.soap.schema import OPERATIONS
+from bulkimport.emulator.soap.shapes import SERVICES, Operation, service_namespace
+from bulkimport.emulator.state import DisplayNameFormat, EmulatorState
+from bulkimport.emulator.stats import UNAUTHENTICATED, RateLimiter, Stats, account_key
+from bulkimport.emulator.wsdl import build_wsdl
 
 DEMO_CREDENTIALS: Final = Credentials(
     username="demo@bulkimport.example",
@@ -126,7 +128,7 @@ class NmbrsEmulator:
         self.sleep = sleep
         self.stopping = asyncio.Event()
         self._actions = {
-            service: {op.soap_action: op for op in operations_of(service)} for service in SERVICES
+            service: {op.soap_action: op for op in _operations_of(service)} for service in SERVICES
         }
         self._wsdl_cache: dict[tuple[str, str], bytes] = {}
 
@@ -252,6 +254,10 @@ class _WrongContentType(Exception):
 CORE: Final = web.AppKey("nmbrs_emulator", NmbrsEmulator)
 
 
+def _operations_of(service: str) -> tuple[Operation, ...]:
+    return tuple(operation for operation in OPERATIONS if operation.service == service)
+
+
 def _xml(status: int, body: bytes) -> web.Response:
     return web.Response(status=status, body=body, content_type="text/xml", charset="utf-8")
 
@@ -375,7 +381,7 @@ async def _service_page(request: web.Request) -> web.StreamResponse:
     if any(key.lower() == "wsdl" for key in request.query):
         address = f"{request.scheme}://{request.host}{SOAP_PATH}{service}.asmx"
         return _xml(200, emulator.wsdl(service, address))
-    names = "\n".join(op.name for op in operations_of(service))
+    names = "\n".join(op.name for op in _operations_of(service))
     return web.Response(text=f"{service} (bulkimport emulator of Nmbrs SOAP v3)\n\n{names}\n")
 
 

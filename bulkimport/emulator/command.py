@@ -8,7 +8,8 @@ import contextlib
 import signal
 from collections.abc import Callable
 
-from bulkimport.config import NMBRS_CALLS_PER_SECOND, Credentials
+from bulkimport.config import Credentials
+from bulkimport.emulator.accounts import NMBRS_CALLS_PER_SECOND
 from bulkimport.emulator.app import DEMO_CREDENTIALS, EmulatorConfig, running_emulator
 from bulkimport.emulator.faults import FaultSettings
 from bulkimport.emulator.rest import DEMO_APPLICATION, RestConfig

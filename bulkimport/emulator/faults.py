@@ -12,11 +12,11 @@ from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 from typing import Any, Final
 
+from bulkimport.emulator.operations import HANDLERS
 from bulkimport.emulator.rest.schemas import OPERATIONS as REST_OPERATIONS
-from bulkimport.nmbrs.soap.schema import OPERATIONS
 
 # SOAP operation names and REST operationIds (e.g. createEmployee) can both be scripted.
-_OPERATION_NAMES: Final = frozenset([*(op.name for op in OPERATIONS), *REST_OPERATIONS])
+_OPERATION_NAMES: Final = frozenset([*(name for _, name in HANDLERS), *REST_OPERATIONS])
 
 
 class FaultMode(StrEnum):

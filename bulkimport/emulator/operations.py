@@ -41,7 +41,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Final
 
-from bulkimport.config import Country
+from bulkimport.emulator.accounts import Country
 from bulkimport.emulator.rules import (
     FaultCode,
     NmbrsFault,

@@ -22,7 +22,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Final
 
-from bulkimport.config import Country
+from bulkimport.emulator.accounts import Country
 from bulkimport.emulator.rules import PeriodType
 
 

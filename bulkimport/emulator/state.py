@@ -16,7 +16,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from bulkimport.config import Country
+from bulkimport.emulator.accounts import Country
 from bulkimport.emulator.rules import Period, PeriodType, period_end, period_of, period_start
 from bulkimport.emulator.seed import (
     DEFAULT_EMPLOYEE_TYPE,
@@ -29,7 +29,8 @@ from bulkimport.emulator.seed import (
     SEED_EMPLOYEES,
     SeedEmployee,
 )
-from bulkimport.nmbrs.soap.schema import PERSONAL_INFO, ComplexType
+from bulkimport.emulator.soap.schema import EMPLOYEE_PERSONAL_INFO as PERSONAL_INFO
+from bulkimport.emulator.soap.shapes import ComplexType
 
 Record = dict[str, Any]
 

@@ -10,7 +10,7 @@ import math
 from collections import Counter, deque
 from typing import Any, Final
 
-from bulkimport.config import Credentials
+from bulkimport.emulator.accounts import Account
 
 WINDOW_SECONDS: Final = 1.0
 MAX_SECONDS_KEPT: Final = 3600  # arrivals_per_second covers the last hour
@@ -87,7 +87,7 @@ class RateLimiter:
         return self.throttle_delay if in_window > self.calls_per_second else 0.0
 
 
-def account_key(credentials: Credentials) -> AccountKey:
+def account_key(credentials: Account) -> AccountKey:
     return (credentials.username, credentials.domain)
 
 

@@ -1,4 +1,4 @@
-"""The emulator's own WSDL, generated from the operation table. Pure: no I/O.
+"""The emulator's own WSDL, generated from its own operation table. Pure: no I/O.
 
 Shaped like Nmbrs' ASMX WSDLs: document/literal, `elementFormDefault="qualified"`, one wrapper
 element per operation and per response, the `AuthHeaderWithDomain` header (an `AuthHeader`
@@ -12,8 +12,8 @@ from typing import Final
 
 from lxml import etree
 
-from bulkimport.nmbrs.soap.envelope import AUTH_HEADER
-from bulkimport.nmbrs.soap.schema import ComplexType, EnumType, Field, FieldType, operations_of
+from bulkimport.emulator.soap.schema import OPERATIONS
+from bulkimport.emulator.soap.shapes import AUTH_HEADER, ComplexType, EnumType, Field, FieldType
 
 _WSDL: Final = "http://schemas.xmlsoap.org/wsdl/"
 _SOAP: Final = "http://schemas.xmlsoap.org/wsdl/soap/"
@@ -30,7 +30,7 @@ def _s(tag: str) -> str:
 
 def build_wsdl(service: str, namespace: str, address: str) -> bytes:
     """The WSDL of one service; `address` is the endpoint URL clients should call."""
-    operations = operations_of(service)
+    operations = [operation for operation in OPERATIONS if operation.service == service]
     nsmap = {"wsdl": _WSDL, "soap": _SOAP, "s": _XS, "tns": namespace}
     definitions = etree.Element(_w("definitions"), nsmap=nsmap, targetNamespace=namespace)
     types = etree.SubElement(definitions, _w("types"))

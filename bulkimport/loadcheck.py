@@ -1,4 +1,4 @@
-"""Measure the calls/s an emulator sustains: `python -m bulkimport.emulator.loadcheck URL`.
+"""Measure the calls/s an emulator sustains: `python -m bulkimport.loadcheck URL`.
 
 Sends List_GetByCompany and Employee_Insert calls (alternating) with a fixed concurrency and
 prints calls per second. Point it at a separately started `bulkimport emulator` whose
@@ -14,7 +14,7 @@ from datetime import date
 
 import aiohttp
 
-from bulkimport.emulator.app import DEMO_CREDENTIALS
+from bulkimport.emulator import DEMO_CREDENTIALS
 from bulkimport.nmbrs.soap.envelope import build_request
 from bulkimport.nmbrs.soap.schema import find_operation
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bulkimport.emulator import RunningEmulator
-from bulkimport.emulator.loadcheck import measure
+from bulkimport.loadcheck import measure
 
 
 async def test_measure_sends_every_call(emulator: RunningEmulator) -> None:
