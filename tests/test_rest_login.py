@@ -23,8 +23,8 @@ from keyring.errors import KeyringLocked, PasswordDeleteError
 from structlog.testing import capture_logs
 
 from bulkimport.cli import main
-from bulkimport.emulator import EmulatorConfig, RunningEmulator, running_emulator
-from bulkimport.emulator.rest import DEMO_APPLICATION, RestConfig
+from bulkimport.emulator import RunningEmulator
+from bulkimport.emulator.rest import DEMO_APPLICATION
 from bulkimport.errors import ConfigError, LoginExpired, SignInError
 from bulkimport.nmbrs.rest.auth import (
     SCOPES,
@@ -49,24 +49,13 @@ from bulkimport.nmbrs.rest.tokens import (
     locked,
     open_token_store,
 )
-from tests.conftest import EMULATOR_PERIOD
-from tests.emulator.restcall import api, token_request
+from tests.emulator.restcall import FakeClock, api, rest_emulator, token_request
 
 ACCESS_SECONDS = 600.0
 CLIENT = ClientConfig(
     DEMO_APPLICATION.client_id, DEMO_APPLICATION.client_secret, DEMO_APPLICATION.subscription_key
 )
 SERVICE = IdentityService("https://identity.example", "https://api.example")
-
-
-class FakeClock:
-    """One clock for the emulator and the TokenSource, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = 1_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -76,12 +65,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def emulator(clock: FakeClock) -> AsyncIterator[RunningEmulator]:
-    config = EmulatorConfig(
-        current_period=EMULATOR_PERIOD,
-        seed=1,
-        rest=RestConfig(access_token_seconds=ACCESS_SECONDS),
-    )
-    async with running_emulator(config, clock=clock) as running:
+    async with rest_emulator(clock, access_token_seconds=ACCESS_SECONDS) as running:
         yield running
 
 

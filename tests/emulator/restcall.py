@@ -5,20 +5,47 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
 
-from bulkimport.emulator import RunningEmulator
-from bulkimport.emulator.rest import DEMO_APPLICATION
+from bulkimport.emulator import EmulatorConfig, RunningEmulator, running_emulator
+from bulkimport.emulator.rest import DEMO_APPLICATION, RestConfig
+from tests.conftest import EMULATOR_PERIOD
 
 REDIRECT_URI: Final = "http://127.0.0.1:8765/callback"
 SCOPE: Final = (
     "offline_access company.info.read employee.info employee.employment employee.bankaccount"
 )
 KEY_HEADER: Final = {"X-Subscription-Key": DEMO_APPLICATION.subscription_key}
+
+
+class FakeClock:
+    """The emulator's clock (and a TokenSource's), moved by the test: no waiting for expiry."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@asynccontextmanager
+async def rest_emulator(
+    clock: FakeClock, *, access_token_seconds: float
+) -> AsyncIterator[RunningEmulator]:
+    """An emulator on 127.0.0.1 whose access tokens live `access_token_seconds` on `clock`."""
+    config = EmulatorConfig(
+        current_period=EMULATOR_PERIOD,
+        seed=1,
+        rest=RestConfig(access_token_seconds=access_token_seconds),
+    )
+    async with running_emulator(config, clock=clock) as running:
+        yield running
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,30 +9,21 @@ from urllib.parse import quote
 import aiohttp
 import pytest
 
-from bulkimport.emulator import EmulatorConfig, RunningEmulator, running_emulator
-from bulkimport.emulator.rest import DEMO_APPLICATION, RestConfig
-from tests.conftest import EMULATOR_PERIOD
+from bulkimport.emulator import RunningEmulator
+from bulkimport.emulator.rest import DEMO_APPLICATION
 from tests.emulator.restcall import (
     REDIRECT_URI,
+    FakeClock,
     api,
     authorize,
     login,
     pkce_pair,
     redirect_values,
+    rest_emulator,
     token_request,
 )
 
 ACCESS_SECONDS = 600.0
-
-
-class FakeClock:
-    """The emulator's clock, moved by the test: tokens expire without waiting."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -42,12 +33,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def emulator(clock: FakeClock) -> AsyncIterator[RunningEmulator]:
-    config = EmulatorConfig(
-        current_period=EMULATOR_PERIOD,
-        seed=1,
-        rest=RestConfig(access_token_seconds=ACCESS_SECONDS),
-    )
-    async with running_emulator(config, clock=clock) as running:
+    async with rest_emulator(clock, access_token_seconds=ACCESS_SECONDS) as running:
         yield running
 
 
