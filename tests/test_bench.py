@@ -15,6 +15,7 @@ from bulkimport.errors import ConfigError
 EXPECTED_KEYS = {
     "capped_calls_per_s",
     "cap_utilisation",
+    "capped_calls_per_s_at_service",
     "max_calls_in_1s_window",
     "throttled_calls",
     "latency_p50_ms",
