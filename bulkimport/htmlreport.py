@@ -384,8 +384,12 @@ def _chart(page: RunPage) -> str:
 
     shapes: list[str] = []
     for index, ((start, _), rate) in enumerate(zip(bars, rates, strict=True)):
-        seconds = f"{start}-{start + size} s" if size > 1 else f"{start} s"
-        shapes.append(bar("bar", index, rate, f"{seconds}: {rate:.1f} calls/s"))
+        label = (
+            f"{start}-{start + size} s: {rate:.1f} calls/s"
+            if size > 1
+            else f"{start} s: {rate:.0f} calls"
+        )
+        shapes.append(bar("bar", index, rate, label))
     for index, (start, count) in enumerate(penalised):
         if count:
             rate = count / min(size, len(calls) - start)
