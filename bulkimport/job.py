@@ -66,6 +66,7 @@ from bulkimport.report import (
     write_text_atomically,
 )
 from bulkimport.sources import RowSource, open_source
+from bulkimport.timeline import CallTimeline
 from bulkimport.validation import check_input_file, prepare_output_folders, validate_job
 
 # The built-in demo target stands in November 2026, the month the shipped samples were written
@@ -313,7 +314,7 @@ async def run_job(
                 report.close()
                 failed.close()
                 fatal = error
-                summary = _summary_so_far(not_ok, network)
+                summary = _summary_so_far(not_ok, network, first_call_at)
             watchers.cancel_scope.cancel()
         if fatal is not None:
             _write_html_report(job, template.name, target, summary, not_ok, network, report_base)
@@ -350,11 +351,15 @@ async def run_job(
     )
 
 
-def _summary_so_far(not_ok: RowsNotOkCollector, network: AiohttpTransport) -> RunSummary:
+def _summary_so_far(
+    not_ok: RowsNotOkCollector, network: AiohttpTransport, first_call_at: float
+) -> RunSummary:
     """The counts of a run that a fatal error stopped, for its HTML report."""
     stats = network.stats
     return RunSummary(
         counts=dict(not_ok.counts),
+        calls=stats.calls,
+        duration_s=time.monotonic() - first_call_at,
         throttled_calls=stats.throttled,
         limit_published=stats.limit_published,
         found_rate=stats.found_rate,
@@ -373,6 +378,8 @@ def _write_html_report(
 ) -> Path:
     """`<report>.html` beside the CSV report: the page a person opens after the run."""
     path = html_report_path(report_base)
+    # A dry run sends nothing of the import: the pre-flight's reads alone would make a chart.
+    timeline = CallTimeline() if job.dry_run else network.timeline
     page = RunPage(
         input_name=job.input_path.name,
         template=template,
@@ -381,9 +388,9 @@ def _write_html_report(
         finished_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         summary=summary,
         cap=job.rate,
-        calls_per_second=network.timeline.calls_per_second,
-        penalised_per_second=network.timeline.penalised_per_second,
-        latency_s=latency_percentiles(network.latencies),
+        calls_per_second=timeline.calls_per_second,
+        penalised_per_second=timeline.penalised_per_second,
+        latency_s=() if job.dry_run else latency_percentiles(network.latencies),
         faults=not_ok.faults(FAULT_MEANINGS),
         rows=tuple(not_ok.rows),
         rows_not_listed=not_ok.rows_not_listed,

@@ -20,9 +20,9 @@ import anyio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the tests package
 
-from bulkimport.job import ImportJob, run_job  # noqa: E402
-from bulkimport.logs import configure_logging  # noqa: E402
-from tests.browser import chromium_paths, headless_chromium, save_full_page  # noqa: E402
+from bulkimport.job import ImportJob, run_job
+from bulkimport.logs import configure_logging
+from tests.browser import chromium_paths, headless_chromium, save_full_page
 
 SAMPLE = Path("samples/new_hires.csv")
 

@@ -382,3 +382,35 @@ async def test_a_run_stopped_by_a_fatal_error_still_writes_its_page(
     }
     assert sum(counts.values()) == 25  # every row has its final status on the page too
     assert counts["skipped"] > 0
+    figures = dict(
+        zip(
+            _texts(root, '//dl[@id="latency"]//dt'),
+            _texts(root, '//dl[@id="latency"]//dd'),
+            strict=True,
+        )
+    )
+    assert int(figures["calls"]) > 0  # the pre-flight's reads and the refused insert
+
+
+async def test_a_dry_run_page_says_so_and_draws_no_chart(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    path = tmp_path / "new_hires.csv"
+    path.write_bytes((SAMPLES / "new_hires.csv").read_bytes())
+    await run_job(
+        ImportJob(
+            input_path=path,
+            template="new_hire",
+            company_id=54613,
+            endpoint=emulator.base_url,
+            credentials=DEMO_CREDENTIALS,
+            dry_run=True,
+        )
+    )
+    root = lxml.html.document_fromstring(
+        (tmp_path / "new_hires.csv.report.html").read_text(encoding="utf-8")
+    )
+    assert "(dry run: nothing sent)" in _str(root, "//h1")
+    assert _all(root, "//svg") == []
+    statuses = [row.get("data-status") for row in _all(root, '//table[@id="rows"]/tbody/tr')]
+    assert statuses.count("skipped") == 22 and statuses.count("invalid") == 3
