@@ -15,7 +15,12 @@ import lxml.html
 import pytest
 from lxml.html import HtmlElement
 
-from bulkimport.emulator import DEMO_CREDENTIALS, RunningEmulator
+from bulkimport.emulator import (
+    DEMO_CREDENTIALS,
+    EmulatorConfig,
+    RunningEmulator,
+    running_emulator,
+)
 from bulkimport.errors import AuthenticationError
 from bulkimport.htmlreport import (
     CHART_MAX_BARS,
@@ -36,6 +41,7 @@ from bulkimport.nmbrs.soap.faults import FAULT_MEANINGS
 from bulkimport.nmbrs.soap.schema import lookup_operation
 from bulkimport.report import RunSummary
 from bulkimport.timeline import CallTimeline
+from tests.conftest import EMULATOR_PERIOD
 from tests.sample_runs import SAMPLES, run_sample_with_faults
 
 BASE_PAGE = RunPage(
@@ -414,3 +420,29 @@ async def test_a_dry_run_page_says_so_and_draws_no_chart(
     assert _all(root, "//svg") == []
     statuses = [row.get("data-status") for row in _all(root, '//table[@id="rows"]/tbody/tr')]
     assert statuses.count("skipped") == 22 and statuses.count("invalid") == 3
+
+
+async def test_penalised_calls_are_counted_in_the_seconds_they_started(tmp_path: Path) -> None:
+    """An emulator that allows 40 calls a second delays the rest by half a second: the page's
+    red bars add up to the penalised calls the run counted."""
+    path = tmp_path / "new_hires.csv"
+    path.write_bytes((SAMPLES / "new_hires.csv").read_bytes())
+    config = EmulatorConfig(current_period=EMULATOR_PERIOD, seed=1, calls_per_second=40)
+    async with running_emulator(config) as slow:
+        outcome = await run_job(
+            ImportJob(
+                input_path=path,
+                template="new_hire",
+                company_id=54613,
+                endpoint=slow.base_url,
+                credentials=DEMO_CREDENTIALS,
+            )
+        )
+    assert outcome.summary.throttled_calls > 0
+    root = lxml.html.document_fromstring(
+        (tmp_path / "new_hires.csv.report.html").read_text(encoding="utf-8")
+    )
+    red = _all(root, '//svg[@id="throughput-chart"]//rect[@class="pen"]/title')
+    assert sum(int(title.text_content().split(": ")[1].split()[0]) for title in red) == (
+        outcome.summary.throttled_calls
+    )
