@@ -13,7 +13,7 @@ from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import Final, Protocol
 
 import anyio
 
@@ -52,6 +52,7 @@ from bulkimport.nmbrs.soap.transport import (
     AiohttpTransport,
     DryRunTransport,
     Transport,
+    TransportStats,
     check_endpoint,
 )
 from bulkimport.pipeline import Importer, RunOptions
@@ -314,7 +315,7 @@ async def run_job(
                 report.close()
                 failed.close()
                 fatal = error
-                summary = _summary_so_far(not_ok, network, first_call_at)
+                summary = _summary_so_far(not_ok, network.stats, first_call_at)
             watchers.cancel_scope.cancel()
         if fatal is not None:
             _write_html_report(job, template.name, target, summary, not_ok, network, report_base)
@@ -351,11 +352,19 @@ async def run_job(
     )
 
 
+class TimedTransport(Protocol):
+    """What the HTML report reads of the transport the calls went through."""
+
+    @property
+    def timeline(self) -> CallTimeline: ...
+    @property
+    def latencies(self) -> tuple[float, ...]: ...
+
+
 def _summary_so_far(
-    not_ok: RowsNotOkCollector, network: AiohttpTransport, first_call_at: float
+    not_ok: RowsNotOkCollector, stats: TransportStats, first_call_at: float
 ) -> RunSummary:
     """The counts of a run that a fatal error stopped, for its HTML report."""
-    stats = network.stats
     return RunSummary(
         counts=dict(not_ok.counts),
         calls=stats.calls,
@@ -373,7 +382,7 @@ def _write_html_report(
     target: _Target,
     summary: RunSummary,
     not_ok: RowsNotOkCollector,
-    network: AiohttpTransport,
+    network: TimedTransport,
     report_base: Path,
 ) -> Path:
     """`<report>.html` beside the CSV report: the page a person opens after the run."""
