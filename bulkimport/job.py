@@ -11,8 +11,9 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final
+from typing import Final, Protocol
 
 import anyio
 
@@ -27,6 +28,14 @@ from bulkimport.config import (
 )
 from bulkimport.errors import ConfigError, FatalError, TemplateError
 from bulkimport.guards import RowGuard, date_headers, employee_number_of, repeated_numbers
+from bulkimport.htmlreport import (
+    RowsNotOkCollector,
+    RunPage,
+    build_html_report,
+    key_column,
+    latency_percentiles,
+    sensitive_columns,
+)
 from bulkimport.journal import (
     DryRunJournal,
     Journal,
@@ -38,10 +47,12 @@ from bulkimport.journal import (
 from bulkimport.mapping.mapper import ColumnBinding, bind_columns, header_hint
 from bulkimport.mapping.template import Template, load_builtin_template, load_template
 from bulkimport.nmbrs.soap.backend import SoapBackend
+from bulkimport.nmbrs.soap.faults import FAULT_MEANINGS
 from bulkimport.nmbrs.soap.transport import (
     AiohttpTransport,
     DryRunTransport,
     Transport,
+    TransportStats,
     check_endpoint,
 )
 from bulkimport.pipeline import Importer, RunOptions
@@ -52,8 +63,11 @@ from bulkimport.report import (
     RunSummary,
     default_failed_path,
     default_report_base,
+    html_report_path,
+    write_text_atomically,
 )
 from bulkimport.sources import RowSource, open_source
+from bulkimport.timeline import CallTimeline
 from bulkimport.validation import check_input_file, prepare_output_folders, validate_job
 
 # The built-in demo target stands in November 2026, the month the shipped samples were written
@@ -263,6 +277,7 @@ async def run_job(
                 on_journal(journal_path)
         report = files.enter_context(ReportWriter(report_base, source.info, xlsx=job.xlsx_report))
         failed = files.enter_context(FailedRowsWriter(failed_path, source.info))
+        not_ok = RowsNotOkCollector(sensitive_columns(binding), key_column(binding))
         sender: Transport = DryRunTransport(target.credentials) if job.dry_run else network
         importer = Importer(
             template=template,
@@ -271,7 +286,7 @@ async def run_job(
             transport=sender,
             directory_transport=network,
             journal=journal,
-            sinks=(report, failed),
+            sinks=(report, failed, not_ok),
             options=RunOptions(
                 company_id=job.company_id,
                 country=facts.country,
@@ -300,8 +315,10 @@ async def run_job(
                 report.close()
                 failed.close()
                 fatal = error
+                summary = _summary_so_far(not_ok, network.stats, first_call_at)
             watchers.cancel_scope.cancel()
         if fatal is not None:
+            _write_html_report(job, template.name, target, summary, not_ok, network, report_base)
             raise fatal  # outside the task group: callers get the error, not a group around it
         for warning in source.warnings[read_warnings:]:  # found while the rows streamed
             warnings.append(warning)
@@ -315,11 +332,14 @@ async def run_job(
                 calls=network.stats.calls,
                 duration_s=time.monotonic() - first_call_at,
             )
+        html_path = _write_html_report(
+            job, template.name, target, summary, not_ok, network, report_base
+        )
         resumed = journal.resumed
         latencies = network.latencies
     return ImportOutcome(
         summary=summary,
-        report_paths=report.paths,
+        report_paths=(*report.paths, html_path),
         partial_rows=failed.partial_rows_left_out,
         failed_path=failed.path if failed.rows_written else None,
         journal_path=journal_path,
@@ -330,6 +350,63 @@ async def run_job(
         call_latencies_s=latencies,
         dropped_columns=binding.unused_headers,
     )
+
+
+class TimedTransport(Protocol):
+    """What the HTML report reads of the transport the calls went through."""
+
+    @property
+    def timeline(self) -> CallTimeline: ...
+    @property
+    def latencies(self) -> tuple[float, ...]: ...
+
+
+def _summary_so_far(
+    not_ok: RowsNotOkCollector, stats: TransportStats, first_call_at: float
+) -> RunSummary:
+    """The counts of a run that a fatal error stopped, for its HTML report."""
+    return RunSummary(
+        counts=dict(not_ok.counts),
+        calls=stats.calls,
+        duration_s=time.monotonic() - first_call_at,
+        throttled_calls=stats.throttled,
+        limit_published=stats.limit_published,
+        found_rate=stats.found_rate,
+        refused_calls=stats.refused,
+    )
+
+
+def _write_html_report(
+    job: ImportJob,
+    template: str,
+    target: _Target,
+    summary: RunSummary,
+    not_ok: RowsNotOkCollector,
+    network: TimedTransport,
+    report_base: Path,
+) -> Path:
+    """`<report>.html` beside the CSV report: the page a person opens after the run."""
+    path = html_report_path(report_base)
+    # A dry run sends nothing of the import: the pre-flight's reads alone would make a chart.
+    timeline = CallTimeline() if job.dry_run else network.timeline
+    page = RunPage(
+        input_name=job.input_path.name,
+        template=template,
+        target=target.description,
+        company_id=job.company_id,
+        finished_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        summary=summary,
+        cap=job.rate,
+        calls_per_second=timeline.calls_per_second,
+        penalised_per_second=timeline.penalised_per_second,
+        latency_s=() if job.dry_run else latency_percentiles(network.latencies),
+        faults=not_ok.faults(FAULT_MEANINGS),
+        rows=tuple(not_ok.rows),
+        rows_not_listed=not_ok.rows_not_listed,
+        dry_run=job.dry_run,
+    )
+    write_text_atomically(path, build_html_report(page))
+    return path
 
 
 def _open_input(job: ImportJob, template: Template) -> RowSource:

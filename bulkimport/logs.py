@@ -28,7 +28,13 @@ from bulkimport.mapping.identity import (
     personnummer_is_valid,
 )
 
-__all__ = ["configure_logging", "redact_sensitive", "register_secret"]
+__all__ = [
+    "configure_logging",
+    "is_sensitive_name",
+    "redact_sensitive",
+    "redact_text",
+    "register_secret",
+]
 
 REDACTED: Final = "[REDACTED]"
 MIN_SECRET_LENGTH: Final = 4  # shorter values would mask ordinary text everywhere
@@ -183,6 +189,17 @@ def _scrub_mapping(mapping: Mapping[Any, Any], depth: int) -> dict[Any, Any]:
         else _redact_item(key, value, depth)
         for key, value in mapping.items()
     }
+
+
+def redact_text(text: str) -> str:
+    """Free text (a report message, a fault's text) with personal data and secrets masked."""
+    return _scrub_text(text)
+
+
+def is_sensitive_name(name: str) -> bool:
+    """Whether a key, column or header name announces a secret or personal data (BSN, IBAN,
+    birth date, ...), so that its values are masked whatever they look like."""
+    return _is_sensitive_key(name)
 
 
 def redact_sensitive(logger: WrappedLogger, method_name: str, event_dict: EventDict) -> EventDict:

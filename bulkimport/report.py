@@ -121,8 +121,20 @@ def report_paths(base: Path) -> tuple[Path, Path]:
     return base.with_name(base.name + ".csv"), base.with_name(base.name + ".xlsx")
 
 
+def html_report_path(base: Path) -> Path:
+    """`hires.csv.report` -> `hires.csv.report.html`, beside the CSV and XLSX reports."""
+    return report_paths(base)[0].with_suffix(".html")
+
+
 def _partial(path: Path) -> Path:
     return path.with_name(path.name + PARTIAL_SUFFIX)
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write a whole file under a `.partial` name, then rename it into place."""
+    partial = _partial(path)
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
 
 
 def _csv_text(value: Cell) -> str:

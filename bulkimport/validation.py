@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from bulkimport.config import MAX_CONCURRENCY, NMBRS_CALLS_PER_SECOND
 from bulkimport.errors import ConfigError, InputFileError
 from bulkimport.nmbrs.soap.transport import _is_loopback
-from bulkimport.report import report_paths
+from bulkimport.report import html_report_path, report_paths
 
 if TYPE_CHECKING:
     from bulkimport.job import ImportJob
@@ -103,7 +103,9 @@ def prepare_output_folders(
     Done before the first call: a report that cannot be written after the calls were sent
     leaves changes in Nmbrs that nobody can account for.
     """
-    outputs = {path: "report" for path in report_paths(report_base)}
+    outputs = {
+        path: "report" for path in (*report_paths(report_base), html_report_path(report_base))
+    }
     outputs[failed_path] = "failed-rows file"
     if journal_path is not None:
         outputs[journal_path] = "journal"

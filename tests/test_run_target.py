@@ -113,7 +113,7 @@ async def test_a_csv_and_a_workbook_of_one_name_keep_their_own_outputs(
     csv_outputs = {*from_csv.report_paths, from_csv.failed_path, from_csv.journal_path}
     xlsx_outputs = {*from_xlsx.report_paths, from_xlsx.failed_path, from_xlsx.journal_path}
     assert None not in csv_outputs | xlsx_outputs
-    assert len(csv_outputs) == len(xlsx_outputs) == 4
+    assert len(csv_outputs) == len(xlsx_outputs) == 5  # CSV, XLSX, HTML, failed rows, journal
     assert not csv_outputs & xlsx_outputs
     assert all(path is not None and path.exists() for path in csv_outputs | xlsx_outputs)
     assert all(path is not None and path.parent == tmp_path for path in csv_outputs)

@@ -74,6 +74,7 @@ from bulkimport.nmbrs.soap.envelope import (
 )
 from bulkimport.nmbrs.soap.schema import ComplexType, Field, Operation, find_operation
 from bulkimport.retry import parse_retry_after
+from bulkimport.timeline import CallTimeline
 
 __all__ = [
     "AUTHENTICATION_FAULT_CODES",
@@ -246,6 +247,7 @@ class AiohttpTransport:
         self._last_lag, self._last_lag_at = 0.0, -math.inf  # its last wake-up: how late, when
         # Recent reply times for the benchmark's percentiles; bounded, so a long run stays flat.
         self._latencies: deque[float] = deque(maxlen=LATENCY_SAMPLES)
+        self.timeline = CallTimeline()  # calls and penalties per second, for the HTML report
 
     @property
     def stats(self) -> TransportStats:
@@ -309,6 +311,7 @@ class AiohttpTransport:
         self._calls += 1
         number = self._calls
         started = self._clock()
+        self.timeline.count_call(started)
         self._watch_oldest(started)
         self._in_flight[number] = (started, admission)
         try:
@@ -410,6 +413,7 @@ class AiohttpTransport:
         baseline = self._baseline.value
         if baseline is not None and server_latency >= baseline + self._throttle_threshold:
             self._throttled += 1
+            self.timeline.count_penalised(self._clock() - latency)
             limiter.note_throttled(admission)
         self._baseline.add(server_latency)
         spread = self._baseline.spread
