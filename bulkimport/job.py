@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Final
 
 import anyio
+import structlog
 
 from bulkimport.backend import Backend
 from bulkimport.config import (
@@ -65,6 +66,8 @@ from bulkimport.validation import check_input_file, prepare_output_folders, vali
 DEMO_PERIOD: Final = (2026, 11)
 # The API the calls go through; part of a run's target, since REST will be another one.
 API: Final = "soap"
+
+log = structlog.get_logger()
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,7 +325,9 @@ async def run_job(
                     while True:
                         await anyio.sleep(observer.interval_s)
                         so_far = counted_at_the_service(importer.summary())
-                        observer.update(RunProgress(so_far, rows_total, job.rate, calls_per_row))
+                        sample = RunProgress(so_far, rows_total, job.rate, calls_per_row)
+                        if not _shown(observer, sample):
+                            return
 
                 watchers.start_soon(sample_progress)
             try:
@@ -341,7 +346,7 @@ async def run_job(
                 on_warning(warning)
         summary = counted_at_the_service(summary)
         if progress is not None:
-            progress.update(RunProgress(summary, rows_total, job.rate, calls_per_row))
+            _shown(progress, RunProgress(summary, rows_total, job.rate, calls_per_row))
         resumed = journal.resumed
         latencies = network.latencies
     return ImportOutcome(
@@ -359,6 +364,16 @@ async def run_job(
         rows_not_ok=tuple(first_not_ok.rows),
         more_rows_not_ok=first_not_ok.more,
     )
+
+
+def _shown(observer: ProgressObserver, sample: RunProgress) -> bool:
+    """Hand a sample to the display; a display that breaks costs the progress, not the run."""
+    try:
+        observer.update(sample)
+    except Exception:
+        log.warning("progress display failed; the run goes on without it", exc_info=True)
+        return False
+    return True
 
 
 def open_input(job: ImportJob, template: Template) -> RowSource:

@@ -243,3 +243,17 @@ def test_faults_name_their_operation_and_personal_data_in_a_message_is_masked() 
         "  row 3  failed  timed out",
         "  ... and 3 more rows",
     ]
+
+
+class _BrokenDisplay:
+    interval_s = 0.001
+
+    def update(self, progress: RunProgress) -> None:
+        raise RuntimeError("terminal went away")
+
+
+async def test_a_display_that_breaks_costs_the_progress_not_the_run(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    outcome = await run_job(_job(emulator, _sample(tmp_path)), progress=_BrokenDisplay())
+    assert outcome.summary.counts[RowStatus.OK] == 22
