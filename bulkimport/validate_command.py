@@ -14,6 +14,7 @@ from pathlib import Path
 import anyio
 
 from bulkimport.config import ENVIRONMENTS, Country
+from bulkimport.errors import ConfigError
 from bulkimport.settings import DEFAULT_CONFIG
 
 EXIT_CLEAN = 0
@@ -82,6 +83,11 @@ def _validate(args: argparse.Namespace) -> int:
 
     configure_logging_from(args)
     with_target = args.company is not None
+    if not with_target and (args.endpoint or args.environment or args.emulator):
+        raise ConfigError(
+            "a target (--endpoint, --environment, --emulator) is read only for a company: "
+            "give --company too, or leave the target out to check the file alone"
+        )
     credentials = _credentials(args) if with_target else None
     job = ImportJob(
         input_path=args.file,

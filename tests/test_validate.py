@@ -173,6 +173,7 @@ def test_the_console_shows_the_first_20_and_the_file_has_them_all(
     [
         (["--template", "no_such_template"], "no_such_template"),
         (["--template", "salary", "--company", "99999"], "company 99999 is not one"),
+        (["--template", "salary", "--emulator"], "give --company too"),
     ],
 )
 def test_a_bad_template_or_target_is_fatal(
