@@ -10,6 +10,7 @@ seconds where nobody watches a terminal (cron, CI), with no control characters.
 from __future__ import annotations
 
 import sys
+from collections import deque
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Protocol
@@ -24,6 +25,10 @@ if TYPE_CHECKING:
 
 TERMINAL_INTERVAL_S: Final = 0.5
 LOG_INTERVAL_S: Final = 5.0
+# The pace is taken over at least this long: the cap holds for every 1-second window, so over
+# whole seconds the calls counted never show more than the cap (a shorter span could, by a
+# burst the limiter allows within one second).
+PACE_WINDOW_S: Final = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +60,7 @@ class ProgressFigures:
 
     rows_done: int
     rows_total: int | None
-    calls_per_s: float  # since the previous sample (since the first call for the first one)
+    calls_per_s: float  # since the earlier sample (since the first call without one)
     cap: float
     eta_s: float | None  # None: no total, or no pace yet
     counts: dict[RowStatus, int]
@@ -64,7 +69,7 @@ class ProgressFigures:
 
 
 def figures(current: RunProgress, previous: RunProgress | None = None) -> ProgressFigures:
-    """The pace between two samples, and the time left at that pace.
+    """The pace between an earlier sample and this one, and the time left at that pace.
 
     The time left is the calls left over the pace: the template's calls for every row of the
     file, less the calls made. (Calls per row done would overestimate while a hundred rows are
@@ -92,6 +97,22 @@ def figures(current: RunProgress, previous: RunProgress | None = None) -> Progre
         throttled_calls=summary.throttled_calls,
         refused_calls=summary.refused_calls,
     )
+
+
+class PaceWindow:
+    """The samples of the last few seconds, so that the pace spans at least PACE_WINDOW_S."""
+
+    def __init__(self) -> None:
+        self._samples: deque[RunProgress] = deque()
+
+    def figures(self, current: RunProgress) -> ProgressFigures:
+        horizon = current.summary.duration_s - PACE_WINDOW_S
+        samples = self._samples
+        while len(samples) > 1 and samples[1].summary.duration_s <= horizon:
+            samples.popleft()
+        reference = samples[0] if samples and samples[0].summary.duration_s <= horizon else None
+        samples.append(current)
+        return figures(current, reference)
 
 
 def format_duration(seconds: float | None) -> str:
@@ -142,15 +163,14 @@ class LogProgress:
 
     def __init__(self, *, interval_s: float = LOG_INTERVAL_S) -> None:
         self._interval_s = interval_s
-        self._previous: RunProgress | None = None
+        self._pace = PaceWindow()
 
     @property
     def interval_s(self) -> float:
         return self._interval_s
 
     def update(self, progress: RunProgress) -> None:
-        shown = figures(progress, self._previous)
-        self._previous = progress
+        shown = self._pace.figures(progress)
         progress_logger().info("progress", **log_fields(shown))
 
     def close(self) -> None:
@@ -182,7 +202,7 @@ class TerminalProgress:
             redirect_stderr=True,
         )
         self._task: TaskID | None = None
-        self._previous: RunProgress | None = None
+        self._pace = PaceWindow()
         self._showing = ExitStack()
 
     @property
@@ -190,8 +210,7 @@ class TerminalProgress:
         return self._interval_s
 
     def update(self, progress: RunProgress) -> None:
-        shown = figures(progress, self._previous)
-        self._previous = progress
+        shown = self._pace.figures(progress)
         if self._task is None:
             self._bar.start()
             self._showing.callback(self._bar.stop)

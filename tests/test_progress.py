@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import pty
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +28,7 @@ from bulkimport.model import RowResult, RowStatus
 from bulkimport.notable import FirstRowsNotOk, format_rows_not_ok, reasons_of
 from bulkimport.progress import (
     LogProgress,
+    PaceWindow,
     RunProgress,
     TerminalProgress,
     describe,
@@ -81,6 +86,17 @@ def test_pace_is_taken_between_samples_and_the_time_left_from_the_calls_left() -
     assert figures(bigger, earlier).eta_s == pytest.approx((7000 - 1280) / 140)
     assert figures(_sample_at(12.0, 1280, 59, total=None), earlier).eta_s is None
     assert figures(_sample_at(12.0, 1280, 99)).eta_s == 0.0  # every row done
+
+
+def test_the_pace_spans_at_least_two_seconds_of_samples() -> None:
+    """A burst inside one second (which the cap allows) must not read as more than the cap."""
+    window = PaceWindow()
+    assert window.figures(_sample_at(0.5, 100, 0)).calls_per_s == pytest.approx(200.0)
+    window.figures(_sample_at(1.0, 150, 0))
+    window.figures(_sample_at(2.0, 300, 0))
+    # Reference: the newest sample at least 2 s before 3.2 s, the one at 1.0 s.
+    assert window.figures(_sample_at(3.2, 480, 0)).calls_per_s == pytest.approx(150.0)
+    assert window.figures(_sample_at(3.3, 495, 0)).calls_per_s == pytest.approx(150.0)
 
 
 def test_the_line_shows_pace_against_the_cap_eta_counts_and_penalties() -> None:
@@ -257,3 +273,42 @@ async def test_a_display_that_breaks_costs_the_progress_not_the_run(
 ) -> None:
     outcome = await run_job(_job(emulator, _sample(tmp_path)), progress=_BrokenDisplay())
     assert outcome.summary.counts[RowStatus.OK] == 22
+
+
+@pytest.mark.slow
+def test_on_a_terminal_the_command_draws_the_bar_then_prints_the_summary(tmp_path: Path) -> None:
+    """The real command with stderr on a pseudo-terminal, as a person at the keyboard sees it."""
+    path = _sample(tmp_path)
+    leader, follower = pty.openpty()
+    environment = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    command = [sys.executable, "-m", "bulkimport", "run", str(path), "--template", "new_hire"]
+    with subprocess.Popen(
+        [*command, "--company", str(COMPANY), "--rate", "50"],
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        env=environment,
+        cwd=tmp_path,
+    ) as process:
+        os.close(follower)
+        screen = b""
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # the terminal closed with the process
+                break
+            if not chunk:
+                break
+            screen += chunk
+        out, _ = process.communicate(timeout=60)
+    os.close(leader)
+    assert process.returncode == EXIT_ROWS_FAILED
+    shown = screen.decode("utf-8", "replace")
+    assert "\x1b[" in shown  # drawn in place, with control sequences
+    last_frame = _plain(shown).split("\r")[-2]
+    assert re.search(r"25/25\S* +\d+/50 calls/s  ETA 0:00  ok 22 invalid 3", last_frame)
+    assert '"event": "progress"' not in shown  # a terminal gets the bar, not log lines
+    assert "first rows not imported" in out.decode()
+
+
+def _plain(screen: str) -> str:
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen)
