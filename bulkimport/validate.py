@@ -75,6 +75,7 @@ class ValidationOutcome:
     first: list[Problem] = field(default_factory=list)  # the first PROBLEMS_SHOWN
     problems_path: Path | None = None
     against: str = ""  # the company the rows were checked against, "" without a target
+    country: Country = Country.NL  # whose identity numbers the rows were checked for
 
     @property
     def clean(self) -> bool:
@@ -187,6 +188,7 @@ async def validate_file(
             announce(describe_company(facts))
             for note in facts.notes:
                 announce(f"warning: {note}")
+        outcome.country = facts.country
         source = stack.enter_context(open_input(job, template))
         for warning in source.warnings:
             warn(warning)
@@ -273,7 +275,12 @@ def _no_target_facts(job: ImportJob) -> TargetFacts:
 
 def format_validation(outcome: ValidationOutcome) -> str:
     """The console's account: rows checked, then the first problems under their column."""
-    against = f" against {outcome.against}" if outcome.against else " (file only: no company)"
+    against = (
+        f" against {outcome.against}"
+        if outcome.against
+        else f" (file only, no company: identity numbers as {outcome.country.value}, "
+        "--country to change)"
+    )
     skipped = f", {outcome.rows_skipped} hidden (skipped)" if outcome.rows_skipped else ""
     lines = [f"checked {outcome.rows} row{'s' if outcome.rows != 1 else ''}{against}{skipped}"]
     if outcome.clean:

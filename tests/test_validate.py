@@ -77,7 +77,7 @@ def test_the_sample_mistakes_are_named_by_column_and_row_with_values_masked(
     path = Path(shutil.copy(SAMPLES / "new_hires.csv", tmp_path / "new_hires.csv"))
     assert _validate(str(path), "--template", "new_hire") == EXIT_PROBLEMS
     out = capsys.readouterr().out
-    assert "checked 25 rows (file only: no company)" in out
+    assert "checked 25 rows (file only, no company: identity numbers as NL" in out
     assert "3 problems in 3 rows, 3 columns" in out
     assert "BSN: 1 problem\n  row 8 '[REDACTED]': not a valid BSN (fails the 11-check)" in out
     assert "IBAN: 1 problem\n  row 16 '[REDACTED]': not a valid IBAN" in out
@@ -129,6 +129,17 @@ def test_a_number_twice_in_the_file_is_a_problem_of_both_rows_without_a_target(
     rows = _problems(tmp_path / "hires.csv.validation.csv")
     assert [row["row"] for row in rows] == ["2", "4"]
     assert all(f"employee number {number} appears 2 times" in row["problem"] for row in rows)
+
+
+def test_without_a_company_the_country_option_decides_the_identity_rule(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = Path(shutil.copy(SAMPLES / "nyanstallda.csv", tmp_path / "nyanstallda.csv"))
+    assert _validate(str(path), "--template", "new_hire", "--country", "SE") == EXIT_CLEAN
+    assert _validate(str(path), "--template", "new_hire") == EXIT_PROBLEMS
+    out = capsys.readouterr().out
+    assert "identity numbers as SE" in out and "identity numbers as NL" in out
+    assert "Personnummer: 8 problems" in out
 
 
 def test_header_problems_are_problems_of_the_header_row(
