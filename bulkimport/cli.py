@@ -33,6 +33,7 @@ from bulkimport.settings import DEFAULT_CONFIG, Setting, read_config_file, soap_
 
 if TYPE_CHECKING:
     from bulkimport.job import ImportJob, ImportOutcome
+    from bulkimport.progress import ProgressObserver
 
 EXIT_OK: Final = 0
 EXIT_ROWS_FAILED: Final = 1
@@ -58,7 +59,7 @@ def add_logging_options(parser: argparse.ArgumentParser) -> None:
         "-q",
         "--quiet",
         action="store_true",
-        help="on stderr only warnings and errors: no lines about the target and the company",
+        help="on stderr only warnings and errors: no progress, no lines about the target",
     )
     group.add_argument(
         "--log-format",
@@ -227,9 +228,16 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _execute(args: argparse.Namespace, job: ImportJob) -> int:
+    from bulkimport.progress import progress_for_stderr
+
     journals: list[Path] = []  # the run's journal, once one is open: only then can it resume
     announce = _say_unless_quiet if args.quiet else _say
-    outcome = anyio.run(_run_with_signals, job, journals, announce)
+    progress = None if args.quiet else progress_for_stderr()
+    try:
+        outcome = anyio.run(_run_with_signals, job, journals, announce, progress)
+    finally:
+        if progress is not None:
+            progress.close()  # before the summary: a live display would redraw over it
     if outcome is None:
         return EXIT_INTERRUPTED
     return _finish(args, outcome)
@@ -246,7 +254,10 @@ def _how_to_go_on(journal: Path | None) -> str:
 
 
 async def _run_with_signals(
-    job: ImportJob, journals: list[Path], announce: Callable[[str], None] = _say
+    job: ImportJob,
+    journals: list[Path],
+    announce: Callable[[str], None] = _say,
+    progress: ProgressObserver | None = None,
 ) -> ImportOutcome | None:
     """First Ctrl-C or SIGTERM: finish calls in flight and write the report. Second: stop now.
 
@@ -272,7 +283,12 @@ async def _run_with_signals(
 
         group.start_soon(watch_signals)
         outcome = await run_job(
-            job, on_start=announce, on_warning=_warn, on_journal=journals.append, stop=stop
+            job,
+            on_start=announce,
+            on_warning=_warn,
+            on_journal=journals.append,
+            stop=stop,
+            progress=progress,
         )
         group.cancel_scope.cancel()
     return outcome
@@ -284,11 +300,14 @@ def _warn(warning: str) -> None:
 
 
 def _finish(args: argparse.Namespace, outcome: ImportOutcome) -> int:
+    from bulkimport.notable import format_rows_not_ok
     from bulkimport.report import format_summary
 
     if outcome.resumed:
         _say("resumed an earlier run of this file: rows already done were not sent again")
     print(format_summary(outcome.summary))
+    if outcome.rows_not_ok:
+        print(format_rows_not_ok(outcome.rows_not_ok, outcome.more_rows_not_ok))
     if outcome.dropped_columns:
         print(
             "columns not imported: "
@@ -411,13 +430,18 @@ def _bench(args: argparse.Namespace) -> int:
 # --- commands ----------------------------------------------------------------------------------
 def _register_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Each command adds its own arguments and returns its handler."""
-    from bulkimport import settings_command, templates_command, workbook_command
+    from bulkimport import settings_command, templates_command, validate_command, workbook_command
     from bulkimport.emulator import command as emulator_command
     from bulkimport.nmbrs.rest import command as rest_command
 
     commands: list[tuple[str, str, Callable[[argparse.ArgumentParser], Handler]]] = [
         ("run", "import a CSV or XLSX file into Nmbrs through a template", _add_run),
         ("resume", "resume an interrupted run from its journal", _add_resume),
+        (
+            "validate",
+            "check a file as run would before its first write, and send nothing",
+            validate_command.add,
+        ),
         ("templates", "list the templates and their columns", templates_command.add),
         ("template", "write a blank XLSX or CSV to fill in for a template", workbook_command.add),
         ("emulator", "run the local Nmbrs SOAP emulator in the foreground", emulator_command.add),

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Final
 
-from bulkimport.logs import is_sensitive_name, redact_text
+from bulkimport.logs import is_sensitive_name, mask_text
 from bulkimport.mapping.mapper import ColumnBinding
 from bulkimport.model import RowResult, RowStatus, SourceRow
 from bulkimport.report import RunSummary
@@ -118,7 +118,7 @@ def mask_message(message: str, row: SourceRow, sensitive: frozenset[int]) -> str
             text = str(row.cells[index]).strip()
             if len(text) >= MIN_MASKED_LENGTH:
                 message = message.replace(text, MASK)
-    return redact_text(message)
+    return mask_text(message)
 
 
 @dataclass(slots=True)
@@ -150,7 +150,7 @@ class RowsNotOkCollector:
         employee = ""
         index = self.key_index
         if index is not None and index < len(row.cells) and row.cells[index] is not None:
-            employee = redact_text(str(row.cells[index]))
+            employee = mask_text(str(row.cells[index]))
         self.rows.append(
             ListedRow(
                 row_number=result.row_number,

@@ -8,7 +8,7 @@ line in the report whatever stopped the run.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Final, Protocol
 
 import anyio
+import structlog
 
 from bulkimport.backend import Backend
 from bulkimport.config import (
@@ -46,6 +47,7 @@ from bulkimport.journal import (
 )
 from bulkimport.mapping.mapper import ColumnBinding, bind_columns, header_hint
 from bulkimport.mapping.template import Template, load_builtin_template, load_template
+from bulkimport.model import SourceRow
 from bulkimport.nmbrs.soap.backend import SoapBackend
 from bulkimport.nmbrs.soap.faults import FAULT_MEANINGS
 from bulkimport.nmbrs.soap.transport import (
@@ -55,8 +57,10 @@ from bulkimport.nmbrs.soap.transport import (
     TransportStats,
     check_endpoint,
 )
+from bulkimport.notable import FirstRowsNotOk, RowNotOk
 from bulkimport.pipeline import Importer, RunOptions
 from bulkimport.preflight import TargetFacts, check_target
+from bulkimport.progress import ProgressObserver, RunProgress
 from bulkimport.report import (
     FailedRowsWriter,
     ReportWriter,
@@ -76,6 +80,8 @@ from bulkimport.validation import check_input_file, prepare_output_folders, vali
 DEMO_PERIOD: Final = (2026, 11)
 # The API the calls go through; part of a run's target, since REST will be another one.
 API: Final = "soap"
+
+log = structlog.get_logger()
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +132,9 @@ class ImportOutcome:
     target: str
     call_latencies_s: tuple[float, ...]  # the most recent calls' reply times (benchmarks)
     dropped_columns: tuple[str, ...] = ()  # file columns not imported and not --ignore-column
+    # The reasons of the first rows not ok (masked, no cell values), and how many more rows.
+    rows_not_ok: tuple[RowNotOk, ...] = ()
+    more_rows_not_ok: int = 0
 
 
 def resolve_template(name_or_path: str, backend: Backend | None = None) -> Template:
@@ -142,7 +151,7 @@ def resolve_template(name_or_path: str, backend: Backend | None = None) -> Templ
 
 
 @dataclass(frozen=True, slots=True)
-class _Target:
+class Target:
     base_url: str
     credentials: Credentials
     country: Country  # what the environment implies; the company's address decides
@@ -151,7 +160,7 @@ class _Target:
 
 
 @asynccontextmanager
-async def _open_target(job: ImportJob) -> AsyncIterator[_Target]:
+async def open_target(job: ImportJob) -> AsyncIterator[Target]:
     """Where the calls go: an explicit endpoint, an Nmbrs environment, or the emulator."""
     if job.endpoint or job.environment:
         environment = ENVIRONMENTS.get(job.environment or "nl")
@@ -169,13 +178,13 @@ async def _open_target(job: ImportJob) -> AsyncIterator[_Target]:
                 "or put them in the config file"
             )
         country = job.country or environment.country
-        yield _Target(base_url, job.credentials, country, base_url, ephemeral=False)
+        yield Target(base_url, job.credentials, country, base_url, ephemeral=False)
         return
     from bulkimport.emulator import EmulatorConfig, emulator_in_thread
 
     # Its own thread and loop: sharing the client's loop would distort the pacing it demos.
     async with emulator_in_thread(EmulatorConfig(current_period=DEMO_PERIOD)) as emulator:
-        yield _Target(
+        yield Target(
             emulator.base_url,
             emulator.credentials,
             Country.NL,
@@ -191,6 +200,7 @@ async def run_job(
     on_warning: Callable[[str], None] | None = None,
     on_journal: Callable[[Path], None] | None = None,
     stop: anyio.Event | None = None,
+    progress: ProgressObserver | None = None,
 ) -> ImportOutcome:
     """Run one import. `on_start` hears what the pre-flight found of the target (before
     anything is sent); setting `stop` ends early. A target that fails the pre-flight raises
@@ -200,7 +210,8 @@ async def run_job(
     opening it (columns not imported, encoding guessed, hidden rows or sheets, 1904 dates,
     title rows) before the first call is sent, the rest when the rows have been read.
     `ImportOutcome.warnings` holds them all. `on_journal` hears the journal file once it is
-    open: from then on the run can be resumed.
+    open: from then on the run can be resumed. `progress` hears a sample of the run every
+    `progress.interval_s` seconds while rows are sent, and one when they are done.
     """
     validate_job(job)
     check_input_file(job.input_path)
@@ -210,11 +221,11 @@ async def run_job(
     failed_path = job.failed_path or default_failed_path(input_path)
     prepare_output_folders(input_path, report_base, failed_path, job.journal_path)
     async with AsyncExitStack() as stack:
-        target = await stack.enter_async_context(_open_target(job))
+        target = await stack.enter_async_context(open_target(job))
         if on_start is not None:
             on_start(f"target: {target.description}")
         files = stack.enter_context(ExitStack())
-        source = files.enter_context(_open_input(job, template))
+        source = files.enter_context(open_input(job, template))
         binding = bind_columns(template, source.info, ignore_columns=job.ignore_columns)
         warnings = [*source.warnings, *binding.warnings]
         read_warnings = len(source.warnings)
@@ -242,10 +253,10 @@ async def run_job(
             seed=job.seed,
         )
         if on_start is not None:
-            on_start(_describe_company(facts))
+            on_start(describe_company(facts))
             for note in facts.notes:
                 on_start(f"warning: {note}")
-        guard = _row_guard(job, template, binding, facts, backend)
+        guard, rows_total = row_guard(job, template, binding, facts, backend)
         run_target = RunTarget(
             api=API,
             endpoint=target.base_url,
@@ -278,6 +289,7 @@ async def run_job(
         report = files.enter_context(ReportWriter(report_base, source.info, xlsx=job.xlsx_report))
         failed = files.enter_context(FailedRowsWriter(failed_path, source.info))
         not_ok = RowsNotOkCollector(sensitive_columns(binding), key_column(binding))
+        first_not_ok = FirstRowsNotOk()
         sender: Transport = DryRunTransport(target.credentials) if job.dry_run else network
         importer = Importer(
             template=template,
@@ -286,7 +298,7 @@ async def run_job(
             transport=sender,
             directory_transport=network,
             journal=journal,
-            sinks=(report, failed, not_ok),
+            sinks=(report, failed, not_ok, first_not_ok),
             options=RunOptions(
                 company_id=job.company_id,
                 country=facts.country,
@@ -299,6 +311,19 @@ async def run_job(
             guard=guard,
             known_employees=facts.employees,
         )
+
+        def counted_at_the_service(summary: RunSummary) -> RunSummary:
+            if job.dry_run:
+                return summary
+            # Every attempt that went out, the pre-flight's reads included: all count at the
+            # cap, so calls/s is over the time since the first of them.
+            return replace(
+                summary,
+                calls=network.stats.calls,
+                duration_s=time.monotonic() - first_call_at,
+            )
+
+        calls_per_row = sum(1 + (step.merge_from is not None) for step in template.operations)
         fatal: FatalError | None = None
         async with anyio.create_task_group() as watchers:
             if stop is not None:
@@ -308,6 +333,18 @@ async def run_job(
                     importer.stop()
 
                 watchers.start_soon(watch_stop)
+            if progress is not None:
+                observer = progress
+
+                async def sample_progress() -> None:
+                    while True:
+                        await anyio.sleep(observer.interval_s)
+                        so_far = counted_at_the_service(importer.summary())
+                        sample = RunProgress(so_far, rows_total, job.rate, calls_per_row)
+                        if not _shown(observer, sample):
+                            return
+
+                watchers.start_soon(sample_progress)
             try:
                 summary = await importer.run(source.rows())
             except FatalError as error:
@@ -324,14 +361,9 @@ async def run_job(
             warnings.append(warning)
             if on_warning is not None:
                 on_warning(warning)
-        if not job.dry_run:
-            # Every attempt that went out, the pre-flight's reads included: all count at the cap,
-            # so calls/s is over the time since the first of them.
-            summary = replace(
-                summary,
-                calls=network.stats.calls,
-                duration_s=time.monotonic() - first_call_at,
-            )
+        summary = counted_at_the_service(summary)
+        if progress is not None:
+            _shown(progress, RunProgress(summary, rows_total, job.rate, calls_per_row))
         html_path = _write_html_report(
             job, template.name, target, summary, not_ok, network, report_base
         )
@@ -349,6 +381,8 @@ async def run_job(
         target=target.description,
         call_latencies_s=latencies,
         dropped_columns=binding.unused_headers,
+        rows_not_ok=tuple(first_not_ok.rows),
+        more_rows_not_ok=first_not_ok.more,
     )
 
 
@@ -379,7 +413,7 @@ def _summary_so_far(
 def _write_html_report(
     job: ImportJob,
     template: str,
-    target: _Target,
+    target: Target,
     summary: RunSummary,
     not_ok: RowsNotOkCollector,
     network: TimedTransport,
@@ -409,7 +443,17 @@ def _write_html_report(
     return path
 
 
-def _open_input(job: ImportJob, template: Template) -> RowSource:
+def _shown(observer: ProgressObserver, sample: RunProgress) -> bool:
+    """Hand a sample to the display; a display that breaks costs the progress, not the run."""
+    try:
+        observer.update(sample)
+    except Exception:
+        log.warning("progress display failed; the run goes on without it", exc_info=True)
+        return False
+    return True
+
+
+def open_input(job: ImportJob, template: Template) -> RowSource:
     """The input as the run reads it; the new-hire guard's first pass must read it the same way."""
     return open_source(
         job.input_path,
@@ -419,7 +463,7 @@ def _open_input(job: ImportJob, template: Template) -> RowSource:
     )
 
 
-def _describe_company(facts: TargetFacts) -> str:
+def describe_company(facts: TargetFacts) -> str:
     name = f" {facts.company_name}" if facts.company_name else ""
     return (
         f"company {facts.company_id}{name}: {facts.country.value}, current period "
@@ -427,26 +471,36 @@ def _describe_company(facts: TargetFacts) -> str:
     )
 
 
-def _row_guard(
+def row_guard(
     job: ImportJob,
     template: Template,
     binding: ColumnBinding,
     facts: TargetFacts,
     backend: Backend,
-) -> RowGuard:
-    """The pre-flight's facts, plus the employee numbers the file repeats (new hires only)."""
+) -> tuple[RowGuard, int | None]:
+    """The pre-flight's facts, plus the employee numbers the file repeats (new hires only).
+
+    Also the number of rows that first pass read (None when there was none): the total a
+    progress display counts down from.
+    """
     repeated: dict[int, int] = {}
+    rows_read: int | None = None
     if template.creates_employee:
         # A first pass that keeps the numbers, not the rows: a repeated number must stop both
         # rows, also the first one, which a single pass would already have sent.
-        with _open_input(job, template) as first_pass:
-            repeated = repeated_numbers(
-                employee_number_of(binding, row, facts.country)
-                for row in first_pass.rows()
-                if row.skip_reason is None
-            )
+        rows_read = 0
+
+        def numbers(rows: Iterator[SourceRow]) -> Iterator[int | None]:
+            nonlocal rows_read
+            for row in rows:
+                rows_read += 1
+                if row.skip_reason is None:
+                    yield employee_number_of(binding, row, facts.country)
+
+        with open_input(job, template) as first_pass:
+            repeated = repeated_numbers(numbers(first_pass.rows()))
     headers = {bound.column.name: bound.header for bound in binding.columns}
-    return RowGuard(
+    guard = RowGuard(
         template=template,
         company_id=facts.company_id,
         current_period=facts.period,
@@ -457,6 +511,7 @@ def _row_guard(
         headers=date_headers(template, headers),
         dating=backend.dating(),
     )
+    return guard, rows_read
 
 
 def job_options(job: ImportJob, target_url: str) -> dict[str, object]:
@@ -519,7 +574,7 @@ def _listed(value: object) -> list[object]:
 
 
 def _journal_path(
-    job: ImportJob, target: _Target, report_base: Path, run_target: RunTarget
+    job: ImportJob, target: Target, report_base: Path, run_target: RunTarget
 ) -> Path | None:
     """Where the journal goes (beside the report); None keeps it in memory.
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from enum import Enum
@@ -29,10 +30,14 @@ from bulkimport.mapping.identity import (
 )
 
 __all__ = [
+    "PROGRESS_LOGGER",
     "configure_logging",
+    "console_logging_to",
     "is_sensitive_name",
+    "mask_text",
+    "mask_value",
+    "progress_logger",
     "redact_sensitive",
-    "redact_text",
     "register_secret",
 ]
 
@@ -191,15 +196,21 @@ def _scrub_mapping(mapping: Mapping[Any, Any], depth: int) -> dict[Any, Any]:
     }
 
 
-def redact_text(text: str) -> str:
-    """Free text (a report message, a fault's text) with personal data and secrets masked."""
-    return _scrub_text(text)
-
-
 def is_sensitive_name(name: str) -> bool:
     """Whether a key, column or header name announces a secret or personal data (BSN, IBAN,
     birth date, ...), so that its values are masked whatever they look like."""
     return _is_sensitive_key(name)
+
+
+def mask_text(text: str) -> str:
+    """Free text as a log line would show it: secrets and personal data masked by pattern."""
+    return _scrub_text(text)
+
+
+def mask_value(field: str, value: str) -> str:
+    """A cell's value as a log line would show it under the field's name: masked whole when
+    the name announces personal data (BSN, IBAN, birth date), else by pattern."""
+    return REDACTED if _is_sensitive_key(field) and value else mask_text(value)
 
 
 def redact_sensitive(logger: WrappedLogger, method_name: str, event_dict: EventDict) -> EventDict:
@@ -231,6 +242,9 @@ def name_exception(logger: WrappedLogger, method_name: str, event_dict: EventDic
 
 _HANDLER_MARK: Final = "_bulkimport_handler"
 LOG_FORMATS: Final = ("auto", "console", "json")
+# The periodic progress line of a run that is not on a terminal: written at info whatever the
+# console's level (-q turns progress off instead), so that cron and CI see the run move.
+PROGRESS_LOGGER: Final = "bulkimport.progress"
 
 
 def configure_logging(
@@ -292,6 +306,46 @@ def configure_logging(
     for handler in handlers:
         root.addHandler(handler)
     root.setLevel(lowest)
+    progress = logging.getLogger(PROGRESS_LOGGER)
+    progress.propagate = False  # the root's console handler would drop it below its level
+    _remove_own_handlers(progress.handlers, progress)
+    progress.addHandler(
+        _handler(logging.StreamHandler(output), console_renderer, shared, logging.INFO)
+    )
+    for handler in handlers[1:]:  # the log file keeps them too
+        progress.addHandler(handler)
+    progress.setLevel(logging.INFO)
+
+
+def progress_logger() -> Any:
+    """The logger of the progress line: the configured processors (redaction included), at
+    info whatever the console's level. Cheap to ask for; it is used every few seconds."""
+    return structlog.wrap_logger(
+        logging.getLogger(PROGRESS_LOGGER),
+        processors=structlog.get_config()["processors"],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+    )
+
+
+@contextmanager
+def console_logging_to(stream: TextIO) -> Iterator[None]:
+    """Write the console's log lines to `stream` while in the block.
+
+    A live display on the terminal redraws itself in place; a line written past it would be
+    overdrawn. Its stderr proxy prints each line above the display instead.
+    """
+    swapped: list[tuple[logging.StreamHandler[TextIO], TextIO]] = []
+    for logger in (logging.getLogger(), logging.getLogger(PROGRESS_LOGGER)):
+        for handler in logger.handlers:
+            if getattr(handler, _HANDLER_MARK, False) and type(handler) is logging.StreamHandler:
+                previous = handler.setStream(stream)
+                if previous is not None:
+                    swapped.append((handler, previous))
+    try:
+        yield
+    finally:
+        for handler, previous in swapped:
+            handler.setStream(previous)
 
 
 def _level_number(level: str) -> int:

@@ -130,6 +130,7 @@ class Importer:
         self._next_to_emit = 0
         self._employee_turns: dict[str, anyio.Event] = {}
         self._counts: dict[RowStatus, int] = dict.fromkeys(RowStatus, 0)
+        self._started = time.monotonic()
         self._fatal: FatalError | None = None
         self._guard = guard
         self._known_employees = known_employees
@@ -145,7 +146,7 @@ class Importer:
         return self._stopping.is_set()
 
     async def run(self, rows: Iterator[SourceRow]) -> RunSummary:
-        started = time.monotonic()
+        self._started = time.monotonic()
         if self._template.creates_employee and not self._options.dry_run:
             await self._rows.reconciler.load_baseline(self._known_employees)
         async with anyio.create_task_group() as group:
@@ -158,12 +159,16 @@ class Importer:
         self._journal.flush()
         if self._fatal is not None:
             raise self._fatal
-        duration = time.monotonic() - started
+        return self.summary()
+
+    def summary(self) -> RunSummary:
+        """The run so far (the final word once `run` returned). A progress display samples
+        it on a timer: it only reads counters the run keeps anyway."""
         stats = self._transport.stats
         return RunSummary(
             counts=dict(self._counts),
             calls=self._counter.calls,
-            duration_s=duration,
+            duration_s=time.monotonic() - self._started,
             throttled_calls=stats.throttled,
             retries=self._counter.retries,
             limit_published=stats.limit_published,
@@ -317,7 +322,11 @@ def _invalid(row: SourceRow, invalid: RowInvalid) -> RowResult:
         row.row_number,
         RowStatus.INVALID,
         message="; ".join(f"{p.column}: {p.reason} ({p.value!r})" for p in invalid.problems),
-        details={"invalid_columns": [p.column for p in invalid.problems]},
+        details={
+            "invalid_columns": [p.column for p in invalid.problems],
+            # Column and reason without the value: what a summary may show of the row.
+            "problems": [(p.column, p.reason) for p in invalid.problems],
+        },
     )
 
 

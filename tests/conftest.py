@@ -13,6 +13,7 @@ import pytest
 import structlog
 
 from bulkimport.emulator import EmulatorConfig, RunningEmulator, running_emulator
+from bulkimport.logs import PROGRESS_LOGGER
 
 # The emulator's "today" in tests, fixed so that protected-period rules do not move with the
 # calendar: company 54613's current period is 2026-11 (monthly, from 2026-11-01); 54614's is
@@ -38,7 +39,8 @@ def _fresh_logging() -> Iterator[None]:
     yield
     structlog.reset_defaults()
     root = logging.getLogger()
-    for handler in [h for h in root.handlers if getattr(h, "_bulkimport_handler", False)]:
-        root.removeHandler(handler)
-        handler.close()  # a --log-file handler holds its file open
+    for logger in (root, logging.getLogger(PROGRESS_LOGGER)):
+        for handler in [h for h in logger.handlers if getattr(h, "_bulkimport_handler", False)]:
+            logger.removeHandler(handler)
+            handler.close()  # a --log-file handler holds its file open
     root.setLevel(logging.WARNING)
