@@ -413,6 +413,7 @@ def _register_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     """Each command adds its own arguments and returns its handler."""
     from bulkimport import settings_command, templates_command, workbook_command
     from bulkimport.emulator import command as emulator_command
+    from bulkimport.jobs import command as jobs_command
     from bulkimport.nmbrs.rest import command as rest_command
 
     commands: list[tuple[str, str, Callable[[argparse.ArgumentParser], Handler]]] = [
@@ -430,6 +431,12 @@ def _register_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
         ("login", "sign in to Nmbrs' REST API once and store the login", rest_command.add_login),
         ("logout", "revoke and forget a stored REST login", rest_command.add_logout),
         ("config", "show the effective settings and where each came from", settings_command.add),
+        (
+            "job",
+            "run, submit or show a job file: several imports on named accounts",
+            jobs_command.add,
+        ),
+        ("worker", "run job steps from the Redis queue (arq)", jobs_command.add_worker),
     ]
     for name, help_text, add in commands:
         parser = subparsers.add_parser(name, help=help_text, description=help_text)

@@ -1,0 +1,283 @@
+"""Job files: parsed and checked before anything runs, run with one limiter per account,
+resumed as a whole after a kill, and locked against a second run."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from pathlib import Path
+
+import anyio
+import pytest
+
+from bulkimport.cli import main
+from bulkimport.config import NamedAccount
+from bulkimport.emulator import EmulatorConfig, RunningEmulator
+from bulkimport.errors import ConfigError
+from bulkimport.jobs.jobfile import job_problems, parse_job
+from bulkimport.jobs.lock import JobAlreadyRunning, job_lock
+from bulkimport.jobs.runner import StepState, run_plan, write_run_summary
+from bulkimport.jobs.status import format_status, job_status
+from bulkimport.settings import ConfigFile, named_accounts, read_config_file
+from tests.conftest import EMULATOR_PERIOD
+from tests.jobhelp import (
+    ALPHA,
+    BETA,
+    CAP,
+    TOKENS,
+    account_stats,
+    environment,
+    numbers_in,
+    salaried_from_start,
+    two_account_config,
+    write_config,
+    write_three_step_job,
+)
+
+JOB = Path("/jobs/job.toml")
+
+
+def _step(name: str, after: str = "", **extra: str) -> str:
+    lines = [
+        f"[steps.{name}]",
+        f'file = "{name}.csv"',
+        'template = "new_hire"',
+        "company = 54613",
+        'account = "alpha"',
+    ]
+    if after:
+        lines.append(f"after = [{after}]")
+    lines += [f"{key} = {value}" for key, value in extra.items()]
+    return "\n".join(lines) + "\n"
+
+
+# --- the job file, pure --------------------------------------------------------------------------
+def test_steps_come_in_an_order_that_respects_after() -> None:
+    plan = parse_job(JOB, _step("c", '"b"') + _step("b", '"a"') + _step("a"))
+    assert [step.name for step in plan.steps] == ["a", "b", "c"]
+    assert plan.step("c").after == ("b",)
+    assert plan.step("a").file == Path("/jobs/a.csv")
+    assert plan.state_dir == Path("/jobs/job.state")
+    assert [step.name for step in plan.dependents("a")] == ["b"]
+
+
+def test_a_cycle_is_refused_naming_the_steps() -> None:
+    with pytest.raises(ConfigError, match=r"cycle: (a -> b -> a|b -> a -> b)"):
+        parse_job(JOB, _step("a", '"b"') + _step("b", '"a"'))
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (_step("a", '"nope"'), "after names an unknown step 'nope'"),
+        (_step("a", '"a"'), "a step cannot come after itself"),
+        (_step("a", colour='"red"'), "unknown key 'colour'"),
+        ('[steps.a]\nfile = "a.csv"\n', "template is missing"),
+        (_step("a").replace("54613", "-1"), "company must be a Nmbrs company id"),
+        ("[job]\nstate = 3\n" + _step("a"), "state must be a folder path"),
+        ("", "no steps"),
+        ("[steps\n", "not valid TOML"),
+    ],
+)
+def test_a_bad_job_file_is_refused_with_a_clear_message(text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_job(JOB, text)
+
+
+def test_every_problem_is_named_at_once() -> None:
+    with pytest.raises(ConfigError, match="has 2 problems") as caught:
+        parse_job(JOB, _step("a", '"x"') + _step("b", '"y"'))
+    assert "'x'" in str(caught.value) and "'y'" in str(caught.value)
+
+
+def _account(name: str, *, token: bool = True) -> NamedAccount:
+    credentials = ALPHA if token else None
+    return NamedAccount(name, "soap", "https://x/", None, "u", "d", "test", credentials)
+
+
+def test_missing_files_accounts_tokens_and_templates_are_found_before_running() -> None:
+    plan = parse_job(JOB, _step("a") + _step("b").replace('"alpha"', '"gamma"'))
+    problems = job_problems(
+        plan,
+        {"alpha": _account("alpha", token=False)},
+        file_exists=lambda path: path.name == "a.csv",
+        template_problem=lambda name: None if name == "new_hire" else "unknown",
+        need_secrets=True,
+    )
+    assert problems == [
+        "[steps.a]: account 'alpha' has no token (test)",
+        "[steps.b]: unknown account 'gamma' (accounts: alpha)",
+        f"[steps.b]: file {Path('/jobs/b.csv')} does not exist",
+    ]
+
+
+# --- named accounts ------------------------------------------------------------------------------
+def _config(text: str) -> ConfigFile:
+    import tomllib
+
+    return ConfigFile(Path("config.toml"), tomllib.loads(text), exists=True)
+
+
+def test_an_account_takes_its_token_from_its_variable_then_the_keyring() -> None:
+    file = _config(
+        '[accounts.acme]\nenvironment = "sandbox"\nusername = "api@acme"\ndomain = "acme"\n'
+        '[accounts.other-one]\nusername = "u2"\nrate = 100\n'
+    )
+    accounts = named_accounts(
+        file,
+        {"NMBRS_TOKEN_ACME": "t1"},
+        keyring_lookup=lambda service, user: "t2" if user == "account:other-one" else None,
+    )
+    acme, other = accounts["acme"], accounts["other-one"]
+    assert acme.credentials is not None and acme.credentials.token == "t1"
+    assert acme.token_source == "environment variable NMBRS_TOKEN_ACME"
+    assert acme.target == "https://api-sandbox.nmbrs.nl/soap/v3/"
+    assert other.credentials is not None and other.credentials.token == "t2"
+    assert other.token_source.startswith("keyring") and other.rate == 100
+    assert "t1" not in repr(acme)
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ('username = "u"\ntoken = "secret"', "no token in the file"),
+        ('username = "u"\napi = "graphql"', "api 'graphql' cannot be used"),
+        ('username = "u"\nenvironment = "mars"', "unknown environment 'mars'"),
+        ('username = "u"\nrate = 500', "rate must be 1 to 150"),
+        ('domain = "d"', "username is missing"),
+        ('username = "u"\npassword = "p"', "unknown key"),
+    ],
+)
+def test_a_bad_account_is_refused(table: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        named_accounts(_config(f"[accounts.a]\n{table}\n"), {}, keyring_lookup=lambda *_: None)
+
+
+# --- running a job -------------------------------------------------------------------------------
+@pytest.fixture
+def emulator_config() -> EmulatorConfig:
+    return two_account_config(EMULATOR_PERIOD)
+
+
+async def test_three_steps_over_two_accounts_and_two_companies_hold_each_account_s_cap(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    """hires and more_hires run side by side on alpha: one limiter between them keeps alpha at
+    its cap (two limiters would send ~300 calls/s); salaries runs on beta after hires."""
+    from bulkimport.jobs.jobfile import load_job
+
+    rows = 120
+    job_path = write_three_step_job(tmp_path, rows)
+    accounts = named_accounts(read_config_file(write_config(tmp_path, emulator)), TOKENS)
+    plan = load_job(job_path, accounts)
+    run = await run_plan(plan, accounts)
+
+    assert [(r.name, r.state) for r in run.results] == [
+        ("hires", StepState.OK),
+        ("more_hires", StepState.OK),
+        ("salaries", StepState.OK),
+    ]
+    assert run.exit_code == 0
+    assert numbers_in(emulator, 54613) == list(range(100_001, 100_001 + rows))
+    assert numbers_in(emulator, 54614) == list(range(200_001, 200_001 + rows))
+    assert salaried_from_start(emulator, 54613) == list(range(100_001, 100_001 + rows))
+    stats = emulator.stats.snapshot()
+    alpha, beta = account_stats(stats, ALPHA), account_stats(stats, BETA)
+    assert alpha["calls_total"] == sum(r.calls for r in run.results if r.account == "alpha")
+    assert beta["calls_total"] == run.results[2].calls
+    assert alpha["max_calls_in_any_1s_window"] <= CAP
+    assert beta["max_calls_in_any_1s_window"] <= CAP
+    assert alpha["throttled_calls"] == beta["throttled_calls"] == 0
+
+    summary = json.loads(write_run_summary(run).read_text(encoding="utf-8"))
+    assert summary["exit_code"] == 0
+    assert [step["state"] for step in summary["steps"]] == ["ok", "ok", "ok"]
+    assert summary["steps"][0]["counts"] == {"ok": rows}
+    status = job_status(plan)
+    assert [step.state for step in status.steps] == ["ok", "ok", "ok"]
+    assert "hires" in format_status(status) and status.running is None
+
+
+async def _wait_for(emulator: RunningEmulator, operation: str, calls: int) -> None:
+    with anyio.fail_after(90):
+        while emulator.stats.calls_by_operation[operation] < calls:  # noqa: ASYNC110
+            await anyio.sleep(0.02)
+
+
+async def test_a_job_killed_in_its_second_step_resumes_as_a_whole(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    rows = 80
+    job_path = write_three_step_job(tmp_path, rows)
+    config = write_config(tmp_path, emulator)
+    command = [sys.executable, "-m", "bulkimport", "job", "run", str(job_path)]
+    command += ["--config", str(config)]
+    process = await anyio.open_process(command, env=environment())
+    async with process:
+        await _wait_for(emulator, "Salary_Update", 20)  # hires done: salaries under way
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+    assert salaried_from_start(emulator, 54613) != list(range(100_001, 100_001 + rows))
+
+    finished = await anyio.run_process(command, env=environment(), check=False)
+    output = finished.stdout.decode()
+    assert finished.returncode == 0, finished.stderr.decode()
+    assert "hires       ok  (finished by an earlier run)" in output
+    assert numbers_in(emulator, 54613) == list(range(100_001, 100_001 + rows))  # once each
+    assert numbers_in(emulator, 54614) == list(range(200_001, 200_001 + rows))
+    assert salaried_from_start(emulator, 54613) == list(range(100_001, 100_001 + rows))
+    summary_path = Path(output.strip().splitlines()[-1].removeprefix("summary: "))
+    summary = json.loads(await anyio.Path(summary_path).read_text(encoding="utf-8"))
+    salaries = summary["steps"][2]
+    assert salaries["resumed"] is True and salaries["counts"] == {"ok": rows}
+
+    status = await anyio.run_process(
+        [sys.executable, "-m", "bulkimport", "job", "status", str(job_path), "--config",
+         str(config), "--json"],
+        env=environment(),
+    )  # fmt: skip
+    shown = json.loads(status.stdout)
+    assert [step["state"] for step in shown["steps"]] == ["ok", "ok", "ok"]
+    assert shown["last_run"] == str(summary_path)
+
+
+def test_a_running_job_is_not_run_again(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    job_path = tmp_path / "job.toml"
+    job_path.write_text(_step("a"), encoding="utf-8")
+    (tmp_path / "a.csv").write_text("Personeelsnummer\n1\n", encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text('[accounts.alpha]\nusername = "u"\ntoken_env = "A"\n', encoding="utf-8")
+    with job_lock(job_path):
+        with pytest.raises(JobAlreadyRunning), job_lock(job_path):
+            pass
+        code = anyio.run(_run_cli, ["job", "run", str(job_path), "--config", str(config)])
+    assert code == 3
+    # Free again once the holder is gone, even without a clean exit (the kernel drops flock).
+    with job_lock(job_path):
+        pass
+
+
+async def _run_cli(arguments: list[str]) -> int:
+    """The command in its own process: the lock is per open file, so a thread would share it."""
+    finished = await anyio.run_process(
+        [sys.executable, "-m", "bulkimport", *arguments],
+        env={**environment(), "A": "token"},
+        check=False,
+    )
+    assert b"already running" in finished.stderr
+    return finished.returncode
+
+
+def test_a_bad_job_exits_2_before_anything_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    job_path = tmp_path / "job.toml"
+    job_path.write_text(_step("a", '"b"') + _step("b", '"a"'), encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text('[accounts.alpha]\nusername = "u"\n', encoding="utf-8")
+    code = main(["job", "run", str(job_path), "--config", str(config)])
+    error = capsys.readouterr().err
+    assert code == 2
+    assert "cycle" in error and "Traceback" not in error
+    assert not (tmp_path / "job.state").exists()
