@@ -281,3 +281,20 @@ def test_a_bad_job_exits_2_before_anything_runs(
     assert code == 2
     assert "cycle" in error and "Traceback" not in error
     assert not (tmp_path / "job.state").exists()
+
+
+def test_config_show_lists_the_accounts_and_where_each_token_is_never_the_token(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[accounts.acme]\nenvironment = "sandbox"\nusername = "api@acme.nl"\ndomain = "acme"\n'
+        'token_env = "ACME_TOKEN"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("ACME_TOKEN", "sekrit-token")
+    assert main(["config", "show", "--config", str(config)]) == 0
+    shown = capsys.readouterr().out
+    assert "accounts.acme  " in shown and "api-sandbox.nmbrs.nl" in shown
+    assert "environment variable ACME_TOKEN" in shown
+    assert "sekrit-token" not in shown
