@@ -367,7 +367,7 @@ def _add_bench(parser: argparse.ArgumentParser) -> Handler:
 
     defaults = BenchSettings()
     for name in ("capped_rows", "uncapped_rows", "csv_rows", "csv_small_rows", "xlsx_rows",
-                 "new_hire_rows", "zeep_rows"):  # fmt: skip
+                 "new_hire_rows", "zeep_rows", "accounts", "account_rows"):  # fmt: skip
         parser.add_argument(
             f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name)
         )
@@ -397,6 +397,8 @@ def _bench(args: argparse.Namespace) -> int:
         xlsx_rows=args.xlsx_rows,
         new_hire_rows=args.new_hire_rows,
         zeep_rows=args.zeep_rows,
+        accounts=args.accounts,
+        account_rows=args.account_rows,
         scenarios=args.scenarios,
     )
     figures = run_bench(settings, say=_say)
