@@ -205,3 +205,29 @@ async def test_a_job_still_on_the_queue_is_not_submitted_twice(
     assert first.returncode == 0, first.stderr.decode()
     assert second.returncode == 3
     assert b"already on the queue" in second.stderr
+
+
+def test_the_worker_recognises_the_journal_s_refusal_when_another_run_holds_it(
+    tmp_path: Path,
+) -> None:
+    """A stalled worker past its lease still holds the journal: the new holder retries."""
+    from bulkimport.errors import JournalMismatchError
+    from bulkimport.jobs.worker import JOURNAL_BUSY
+    from bulkimport.journal import Journal, RunTarget
+
+    target = RunTarget("soap", "http://127.0.0.1:1/soap/v3/", None, "alpha", 54613)
+    path = tmp_path / "step.journal.sqlite"
+
+    def open_journal() -> Journal:
+        return Journal.open(
+            path,
+            input_name="hires.csv",
+            input_sha256="0" * 64,
+            template="new_hire",
+            template_sha256="1" * 64,
+            target=target,
+            options={},
+        )
+
+    with open_journal(), pytest.raises(JournalMismatchError, match=JOURNAL_BUSY):
+        open_journal()

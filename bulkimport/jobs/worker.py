@@ -51,6 +51,7 @@ ACTIVE_SECONDS: Final = 7 * 24 * 3600  # a run nobody finishes stops blocking a 
 STEP_TIMEOUT_S: Final = 7 * 24 * 3600  # arq's limit for one step; the lease is what matters
 MAX_TRIES: Final = 100_000  # each wait for a busy account counts as a try in arq
 RESULT_POLL_S: Final = 0.5
+JOURNAL_BUSY: Final = "is in use by another bulkimport run"  # journal.py's refusal
 
 # Renew or release only while the key still names this owner: a worker that stalled past
 # its lease must not extend or delete the lease another worker took meanwhile.
@@ -169,6 +170,10 @@ async def run_queued_step(ctx: dict[str, Any], job_path: str, run_id: str, step_
             await lease.release(redis)
     if result.state is StepState.STOPPED:
         raise Retry(defer=0.5)  # the lease was lost: whoever holds it now, or a retry, goes on
+    if result.state is StepState.FAILED and JOURNAL_BUSY in (result.error or ""):
+        # A worker that stalled past its lease still holds the journal (a killed one holds
+        # nothing: the kernel drops its file locks): try again once it has noticed and let go.
+        raise Retry(defer=state.settings.lease_seconds)
     await _record(redis, plan, run_id, result)
     return result.state.value
 
