@@ -15,7 +15,7 @@ from bulkimport.cli import main
 from bulkimport.config import NamedAccount
 from bulkimport.emulator import EmulatorConfig, RunningEmulator
 from bulkimport.errors import ConfigError
-from bulkimport.jobs.jobfile import job_problems, parse_job
+from bulkimport.jobs.jobfile import job_problems, load_job, parse_job
 from bulkimport.jobs.lock import JobAlreadyRunning, job_lock
 from bulkimport.jobs.runner import StepState, run_plan, write_run_summary
 from bulkimport.jobs.status import format_status, job_status
@@ -165,8 +165,6 @@ async def test_three_steps_over_two_accounts_and_two_companies_hold_each_account
 ) -> None:
     """hires and more_hires run side by side on alpha: one limiter between them keeps alpha at
     its cap (two limiters would send ~300 calls/s); salaries runs on beta after hires."""
-    from bulkimport.jobs.jobfile import load_job
-
     rows = 120
     job_path = write_three_step_job(tmp_path, rows)
     accounts = named_accounts(read_config_file(write_config(tmp_path, emulator)), TOKENS)
@@ -213,11 +211,16 @@ async def test_a_job_killed_in_its_second_step_resumes_as_a_whole(
     config = write_config(tmp_path, emulator)
     command = [sys.executable, "-m", "bulkimport", "job", "run", str(job_path)]
     command += ["--config", str(config)]
+    status_command = [*command[:4], "status", str(job_path), "--config", str(config)]
+    plan = load_job(job_path, named_accounts(read_config_file(config), TOKENS))
     process = await anyio.open_process(command, env=environment())
     async with process:
         await _wait_for(emulator, "Salary_Update", 20)  # hires done: salaries under way
+        during = job_status(plan)  # here: a status command's start-up would outlast the step
         process.send_signal(signal.SIGKILL)
         await process.wait()
+    assert during.running is not None
+    assert [step.state for step in during.steps] == ["ok", "ok", "running"]
     assert salaried_from_start(emulator, 54613) != list(range(100_001, 100_001 + rows))
 
     finished = await anyio.run_process(command, env=environment(), check=False)
@@ -232,14 +235,10 @@ async def test_a_job_killed_in_its_second_step_resumes_as_a_whole(
     salaries = summary["steps"][2]
     assert salaries["resumed"] is True and salaries["counts"] == {"ok": rows}
 
-    status = await anyio.run_process(
-        [sys.executable, "-m", "bulkimport", "job", "status", str(job_path), "--config",
-         str(config), "--json"],
-        env=environment(),
-    )  # fmt: skip
+    status = await anyio.run_process([*status_command, "--json"], env=environment())
     shown = json.loads(status.stdout)
     assert [step["state"] for step in shown["steps"]] == ["ok", "ok", "ok"]
-    assert shown["last_run"] == str(summary_path)
+    assert shown["last_run"] == str(summary_path) and shown["running"] is False
 
 
 def test_a_running_job_is_not_run_again(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -298,3 +297,39 @@ def test_config_show_lists_the_accounts_and_where_each_token_is_never_the_token(
     assert "accounts.acme  " in shown and "api-sandbox.nmbrs.nl" in shown
     assert "environment variable ACME_TOKEN" in shown
     assert "sekrit-token" not in shown
+
+
+async def test_a_step_that_fails_blocks_the_steps_after_it_and_the_job_exits_2(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    """A company the account does not reach fails its step in the pre-flight, nothing sent;
+    the step after it is blocked; an independent step still runs."""
+    rows = 5
+    job_path = write_three_step_job(tmp_path, rows)
+    text = job_path.read_text(encoding="utf-8").replace("company = 54613", "company = 99999", 1)
+    job_path.write_text(text, encoding="utf-8")
+    accounts = named_accounts(read_config_file(write_config(tmp_path, emulator)), TOKENS)
+    run = await run_plan(load_job(job_path, accounts), accounts)
+    hires, more_hires, salaries = run.results
+    assert hires.state is StepState.FAILED and "99999" in (hires.error or "")
+    assert more_hires.state is StepState.OK
+    assert salaries.state is StepState.BLOCKED and "hires did not finish" in (salaries.error or "")
+    assert run.exit_code == 2
+    assert numbers_in(emulator, 54613) == []
+    assert emulator.stats.calls_by_operation["Salary_Update"] == 0
+
+
+@pytest.mark.parametrize(
+    ("states", "code"),
+    [
+        ((StepState.OK, StepState.OK), 0),
+        ((StepState.OK, StepState.ROWS_NOT_OK), 1),
+        ((StepState.ROWS_NOT_OK, StepState.STOPPED), 130),
+        ((StepState.STOPPED, StepState.BLOCKED), 2),
+        ((StepState.FAILED, StepState.OK), 2),
+    ],
+)
+def test_the_exit_code_a_scheduler_acts_on(states: tuple[StepState, ...], code: int) -> None:
+    from bulkimport.jobs.runner import StepResult, exit_code_of
+
+    assert exit_code_of([StepResult(f"s{n}", "a", state) for n, state in enumerate(states)]) == code
