@@ -292,19 +292,19 @@ def write_run_summary(run: JobRun) -> Path:
     """The run's JSON summary in `<state>/runs/`, named by when it started."""
     stamp = run.started_at.strftime("%Y%m%dT%H%M%S.%fZ")
     path = run.plan.state_dir / "runs" / f"{stamp}.json"
-    write_json(path, summary_json(run.plan, run.results, run.started_at, run.finished_at))
+    write_json(path, summary_json(run.plan.path, run.results, run.started_at, run.finished_at))
     return path
 
 
 def summary_json(
-    plan: JobPlan,
+    job: Path,
     results: tuple[StepResult, ...] | list[StepResult],
     started_at: datetime,
     finished_at: datetime,
     **extra: object,
 ) -> dict[str, Any]:
     return {
-        "job": str(plan.path),
+        "job": str(job),
         "started_at": started_at.isoformat(),
         "finished_at": finished_at.isoformat(),
         "exit_code": exit_code_of(results),

@@ -25,7 +25,7 @@ import os
 import socket
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -37,6 +37,7 @@ from arq.constants import in_progress_key_prefix
 from arq.worker import Retry, Worker, func
 
 from bulkimport.config import NamedAccount
+from bulkimport.errors import BulkImportError, ConfigError
 from bulkimport.jobs.jobfile import JobPlan, load_job
 from bulkimport.jobs.lock import JobAlreadyRunning
 from bulkimport.jobs.runner import StepResult, StepState, run_step, summary_json, write_json
@@ -79,14 +80,57 @@ class WorkerSettings:
     poll_delay: float = 0.2
 
 
+@dataclass(frozen=True, slots=True)
+class RunShape:
+    """What the queue keeps of a submitted run: enough to order its steps and close it without
+    reading the job file again (it may have changed or gone by then)."""
+
+    job: Path
+    state_dir: Path
+    started_at: datetime
+    steps: tuple[tuple[str, str, tuple[str, ...]], ...]  # name, account, after
+
+    @classmethod
+    def of(cls, plan: JobPlan, started_at: datetime) -> RunShape:
+        steps = tuple((step.name, step.account, step.after) for step in plan.steps)
+        return cls(plan.path, plan.state_dir, started_at, steps)
+
+    def as_json(self) -> str:
+        return json.dumps(
+            {
+                "job": str(self.job),
+                "state_dir": str(self.state_dir),
+                "started_at": self.started_at.isoformat(),
+                "steps": [[name, account, list(after)] for name, account, after in self.steps],
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> RunShape:
+        values = json.loads(text)
+        steps = tuple((name, account, tuple(after)) for name, account, after in values["steps"])
+        return cls(
+            Path(values["job"]),
+            Path(values["state_dir"]),
+            datetime.fromisoformat(values["started_at"]),
+            steps,
+        )
+
+    def account_of(self, name: str) -> str:
+        return next((account for step, account, _ in self.steps if step == name), "")
+
+    def dependents(self, name: str) -> list[tuple[str, str, tuple[str, ...]]]:
+        return [step for step in self.steps if name in step[2]]
+
+
 def account_key(account: NamedAccount) -> str:
     """The Nmbrs account behind a name: two configs naming it differently share one lease."""
     identity = f"{account.api}|{account.target}|{account.username}|{account.domain}"
     return hashlib.sha256(identity.encode()).hexdigest()[:16]
 
 
-def job_key(plan: JobPlan) -> str:
-    return hashlib.sha256(str(plan.path).encode()).hexdigest()[:16]
+def _job_key(job: Path) -> str:
+    return hashlib.sha256(str(job).encode()).hexdigest()[:16]
 
 
 def _results_key(run_id: str) -> str:
@@ -134,16 +178,34 @@ class WorkerState:
 
 # --- the step, as a worker runs it --------------------------------------------------------------
 async def run_queued_step(ctx: dict[str, Any], job_path: str, run_id: str, step_name: str) -> str:
-    """arq's job: run one step under its account's lease, record it, queue what comes after."""
+    """arq's job: run one step under its account's lease, record it, queue what comes after.
+
+    Whatever ends the step (a bad or changed job file, no token on this worker, a fatal error,
+    a bug) is recorded as its result, so the run always ends; only a busy account, a lost
+    lease or a journal still held elsewhere send it back to the queue.
+    """
     state: WorkerState = ctx["bulkimport"]
     redis: ArqRedis = ctx["redis"]
     job_id: str = ctx["job_id"]
-    plan = load_job(Path(job_path), state.accounts)
+    shape = RunShape.from_json(await redis.hget(f"{RUN_PREFIX}{run_id}", "shape"))  # type: ignore[misc]
     if await redis.hexists(_results_key(run_id), step_name):  # type: ignore[misc]
-        await _queue_what_follows(redis, plan, run_id, step_name)  # a retry after a crash
+        await _queue_what_follows(redis, shape, run_id, step_name)  # a retry after a crash
         return "recorded earlier"
-    step = plan.step(step_name)
-    account = state.accounts[step.account]
+    try:
+        plan = load_job(Path(job_path), state.accounts, need_secrets=False)
+        step = plan.step(step_name)
+        account = state.accounts[step.account]
+        if account.credentials is None:
+            raise ConfigError(
+                f"worker {state.name} has no token for account {step.account}"
+                f" ({account.token_source})"
+            )
+    except BulkImportError as error:
+        failed = StepResult(
+            step_name, shape.account_of(step_name), StepState.FAILED, error=str(error)
+        )
+        await _record(redis, shape, run_id, replace(failed, worker=state.name))
+        return failed.state.value
     lease = Lease(account_key(account), f"{state.name}/{job_id}", state.settings.lease_seconds)
     claim = in_progress_key_prefix + job_id
     # arq's claim on this job lasts the job timeout: cut it to the lease's span, renewed with
@@ -165,6 +227,14 @@ async def run_queued_step(ctx: dict[str, Any], job_path: str, run_id: str, step_
                 say=state.say,
             )
             group.cancel_scope.cancel()
+    except Exception as error:  # a bug: recorded, so that the run still ends (exit 2)
+        result = StepResult(
+            step.name,
+            step.account,
+            StepState.FAILED,
+            error=f"internal error: {error!r}",
+            worker=state.name,
+        )
     finally:
         with anyio.CancelScope(shield=True):
             await lease.release(redis)
@@ -174,7 +244,7 @@ async def run_queued_step(ctx: dict[str, Any], job_path: str, run_id: str, step_
         # A worker that stalled past its lease still holds the journal (a killed one holds
         # nothing: the kernel drops its file locks): try again once it has noticed and let go.
         raise Retry(defer=state.settings.lease_seconds)
-    await _record(redis, plan, run_id, result)
+    await _record(redis, shape, run_id, result)
     return result.state.value
 
 
@@ -191,53 +261,50 @@ async def _keep_alive(
             return
 
 
-async def _record(redis: ArqRedis, plan: JobPlan, run_id: str, result: StepResult) -> None:
+async def _record(redis: ArqRedis, shape: RunShape, run_id: str, result: StepResult) -> None:
     await redis.hset(_results_key(run_id), result.name, json.dumps(result.as_json()))  # type: ignore[misc]
-    await _queue_what_follows(redis, plan, run_id, result.name)
+    await _queue_what_follows(redis, shape, run_id, result.name)
 
 
-async def _queue_what_follows(redis: ArqRedis, plan: JobPlan, run_id: str, name: str) -> None:
+async def _queue_what_follows(redis: ArqRedis, shape: RunShape, run_id: str, name: str) -> None:
     """Queue each step after `name` whose steps before have all finished; a step that cannot
     start (one before it failed) is recorded blocked, and so on down the chain. The last
     record of a run writes its summary and frees the job for the next submit."""
     results = await _results(redis, run_id)
-    for dependent in plan.dependents(name):
-        if dependent.name in results or any(before not in results for before in dependent.after):
+    for dependent, account, after in shape.dependents(name):
+        if dependent in results or any(before not in results for before in after):
             continue
-        unfinished = [b for b in dependent.after if not results[b].state.finished]
+        unfinished = [before for before in after if not results[before].state.finished]
         if not unfinished:
             await redis.enqueue_job(
                 STEP_FUNCTION,
-                str(plan.path),
+                str(shape.job),
                 run_id,
-                dependent.name,
-                _job_id=f"{run_id}:{dependent.name}",
+                dependent,
+                _job_id=f"{run_id}:{dependent}",
                 _queue_name=QUEUE,
             )
             continue
         blocked = StepResult(
-            dependent.name,
-            dependent.account,
+            dependent,
+            account,
             StepState.BLOCKED,
             error=f"not started: {', '.join(unfinished)} did not finish",
         )
-        await _record(redis, plan, run_id, blocked)
+        await _record(redis, shape, run_id, blocked)
     results = await _results(redis, run_id)
-    if len(results) == len(plan.steps):
-        await _finish(redis, plan, run_id, results)
+    if len(results) == len(shape.steps):
+        await _finish(redis, shape, run_id, results)
 
 
 async def _finish(
-    redis: ArqRedis, plan: JobPlan, run_id: str, results: Mapping[str, StepResult]
+    redis: ArqRedis, shape: RunShape, run_id: str, results: Mapping[str, StepResult]
 ) -> None:
-    info = await redis.hgetall(f"{RUN_PREFIX}{run_id}")  # type: ignore[misc]
-    started = datetime.fromisoformat(info.get(b"started_at", b"").decode() or _now().isoformat())
-    ordered = [results[step.name] for step in plan.steps]
-    summary = plan.state_dir / "runs" / f"{run_id}.json"
-    write_json(summary, summary_json(plan, ordered, started, _now(), run_id=run_id))
+    ordered = [results[name] for name, _, _ in shape.steps]
+    summary = shape.state_dir / "runs" / f"{run_id}.json"
+    write_json(summary, summary_json(shape.job, ordered, shape.started_at, _now(), run_id=run_id))
     await redis.hset(f"{RUN_PREFIX}{run_id}", "summary", str(summary))  # type: ignore[misc]
-    key = ACTIVE_PREFIX + job_key(plan)
-    await redis.eval(_RELEASE, 1, key, run_id)  # type: ignore[misc]
+    await redis.eval(_RELEASE, 1, ACTIVE_PREFIX + _job_key(shape.job), run_id)  # type: ignore[misc]
 
 
 async def _results(redis: ArqRedis, run_id: str) -> dict[str, StepResult]:
@@ -262,19 +329,13 @@ async def submit_job(redis_url: str, plan: JobPlan) -> str:
     try:
         started = _now()
         run_id = f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-        active = ACTIVE_PREFIX + job_key(plan)
+        active = ACTIVE_PREFIX + _job_key(plan.path)
         if not await redis.set(active, run_id, nx=True, ex=ACTIVE_SECONDS):
             holder = await redis.get(active)
             shown = holder.decode() if isinstance(holder, bytes) else holder
             raise JobAlreadyRunning(f"job {plan.path} is already on the queue (run {shown})")
-        await redis.hset(  # type: ignore[misc]
-            f"{RUN_PREFIX}{run_id}",
-            mapping={
-                "job": str(plan.path),
-                "started_at": started.isoformat(),
-                "steps": len(plan.steps),
-            },
-        )
+        shape = RunShape.of(plan, started)
+        await redis.hset(f"{RUN_PREFIX}{run_id}", "shape", shape.as_json())  # type: ignore[misc]
         for step in plan.steps:
             if not step.after:
                 await redis.enqueue_job(
