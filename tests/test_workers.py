@@ -255,3 +255,11 @@ async def test_a_step_no_worker_can_run_is_recorded_failed_and_the_run_still_end
     assert "salaries    failed" in output and "w1 has no token for account beta" in output
     assert numbers_in(emulator, 54613) == list(range(100_001, 100_006))
     assert emulator.stats.calls_by_operation["Salary_Update"] == 0
+
+
+def test_a_redis_password_never_shows() -> None:
+    from bulkimport.jobs.worker import shown_url
+
+    assert shown_url("redis://:s3cret@cache:6379/0") == "redis://:***@cache:6379/0"
+    assert shown_url("redis://user:s3cret@cache/1") == "redis://user:***@cache/1"
+    assert shown_url("redis://127.0.0.1:6379") == "redis://127.0.0.1:6379"

@@ -19,6 +19,7 @@ reads the accounts, with their tokens, from its own config and environment.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
@@ -29,12 +30,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
+from urllib.parse import urlsplit, urlunsplit
 
 import anyio
 from arq import create_pool
 from arq.connections import ArqRedis, RedisSettings
 from arq.constants import in_progress_key_prefix
 from arq.worker import Retry, Worker, func
+from redis.exceptions import RedisError
 
 from bulkimport.config import NamedAccount
 from bulkimport.errors import BulkImportError, ConfigError
@@ -319,13 +322,30 @@ def _now() -> datetime:
 
 
 # --- submit, wait --------------------------------------------------------------------------------
+def shown_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
+
+
+async def _connect(redis_url: str) -> ArqRedis:
+    """A pool on the queue's Redis; an unreachable one is a fatal error that names it."""
+    try:
+        return await create_pool(RedisSettings.from_dsn(redis_url), default_queue_name=QUEUE)
+    except (RedisError, OSError) as exc:
+        raise ConfigError(f"cannot reach Redis at {shown_url(redis_url)}: {exc}") from exc
+
+
 async def submit_job(redis_url: str, plan: JobPlan) -> str:
     """Queue the steps that wait for none; the others are queued as their turn comes.
 
     Raises:
         JobAlreadyRunning: a run of this job file is still on the queue.
     """
-    redis = await create_pool(RedisSettings.from_dsn(redis_url), default_queue_name=QUEUE)
+    redis = await _connect(redis_url)
     try:
         started = _now()
         run_id = f"{started:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
@@ -355,7 +375,7 @@ async def wait_for_run(
     redis_url: str, plan: JobPlan, run_id: str
 ) -> tuple[list[StepResult], Path | None]:
     """Every step's result once all are recorded, and the run's summary file."""
-    redis = await create_pool(RedisSettings.from_dsn(redis_url), default_queue_name=QUEUE)
+    redis = await _connect(redis_url)
     try:
         while True:
             results = await _results(redis, run_id)
@@ -380,7 +400,7 @@ def run_worker(
 async def _serve(settings: WorkerSettings, state: WorkerState) -> None:
     async def startup(ctx: dict[str, Any]) -> None:
         ctx["bulkimport"] = state
-        state.say(f"worker {state.name} ready on {QUEUE}")
+        state.say(f"worker {state.name} ready on {QUEUE} at {shown_url(settings.redis_url)}")
 
     worker = Worker(
         functions=[func(run_queued_step, name=STEP_FUNCTION, max_tries=MAX_TRIES)],
@@ -397,5 +417,8 @@ async def _serve(settings: WorkerSettings, state: WorkerState) -> None:
         await worker.async_run()
     except asyncio.CancelledError:
         pass  # SIGINT or SIGTERM: arq cancelled the steps, which will run again
+    except (RedisError, OSError) as exc:
+        raise ConfigError(f"cannot reach Redis at {shown_url(settings.redis_url)}: {exc}") from exc
     finally:
-        await worker.close()
+        with contextlib.suppress(RedisError, OSError):
+            await worker.close()
