@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 import anyio
 import pytest
+from anyio.abc import ByteReceiveStream
 
 from bulkimport.cli import main
 from bulkimport.config import NamedAccount
@@ -230,6 +231,11 @@ async def test_three_steps_over_two_accounts_and_two_companies_hold_each_account
     assert "hires" in format_status(status) and status.running is None
 
 
+async def _read_all(stream: ByteReceiveStream | None) -> str:
+    assert stream is not None
+    return b"".join([chunk async for chunk in stream]).decode()
+
+
 async def _wait_for(emulator: RunningEmulator, operation: str, calls: int) -> None:
     with anyio.fail_after(90):
         while emulator.stats.calls_by_operation[operation] < calls:  # noqa: ASYNC110
@@ -366,3 +372,36 @@ def test_the_exit_code_a_scheduler_acts_on(states: tuple[StepState, ...], code: 
     from bulkimport.jobs.runner import StepResult, exit_code_of
 
     assert exit_code_of([StepResult(f"s{n}", "a", state) for n, state in enumerate(states)]) == code
+
+
+async def test_sigterm_stops_the_job_with_130_and_the_next_run_finishes_it(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    """What a scheduler's stop does: calls in flight finish, every step's report is written,
+    the steps not started are stopped, exit 130; the next run resumes and ends with 0."""
+    rows = 150
+    job_path = write_three_step_job(tmp_path, rows)
+    config = write_config(tmp_path, emulator)
+    command = [sys.executable, "-m", "bulkimport", "job", "run", str(job_path)]
+    command += ["--config", str(config)]
+    process = await anyio.open_process(command, env=environment())
+    async with process:
+        await _wait_for(emulator, "Employee_Insert", 30)
+        process.send_signal(signal.SIGTERM)
+        with anyio.fail_after(60):
+            code = await process.wait()
+        stderr = await _read_all(process.stderr)
+    assert code == 130, stderr
+    plan = load_job(job_path, named_accounts(read_config_file(config), TOKENS))
+    stopped = job_status(plan)
+    assert [step.state for step in stopped.steps] == ["started", "started", "not started"]
+    assert stopped.running is None and stopped.last_run is not None
+    summary = json.loads(await anyio.Path(stopped.last_run).read_text(encoding="utf-8"))
+    assert summary["exit_code"] == 130
+    assert [step["state"] for step in summary["steps"]] == ["stopped", "stopped", "stopped"]
+
+    finished = await anyio.run_process(command, env=environment(), check=False)
+    assert finished.returncode == 0, finished.stderr.decode()
+    assert numbers_in(emulator, 54613) == list(range(100_001, 100_001 + rows))
+    assert numbers_in(emulator, 54614) == list(range(200_001, 200_001 + rows))
+    assert salaried_from_start(emulator, 54613) == list(range(100_001, 100_001 + rows))

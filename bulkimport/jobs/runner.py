@@ -252,15 +252,19 @@ async def run_plan(
         try:
             for name in step.after:
                 await done[name].wait()
-            waiting_on = [name for name in step.after if not results[name].state.finished]
-            if waiting_on:
+            failed = [
+                n for n in step.after if results[n].state in (StepState.FAILED, StepState.BLOCKED)
+            ]
+            if failed:
                 results[step.name] = StepResult(
                     step.name,
                     step.account,
                     StepState.BLOCKED,
-                    error=f"not started: {', '.join(waiting_on)} did not finish",
+                    error=f"not started: {', '.join(failed)} did not finish",
                 )
-            elif stop is not None and stop.is_set():
+            elif (stop is not None and stop.is_set()) or any(
+                results[name].state is StepState.STOPPED for name in step.after
+            ):
                 results[step.name] = StepResult(
                     step.name, step.account, StepState.STOPPED, error="not started: stopped"
                 )
