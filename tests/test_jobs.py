@@ -405,3 +405,36 @@ async def test_sigterm_stops_the_job_with_130_and_the_next_run_finishes_it(
     assert numbers_in(emulator, 54613) == list(range(100_001, 100_001 + rows))
     assert numbers_in(emulator, 54614) == list(range(200_001, 200_001 + rows))
     assert salaried_from_start(emulator, 54613) == list(range(100_001, 100_001 + rows))
+
+
+async def test_finished_steps_are_left_alone_until_retry_failed_sends_their_failed_rows(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    from bulkimport.synthetic import write_salary_changes_csv
+    from tests.jobhelp import START
+
+    write_salary_changes_csv(tmp_path / "salaries.csv", 10, list(range(1001, 1011)), START)
+    job_path = tmp_path / "job.toml"
+    job_path.write_text(
+        '[steps.salaries]\nfile = "salaries.csv"\ntemplate = "salary"\ncompany = 54613\n'
+        'account = "alpha"\n',
+        encoding="utf-8",
+    )
+    accounts = named_accounts(read_config_file(write_config(tmp_path, emulator)), TOKENS)
+    plan = load_job(job_path, accounts)
+    emulator.script("nmbrs_fault", operation="Salary_Update", count=2, fault_code=2016)
+
+    (first,) = (await run_plan(plan, accounts)).results
+    assert first.state is StepState.ROWS_NOT_OK and first.counts == {"ok": 8, "fault": 2}
+    sent = emulator.stats.calls_by_operation["Salary_Update"]
+    assert sent == 10
+
+    (again,) = (await run_plan(plan, accounts)).results
+    assert again.earlier and again.state is StepState.ROWS_NOT_OK
+    assert emulator.stats.calls_by_operation["Salary_Update"] == sent  # nothing sent
+
+    run = await run_plan(plan, accounts, retry_failed=True)
+    (retried,) = run.results
+    assert retried.state is StepState.OK and not retried.earlier and run.exit_code == 0
+    assert emulator.stats.calls_by_operation["Salary_Update"] == sent + 2  # the two failed rows
+    assert job_status(plan).steps[0].state == "ok"
