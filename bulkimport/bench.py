@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -47,7 +48,7 @@ if TYPE_CHECKING:
 BENCH_COMPANY = 54613
 DEMO_EMPLOYEE_NUMBERS = tuple(range(1001, 1011))  # the seeded employees of company 54613
 # What `--scenarios` can pick, in the order they run (zeep's speedup needs loopback's figure).
-SCENARIOS = ("loopback", "network", "shared", "engine", "streaming", "zeep")
+SCENARIOS = ("loopback", "network", "shared", "engine", "streaming", "zeep", "accounts")
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,8 @@ class BenchSettings:
     xlsx_rows: int = 100_000
     new_hire_rows: int = 20_000
     zeep_rows: int = 15
+    accounts: int = 4  # accounts driven at their caps by one process (a job file's steps)
+    account_rows: int = 300  # new hires per account, about 2,100 calls
     rate: float = NMBRS_CALLS_PER_SECOND
     concurrency: int = 100
     scenarios: tuple[str, ...] = SCENARIOS
@@ -378,6 +381,10 @@ def run_bench(settings: BenchSettings, say: Callable[[str], None]) -> dict[str, 
                 "sequential zeep",
                 lambda: measure_zeep(settings, workdir, figures.get("capped_calls_per_s")),
             ),
+            "accounts": (
+                f"{settings.accounts} accounts at their caps in one process",
+                lambda: measure_accounts(settings, workdir),
+            ),
         }
         for scenario in SCENARIOS:
             if scenario not in settings.scenarios:
@@ -388,6 +395,80 @@ def run_bench(settings: BenchSettings, say: Callable[[str], None]) -> dict[str, 
             figures.update(step())
             say(f"  done in {time.monotonic() - started:.1f} s")
     return figures
+
+
+def measure_accounts(settings: BenchSettings, workdir: Path) -> dict[str, float]:
+    """A job of one new-hire step per account, all at their caps in this one process, against
+    one emulator (another process) that serves every account with ~100 ms latency: calls/s per
+    account and in total, and this process's CPU per 1,000 calls and per second."""
+    from bulkimport.config import Credentials, NamedAccount
+    from bulkimport.job import resolve_template
+    from bulkimport.jobs.jobfile import JobPlan, JobStep
+    from bulkimport.jobs.runner import run_plan
+
+    resolve_template("new_hire")  # imports and the template's first load: not per-call cost
+    count = settings.accounts
+    credentials = [Credentials(f"bench{n}", f"bench-token-{n}", f"bench{n}") for n in range(count)]
+    options = [*_latency_arguments(settings), "--seed=1"]
+    options += [f"--account={c.username}:{c.token}:{c.domain}" for c in credentials]
+    start = next_month_start(date.today())
+    steps = tuple(
+        JobStep(
+            name=f"account{n}",
+            file=write_new_hires_csv(
+                workdir / f"account{n}.csv",
+                NewHireSpec(
+                    rows=settings.account_rows,
+                    first_number=100_001 + n * 100_000,
+                    start_date=start,
+                    seed=n + 1,
+                ),
+            ),
+            template="new_hire",
+            company=BENCH_COMPANY,
+            account=f"bench{n}",
+        )
+        for n in range(count)
+    )
+    plan = JobPlan(workdir / "accounts.toml", steps, workdir / "accounts.state")
+    # The emulator's CPU, its start-up included, is known once it has exited and been waited for.
+    emulator_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with emulator_process(options) as base_url:
+        accounts = {
+            c.username: NamedAccount(
+                c.username, "soap", base_url, None, c.username, c.domain, "bench", c, settings.rate
+            )
+            for c in credentials
+        }
+        cpu_before = resource.getrusage(resource.RUSAGE_SELF)
+        run = anyio.run(run_plan, plan, accounts)
+        cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+        stats = fetch_json(base_url.split("/soap/")[0] + "/stats")
+    emulator_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_s = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+    emulator_cpu_s = (emulator_after.ru_utime - emulator_before.ru_utime) + (
+        emulator_after.ru_stime - emulator_before.ru_stime
+    )
+    wall_s = (run.finished_at - run.started_at).total_seconds()
+    per_account = [result.calls / result.duration_s for result in run.results]
+    busiest = [entry["max_calls_in_any_1s_window"] for entry in stats["by_account"].values()]
+    calls = sum(result.calls for result in run.results)
+    return {
+        "accounts": float(count),
+        "accounts_rows_ok": float(sum(r.counts.get("ok", 0) for r in run.results)),
+        "accounts_calls": float(calls),
+        "accounts_seconds": wall_s,
+        "accounts_calls_per_s_total": calls / wall_s,
+        "accounts_calls_per_s_per_account_min": min(per_account),
+        "accounts_calls_per_s_per_account_mean": statistics.fmean(per_account),
+        "accounts_busiest_1s_of_any_account": float(max(busiest)),
+        "accounts_penalised_calls": float(stats["throttled_calls"]),
+        "accounts_client_cpu_s": cpu_s,
+        "accounts_client_cpu_ms_per_1k_calls": cpu_s * 1000 / calls * 1000,
+        "accounts_client_cpu_share_of_a_core": cpu_s / wall_s,
+        "accounts_emulator_cpu_s": emulator_cpu_s,
+        "accounts_machine_load_1min": os.getloadavg()[0],
+    }
 
 
 def format_table(figures: Mapping[str, float]) -> str:

@@ -386,7 +386,7 @@ def _add_bench(parser: argparse.ArgumentParser) -> Handler:
 
     defaults = BenchSettings()
     for name in ("capped_rows", "uncapped_rows", "csv_rows", "csv_small_rows", "xlsx_rows",
-                 "new_hire_rows", "zeep_rows"):  # fmt: skip
+                 "new_hire_rows", "zeep_rows", "accounts", "account_rows"):  # fmt: skip
         parser.add_argument(
             f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name)
         )
@@ -416,6 +416,8 @@ def _bench(args: argparse.Namespace) -> int:
         xlsx_rows=args.xlsx_rows,
         new_hire_rows=args.new_hire_rows,
         zeep_rows=args.zeep_rows,
+        accounts=args.accounts,
+        account_rows=args.account_rows,
         scenarios=args.scenarios,
     )
     figures = run_bench(settings, say=_say)
@@ -432,6 +434,7 @@ def _register_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
     """Each command adds its own arguments and returns its handler."""
     from bulkimport import settings_command, templates_command, validate_command, workbook_command
     from bulkimport.emulator import command as emulator_command
+    from bulkimport.jobs import command as jobs_command
     from bulkimport.nmbrs.rest import command as rest_command
 
     commands: list[tuple[str, str, Callable[[argparse.ArgumentParser], Handler]]] = [
@@ -454,6 +457,12 @@ def _register_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentP
         ("login", "sign in to Nmbrs' REST API once and store the login", rest_command.add_login),
         ("logout", "revoke and forget a stored REST login", rest_command.add_logout),
         ("config", "show the effective settings and where each came from", settings_command.add),
+        (
+            "job",
+            "run, submit or show a job file: several imports on named accounts",
+            jobs_command.add,
+        ),
+        ("worker", "run job steps from the Redis queue (arq)", jobs_command.add_worker),
     ]
     for name, help_text, add in commands:
         parser = subparsers.add_parser(name, help=help_text, description=help_text)

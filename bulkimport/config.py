@@ -64,3 +64,30 @@ class TransportSettings:
     concurrency: int = 100
     timeout: float = 30.0
     insecure: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NamedAccount:
+    """An `[accounts.NAME]` table of the config file: one Nmbrs account a job step names.
+
+    The secret is never in the file: `token_source` says where it was found (an environment
+    variable or the keyring), `credentials` is None when it was found nowhere.
+    """
+
+    name: str
+    api: str  # "soap" (REST is being added: it signs in with a stored login instead)
+    endpoint: str | None
+    environment: str | None
+    username: str
+    domain: str
+    token_source: str
+    credentials: Credentials | None = None
+    rate: float = NMBRS_CALLS_PER_SECOND  # lower it when other tools share the account
+
+    @property
+    def target(self) -> str:
+        """Where its calls go, as a person reads it."""
+        if self.endpoint:
+            return self.endpoint
+        environment = ENVIRONMENTS.get(self.environment or "nl")
+        return environment.base_url if environment else f"environment {self.environment!r}"

@@ -45,6 +45,7 @@ from bulkimport.journal import (
     digest_file,
     read_run_info,
 )
+from bulkimport.limiter import CallRateLimiter
 from bulkimport.mapping.mapper import ColumnBinding, bind_columns, header_hint
 from bulkimport.mapping.template import Template, load_builtin_template, load_template
 from bulkimport.model import SourceRow
@@ -117,6 +118,9 @@ class ImportJob:
     allow_past_periods: bool = False  # send changes dated before the current period (Unprotected)
     ignore_columns: tuple[str, ...] = ()  # columns the user knowingly leaves out of the import
     include_hidden_rows: bool = False  # import rows hidden in a workbook instead of skipping them
+    # One per account, shared by every import on it in this process (job files): the cap is
+    # the account's, so its imports draw on one budget. None: this import gets its own.
+    limiter: CallRateLimiter | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +244,7 @@ async def run_job(
             timeout=job.timeout,
             insecure=job.insecure,
         )
-        network = await stack.enter_async_context(AiohttpTransport(settings))
+        network = await stack.enter_async_context(AiohttpTransport(settings, limiter=job.limiter))
         backend = SoapBackend()
         first_call_at = time.monotonic()  # the pre-flight's reads count at the cap too
         facts = await check_target(

@@ -8,11 +8,12 @@ Precedence, highest first: command-line flag, environment variable, config file,
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from bulkimport.config import ENVIRONMENTS, NMBRS_CALLS_PER_SECOND, Credentials, NamedAccount
 from bulkimport.errors import ConfigError
 
 DEFAULT_CONFIG: Final = Path("~/.config/bulkimport/config.toml")
@@ -169,3 +170,107 @@ def rest_settings(
         )
         for key, variable in REST_VARIABLES.items()
     }
+
+
+# --- named accounts (job files) -------------------------------------------------------------------
+ACCOUNT_APIS: Final = ("soap",)  # "rest" joins when its backend can take a named login
+ACCOUNT_KEYS: Final = frozenset(
+    {"api", "endpoint", "environment", "username", "domain", "token_env", "rate"}
+)
+KEYRING_SERVICE: Final = "bulkimport"
+
+KeyringLookup = Callable[[str, str], "str | None"]
+
+
+def token_variable(name: str) -> str:
+    """The default variable of an account's token: NMBRS_TOKEN_<NAME>, upper case, _ for -."""
+    return "NMBRS_TOKEN_" + "".join(ch if ch.isalnum() else "_" for ch in name.upper())
+
+
+def named_accounts(
+    file: ConfigFile, environ: Mapping[str, str], keyring_lookup: KeyringLookup | None = None
+) -> dict[str, NamedAccount]:
+    """The file's `[accounts.NAME]` tables, each with its token from the environment or keyring.
+
+    The token comes from the variable `token_env` names (default `token_variable(NAME)`), else
+    from the keyring (service "bulkimport", user "account:NAME"); never from the file, so a job
+    file or config file can be shared without the secret.
+
+    Raises:
+        ConfigError: a table has an unknown key, a missing username, an unknown api or
+            environment, or a value of the wrong type.
+    """
+    tables = file.table("accounts")
+    lookup = keyring_lookup or _keyring_password
+    accounts: dict[str, NamedAccount] = {}
+    for name, table in tables.items():
+        where = f"{file.path}: [accounts.{name}]"
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where} must be a table")
+        if "token" in table:
+            raise ConfigError(f"{where}: no token in the file; set token_env or use the keyring")
+        unknown = sorted(set(table) - ACCOUNT_KEYS)
+        if unknown:
+            raise ConfigError(
+                f"{where}: unknown key(s) {', '.join(unknown)};"
+                f" known: {', '.join(sorted(ACCOUNT_KEYS))}"
+            )
+        text = {key: _text(where, key, table.get(key)) for key in ACCOUNT_KEYS - {"rate"}}
+        api = text["api"] or "soap"
+        if api not in ACCOUNT_APIS:
+            raise ConfigError(
+                f"{where}: api {api!r} cannot be used by job files yet;"
+                f" choose {', '.join(ACCOUNT_APIS)}"
+            )
+        environment = text["environment"] or None
+        if environment is not None and environment not in ENVIRONMENTS:
+            raise ConfigError(
+                f"{where}: unknown environment {environment!r};"
+                f" choose one of {', '.join(ENVIRONMENTS)}"
+            )
+        if not text["username"]:
+            raise ConfigError(f"{where}: username is missing")
+        rate = table.get("rate", NMBRS_CALLS_PER_SECOND)
+        if isinstance(rate, bool) or not isinstance(rate, int | float):
+            raise ConfigError(f"{where}: rate must be a number of calls per second")
+        if not 1 <= rate <= NMBRS_CALLS_PER_SECOND:
+            raise ConfigError(f"{where}: rate must be 1 to {NMBRS_CALLS_PER_SECOND}, not {rate}")
+        variable = text["token_env"] or token_variable(name)
+        token, source = environ.get(variable, ""), f"environment variable {variable}"
+        if not token:
+            token = lookup(KEYRING_SERVICE, f"account:{name}") or ""
+            source = (
+                f"keyring ({KEYRING_SERVICE}, account:{name})"
+                if token
+                else (f"not set: neither {variable} nor the keyring has it")
+            )
+        accounts[name] = NamedAccount(
+            name=name,
+            api=api,
+            endpoint=text["endpoint"] or None,
+            environment=environment,
+            username=text["username"],
+            domain=text["domain"],
+            token_source=source,
+            credentials=Credentials(text["username"], token, text["domain"]) if token else None,
+            rate=float(rate),
+        )
+    return accounts
+
+
+def _text(where: str, key: str, value: object) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: `{key}` must be text")
+    return value
+
+
+def _keyring_password(service: str, user: str) -> str | None:
+    """The keyring's entry, or None when there is none or no usable keyring at all."""
+    try:
+        import keyring
+
+        return keyring.get_password(service, user)
+    except Exception:  # no backend, a locked or broken keyring: the secret is simply not there
+        return None

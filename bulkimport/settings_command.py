@@ -11,11 +11,13 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from bulkimport.config import ENVIRONMENTS
+from bulkimport.config import ENVIRONMENTS, NamedAccount
 from bulkimport.settings import (
     DEFAULT_CONFIG,
+    MASK,
     ConfigFile,
     Setting,
+    named_accounts,
     read_config_file,
     rest_settings,
     soap_settings,
@@ -47,7 +49,8 @@ def _show(args: argparse.Namespace) -> int:
         emulator=args.emulator,
     )
     rest = rest_settings(file, os.environ)
-    print(format_settings(file, soap, rest, emulator=args.emulator))
+    accounts = named_accounts(file, os.environ)
+    print(format_settings(file, soap, rest, emulator=args.emulator, accounts=accounts))
     return 0
 
 
@@ -57,8 +60,10 @@ def format_settings(
     rest: Mapping[str, Setting],
     *,
     emulator: bool = False,
+    accounts: Mapping[str, NamedAccount] | None = None,
 ) -> str:
-    """Aligned lines: name, value (secrets masked), origin; the target `run` would use first."""
+    """Aligned lines: name, value (secrets masked), origin; the target `run` would use first,
+    then the named accounts of job files (where each token was found, never the token)."""
     file_origin = "command-line flag --config" if file.given else "default"
     file_state = "" if file.exists else " (not found)"
     rows: list[tuple[str, str, str]] = [
@@ -72,6 +77,17 @@ def format_settings(
     rows += [_row(soap[name]) for name in ("endpoint", "environment")]
     rows += [_row(soap[name]) for name in ("username", "token", "domain")]
     rows += [_row(setting, prefix="rest.") for setting in rest.values()]
+    for name, account in (accounts or {}).items():
+        token = f"{MASK} (set)" if account.credentials else "(no token)"
+        domain = f" (domain {account.domain})" if account.domain else ""
+        rows.append(
+            (
+                f"accounts.{name}",
+                f"{account.api} {account.target} as {account.username}{domain}",
+                file.origin,
+            )
+        )
+        rows.append((f"accounts.{name}.token", token, account.token_source))
     return _aligned(rows)
 
 

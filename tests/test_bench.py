@@ -50,8 +50,9 @@ EXPECTED_KEYS = {
 def test_bench_smoke(tmp_path: Path) -> None:
     output = tmp_path / "bench.json"
     sizes = {"capped": 20, "uncapped": 20, "csv": 300, "csv-small": 100, "xlsx": 100}
-    sizes |= {"new-hire": 50, "zeep": 1}
+    sizes |= {"new-hire": 50, "zeep": 1, "account": 20}
     size_options = [part for name, rows in sizes.items() for part in (f"--{name}-rows", str(rows))]
+    size_options += ["--accounts", "2"]
     finished = subprocess.run(
         [sys.executable, "-m", "bulkimport", "bench", *size_options, "--json", str(output)],
         capture_output=True,
@@ -79,6 +80,9 @@ def test_bench_smoke(tmp_path: Path) -> None:
         assert 0 <= figures[f"{scenario}_penalised_share"] <= 1
     assert figures["network_available_calls_per_s"] == 150
     assert figures["shared_steady_available_calls_per_s"] == 100
+    assert figures["accounts"] == 2 and figures["accounts_rows_ok"] == 2 * 20
+    assert figures["accounts_calls"] >= 2 * 20 * 7
+    assert figures["accounts_busiest_1s_of_any_account"] <= 150
 
 
 def test_an_unknown_scenario_is_refused_before_anything_runs() -> None:

@@ -287,9 +287,12 @@ async def _soap(request: web.Request) -> web.StreamResponse:
     now = emulator.clock()
     name = operation.name if isinstance(operation, Operation) else None
     emulator.stats.arrival(now, name or _UNRECOGNISED)
-    delay = emulator.limiter.arrive(account_key(account) if account else UNAUTHENTICATED, now)
+    key = account_key(account) if account else UNAUTHENTICATED
+    delay = emulator.limiter.arrive(key, now)
     if delay:
         emulator.stats.throttled_calls += 1
+    if account is not None:
+        emulator.stats.account_arrival(key, now, throttled=bool(delay))
     decision = emulator.faults.decide(name)
     if delay or decision.latency:
         await emulator.sleep(delay + decision.latency)

@@ -25,6 +25,14 @@ def add(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
     parser.add_argument("--token", default=DEMO_CREDENTIALS.token)
     parser.add_argument("--domain", default=DEMO_CREDENTIALS.domain)
     parser.add_argument(
+        "--account",
+        action="append",
+        default=[],
+        type=_account,
+        metavar="USERNAME:TOKEN:DOMAIN",
+        help="another account it serves, each at its own cap (repeatable)",
+    )
+    parser.add_argument(
         "--calls-per-second",
         type=int,
         default=NMBRS_CALLS_PER_SECOND,
@@ -91,6 +99,14 @@ def add(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
     return run
 
 
+def _account(value: str) -> Credentials:
+    username, _, rest = value.partition(":")
+    token, _, domain = rest.partition(":")
+    if not username or not token:
+        raise argparse.ArgumentTypeError("give USERNAME:TOKEN:DOMAIN (the domain may be empty)")
+    return Credentials(username, token, domain)
+
+
 def config_from(args: argparse.Namespace) -> EmulatorConfig:
     """The emulator config the command-line options describe (ValueError if they cannot work)."""
     faults = FaultSettings(
@@ -102,7 +118,7 @@ def config_from(args: argparse.Namespace) -> EmulatorConfig:
     return EmulatorConfig(
         host=args.host,
         port=args.port,
-        accounts=(Credentials(args.username, args.token, args.domain),),
+        accounts=(Credentials(args.username, args.token, args.domain), *args.account),
         calls_per_second=args.calls_per_second,
         other_users_calls_per_second=args.other_users_calls_per_second,
         other_users_burst_calls=args.other_users_burst_calls,

@@ -91,6 +91,18 @@ def account_key(credentials: Account) -> AccountKey:
     return (credentials.username, credentials.domain)
 
 
+class AccountCounters:
+    """One account's share of the arrivals: its cap is its own, so it is checked on its own."""
+
+    __slots__ = ("calls", "max_in_window", "throttled", "window")
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.max_in_window = 0
+        self.throttled = 0
+        self.window = SlidingWindow()
+
+
 class Stats:
     """Live counters; `snapshot()` is what GET /stats returns."""
 
@@ -110,6 +122,16 @@ class Stats:
         self._last_arrival = 0.0
         self._first_second = 0  # index of arrivals_per_second[0] since the first arrival
         self._per_second: list[int] = []
+        self._accounts: dict[AccountKey, AccountCounters] = {}
+
+    def account_arrival(self, account: AccountKey, now: float, *, throttled: bool) -> None:
+        """Count an arrival that named a configured account (after `arrival`)."""
+        counters = self._accounts.get(account)
+        if counters is None:
+            counters = self._accounts[account] = AccountCounters()
+        counters.calls += 1
+        counters.throttled += throttled
+        counters.max_in_window = max(counters.max_in_window, counters.window.add(now))
 
     def arrival(self, now: float, operation: str) -> None:
         self.calls_total += 1
@@ -147,4 +169,12 @@ class Stats:
             "arrivals_span_s": self.arrivals_span(),
             "injected_faults": dict(self.injected_faults),
             "responses_by_status": dict(self.responses_by_status),
+            "by_account": {
+                f"{username}@{domain}": {
+                    "calls_total": counters.calls,
+                    "max_calls_in_any_1s_window": counters.max_in_window,
+                    "throttled_calls": counters.throttled,
+                }
+                for (username, domain), counters in self._accounts.items()
+            },
         }

@@ -48,3 +48,18 @@ def test_impossible_shares_are_refused(capsys: pytest.CaptureFixture[str]) -> No
     args = parse("--drop-share", "0.7", "--hang-share", "0.7")
     assert args.handler(args) == 2
     assert "shares" in capsys.readouterr().out
+
+
+def test_more_accounts_each_served_at_its_own_cap() -> None:
+    config = config_from(parse("--account", "a:ta:da", "--account", "b:tb:"))
+    assert config.accounts == (
+        DEMO_CREDENTIALS,
+        Credentials("a", "ta", "da"),
+        Credentials("b", "tb"),
+    )
+
+
+def test_an_account_without_a_token_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        parse("--account", "only-a-name")
+    assert "USERNAME:TOKEN:DOMAIN" in capsys.readouterr().err

@@ -177,3 +177,21 @@ async def test_the_emulator_in_its_own_thread_serves_the_callers_loop() -> None:
         threads = {thread.name for thread in threading.enumerate()}
         assert "bulkimport-emulator" in threads
     assert "bulkimport-emulator" not in {thread.name for thread in threading.enumerate()}
+
+
+def test_stats_count_each_account_on_its_own() -> None:
+    """Two accounts at 100 calls/s each: 200 in a second in all, 100 for each account."""
+    stats = Stats()
+    for index in range(200):
+        now = index / 200
+        account = ("a", "da") if index % 2 else ("b", "db")
+        stats.arrival(now, "Employee_Insert")
+        stats.account_arrival(account, now, throttled=index == 1)
+    snapshot = stats.snapshot()
+    assert snapshot["max_calls_in_any_1s_window"] == 200
+    assert snapshot["by_account"] == {
+        "a@da": {"calls_total": 100, "max_calls_in_any_1s_window": 100, "throttled_calls": 1},
+        "b@db": {"calls_total": 100, "max_calls_in_any_1s_window": 100, "throttled_calls": 0},
+    }
+    stats.reset()
+    assert stats.snapshot()["by_account"] == {}
