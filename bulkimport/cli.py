@@ -27,7 +27,7 @@ from bulkimport.config import (
     Credentials,
     RetryPolicy,
 )
-from bulkimport.errors import BulkImportError
+from bulkimport.errors import BulkImportError, ConfigError
 from bulkimport.model import RowStatus
 from bulkimport.settings import DEFAULT_CONFIG, Setting, read_config_file, soap_settings
 
@@ -95,9 +95,23 @@ def _say_unless_quiet(message: str) -> None:
 
 # --- run ---------------------------------------------------------------------------------------
 def _add_run(parser: argparse.ArgumentParser) -> Handler:
-    parser.add_argument("file", type=Path, help="the CSV or XLSX file to import")
-    parser.add_argument("--template", required=True, help="template name or .toml path")
-    parser.add_argument("--company", type=int, required=True, help="Nmbrs company id")
+    parser.add_argument(
+        "file", type=Path, nargs="?", help="the CSV or XLSX file to import (with --plan: its own)"
+    )
+    parser.add_argument("--template", help="template name or .toml path (required without --plan)")
+    parser.add_argument("--company", type=int, help="Nmbrs company id (required without --plan)")
+    parser.add_argument(
+        "--plan",
+        type=Path,
+        metavar="PLANFILE",
+        help="apply exactly this plan (bulkimport plan): no-change rows are not sent, rows whose "
+        "target changed since are refused",
+    )
+    parser.add_argument(
+        "--yes",
+        action="store_true",
+        help="go on without asking: a real Nmbrs host, risky changes in the plan",
+    )
     target = parser.add_argument_group("target (without credentials: the built-in emulator)")
     target.add_argument("--endpoint", help="base URL of the SOAP services, e.g. .../soap/v3/")
     target.add_argument("--environment", choices=sorted(ENVIRONMENTS), help="Nmbrs environment")
@@ -196,6 +210,7 @@ def _run(args: argparse.Namespace) -> int:
     from bulkimport.job import ImportJob
 
     configure_logging_from(args)
+    risky = _take_plan(args)
     credentials = _credentials(args)  # may also take endpoint/environment from the file
     job = ImportJob(
         input_path=args.file,
@@ -222,8 +237,55 @@ def _run(args: argparse.Namespace) -> int:
         allow_past_periods=args.allow_past_periods,
         ignore_columns=tuple(args.ignore_column),
         include_hidden_rows=args.include_hidden_rows,
+        plan_path=args.plan,
     )
+    if not args.dry_run:
+        _confirm_run(args, job, risky)
     return _execute(args, job)
+
+
+def _take_plan(args: argparse.Namespace) -> list[str]:
+    """With --plan: file, template and company from the plan; returns its risky rows."""
+    if args.plan is None:
+        if args.file is None or args.template is None or args.company is None:
+            raise ConfigError("run needs FILE, --template and --company, or --plan PLANFILE")
+        return []
+    from bulkimport.plan import PlanAction
+    from bulkimport.planfile import read_plan
+
+    header, rows = read_plan(args.plan)
+    args.file = args.file or Path(header.input_path)
+    args.template = args.template or header.template
+    args.company = header.company_id if args.company is None else args.company
+    return [
+        f"row {row.row_number}: {', '.join(row.risks)}"
+        for row in rows.values()
+        if row.risks and row.action in (PlanAction.CHANGE, PlanAction.CREATE)
+    ]
+
+
+def _confirm_run(args: argparse.Namespace, job: ImportJob, risky: list[str]) -> None:
+    """A real Nmbrs host and a plan's risky changes each need --yes or a yes on a terminal.
+
+    Asked once the settings are known to be possible, so a wrong one is named first.
+    """
+    from bulkimport.confirm import confirm, is_real_target
+    from bulkimport.nmbrs.soap.transport import check_endpoint
+    from bulkimport.validation import validate_job
+
+    validate_job(job)
+    if job.endpoint:
+        check_endpoint(job.endpoint, insecure=job.insecure)
+    if not args.emulator and is_real_target(args.endpoint, args.environment):
+        where = args.endpoint or f"the {args.environment} environment"
+        confirm(
+            f"this run changes payroll data in Nmbrs ({where}, company {args.company})",
+            assume_yes=args.yes,
+        )
+    if risky:
+        for line in risky[:20]:
+            _say(f"risky: {line}")
+        confirm(f"the plan has {len(risky)} row(s) with risky changes", assume_yes=args.yes)
 
 
 def _execute(args: argparse.Namespace, job: ImportJob) -> int:
@@ -306,6 +368,10 @@ def _finish(args: argparse.Namespace, outcome: ImportOutcome) -> int:
         )
     if outcome.journal_path is not None:
         print(f"journal: {outcome.journal_path}")
+    for path in outcome.undo_paths:
+        print(f"undo: {path}")
+    if outcome.receipt_path is not None:
+        print(f"receipt: {outcome.receipt_path}")
     if outcome.stopped_early:
         print(f"the run was stopped before the end; {_how_to_go_on(outcome.journal_path)}")
         return EXIT_INTERRUPTED
@@ -411,12 +477,13 @@ def _bench(args: argparse.Namespace) -> int:
 # --- commands ----------------------------------------------------------------------------------
 def _register_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Each command adds its own arguments and returns its handler."""
-    from bulkimport import settings_command, templates_command, workbook_command
+    from bulkimport import plan_command, settings_command, templates_command, workbook_command
     from bulkimport.emulator import command as emulator_command
     from bulkimport.nmbrs.rest import command as rest_command
 
     commands: list[tuple[str, str, Callable[[argparse.ArgumentParser], Handler]]] = [
         ("run", "import a CSV or XLSX file into Nmbrs through a template", _add_run),
+        ("plan", "show what a run would change, row by row, and write a plan", plan_command.add),
         ("resume", "resume an interrupted run from its journal", _add_resume),
         ("templates", "list the templates and their columns", templates_command.add),
         ("template", "write a blank XLSX or CSV to fill in for a template", workbook_command.add),

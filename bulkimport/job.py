@@ -8,15 +8,17 @@ line in the report whatever stopped the run.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Final
 
 import anyio
 
-from bulkimport.backend import Backend
+from bulkimport.backend import Backend, TransportStats
 from bulkimport.config import (
     ENVIRONMENTS,
     NMBRS_CALLS_PER_SECOND,
@@ -37,6 +39,7 @@ from bulkimport.journal import (
 )
 from bulkimport.mapping.mapper import ColumnBinding, bind_columns, header_hint
 from bulkimport.mapping.template import Template, load_builtin_template, load_template
+from bulkimport.model import RowStatus
 from bulkimport.nmbrs.soap.backend import SoapBackend
 from bulkimport.nmbrs.soap.transport import (
     AiohttpTransport,
@@ -44,8 +47,11 @@ from bulkimport.nmbrs.soap.transport import (
     Transport,
     check_endpoint,
 )
-from bulkimport.pipeline import Importer, RunOptions
+from bulkimport.pipeline import Importer, ResultSink, RowCheck, RunOptions
+from bulkimport.plan import PlannedRow, RiskPolicy
+from bulkimport.planning import PlanGuard, current_plan, field_headers, load_plan, read_through
 from bulkimport.preflight import TargetFacts, check_target
+from bulkimport.receipt import Receipt, beside_report, write_receipt
 from bulkimport.report import (
     FailedRowsWriter,
     ReportWriter,
@@ -54,6 +60,7 @@ from bulkimport.report import (
     default_report_base,
 )
 from bulkimport.sources import RowSource, open_source
+from bulkimport.undo import UndoWriter
 from bulkimport.validation import check_input_file, prepare_output_folders, validate_job
 
 # The built-in demo target stands in November 2026, the month the shipped samples were written
@@ -97,6 +104,7 @@ class ImportJob:
     allow_past_periods: bool = False  # send changes dated before the current period (Unprotected)
     ignore_columns: tuple[str, ...] = ()  # columns the user knowingly leaves out of the import
     include_hidden_rows: bool = False  # import rows hidden in a workbook instead of skipping them
+    plan_path: Path | None = None  # apply exactly this plan (`bulkimport plan`), nothing else
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +120,8 @@ class ImportOutcome:
     target: str
     call_latencies_s: tuple[float, ...]  # the most recent calls' reply times (benchmarks)
     dropped_columns: tuple[str, ...] = ()  # file columns not imported and not --ignore-column
+    receipt_path: Path | None = None
+    undo_paths: tuple[Path, ...] = ()  # the undo file and the creations to remove by hand
 
 
 def resolve_template(name_or_path: str, backend: Backend | None = None) -> Template:
@@ -207,31 +217,12 @@ async def run_job(
         if on_warning is not None:
             for warning in warnings:
                 on_warning(warning)
-        settings = TransportSettings(
-            base_url=target.base_url,
-            credentials=target.credentials,
-            rate=job.rate,
-            concurrency=job.concurrency,
-            timeout=job.timeout,
-            insecure=job.insecure,
-        )
-        network = await stack.enter_async_context(AiohttpTransport(settings))
-        backend = SoapBackend()
         first_call_at = time.monotonic()  # the pre-flight's reads count at the cap too
-        facts = await check_target(
-            network,
-            backend,
-            job.company_id,
-            target=target.description,
-            requested_country=job.country,
-            default_country=target.country,
-            seed=job.seed,
-        )
-        if on_start is not None:
-            on_start(_describe_company(facts))
-            for note in facts.notes:
-                on_start(f"warning: {note}")
-        guard = _row_guard(job, template, binding, facts, backend)
+        first_call_time = datetime.now(UTC)
+        network, backend, facts = await start_target(stack, job, target, on_start)
+        row_guard = _row_guard(job, template, binding, facts, backend)
+        planned = await _plan_for_run(job, template, binding, facts, backend, network, row_guard)
+        guard: RowCheck = planned.guard or row_guard
         run_target = RunTarget(
             api=API,
             endpoint=target.base_url,
@@ -263,6 +254,20 @@ async def run_job(
                 on_journal(journal_path)
         report = files.enter_context(ReportWriter(report_base, source.info, xlsx=job.xlsx_report))
         failed = files.enter_context(FailedRowsWriter(failed_path, source.info))
+        sinks: tuple[ResultSink, ...] = (report, failed)
+        undo: UndoWriter | None = None
+        if planned.rows is not None and not job.dry_run and not journal.resumed:
+            undo = files.enter_context(
+                UndoWriter(
+                    beside_report(report_base, ".undo.csv"),
+                    beside_report(report_base, ".undo-removals.csv"),
+                    source.info,
+                    template=template,
+                    binding=binding,
+                    planned=planned.rows,
+                )
+            )
+            sinks = (*sinks, undo)
         sender: Transport = DryRunTransport(target.credentials) if job.dry_run else network
         importer = Importer(
             template=template,
@@ -271,7 +276,7 @@ async def run_job(
             transport=sender,
             directory_transport=network,
             journal=journal,
-            sinks=(report, failed),
+            sinks=sinks,
             options=RunOptions(
                 company_id=job.company_id,
                 country=facts.country,
@@ -301,6 +306,10 @@ async def run_job(
                 failed.close()
                 fatal = error
             watchers.cancel_scope.cancel()
+        receipt_path = _write_receipt(
+            job, template, target, run_target, report_base, importer.counts, network.stats,
+            (first_call_time, datetime.now(UTC)),
+        )  # fmt: skip
         if fatal is not None:
             raise fatal  # outside the task group: callers get the error, not a group around it
         for warning in source.warnings[read_warnings:]:  # found while the rows streamed
@@ -329,7 +338,120 @@ async def run_job(
         target=target.description,
         call_latencies_s=latencies,
         dropped_columns=binding.unused_headers,
+        receipt_path=receipt_path,
+        undo_paths=undo.paths if undo is not None else (),
     )
+
+
+async def start_target(
+    stack: AsyncExitStack,
+    job: ImportJob,
+    target: _Target,
+    on_start: Callable[[str], None] | None,
+) -> tuple[AiohttpTransport, SoapBackend, TargetFacts]:
+    """The run's transport (its rate limiter), the backend, and the pre-flight's facts."""
+    settings = TransportSettings(
+        base_url=target.base_url,
+        credentials=target.credentials,
+        rate=job.rate,
+        concurrency=job.concurrency,
+        timeout=job.timeout,
+        insecure=job.insecure,
+    )
+    network = await stack.enter_async_context(AiohttpTransport(settings))
+    backend = SoapBackend()
+    facts = await check_target(
+        network,
+        backend,
+        job.company_id,
+        target=target.description,
+        requested_country=job.country,
+        default_country=target.country,
+        seed=job.seed,
+    )
+    if on_start is not None:
+        on_start(_describe_company(facts))
+        for note in facts.notes:
+            on_start(f"warning: {note}")
+    return network, backend, facts
+
+
+@dataclass(frozen=True, slots=True)
+class _RunPlan:
+    """What a run knows of the rows' before values: the plan it applies (`guard` then checks
+    each row against it), or for an update template the values read just before sending."""
+
+    rows: Mapping[int, PlannedRow] | None = None
+    guard: RowCheck | None = None
+
+
+async def _plan_for_run(
+    job: ImportJob,
+    template: Template,
+    binding: ColumnBinding,
+    facts: TargetFacts,
+    backend: Backend,
+    network: AiohttpTransport,
+    guard: RowGuard,
+) -> _RunPlan:
+    """With --plan: the plan, and the same rows planned again now (stale rows are refused).
+    Without, for a run that changes existing employees: the before values for the undo file."""
+    if job.plan_path is None and (template.creates_employee or job.dry_run):
+        return _RunPlan()
+    policy = RiskPolicy()
+    saved: Mapping[int, PlannedRow] | None = None
+    if job.plan_path is not None:
+        header, saved = load_plan(job.plan_path, job, template)
+        policy = RiskPolicy(Decimal(header.salary_threshold))
+    with _open_input(job, template) as first_pass:
+        now = await current_plan(
+            first_pass.rows(),
+            template=template,
+            binding=binding,
+            facts=facts,
+            backend=backend,
+            read=read_through(network, job.retry, job.seed),
+            guard=guard,
+            policy=policy,
+        )
+    fresh = {row.row_number: row for row in now}
+    if saved is None:
+        return _RunPlan(rows=fresh)
+    return _RunPlan(
+        rows=saved, guard=PlanGuard(guard, saved, fresh, field_headers(template, binding))
+    )
+
+
+def _write_receipt(
+    job: ImportJob,
+    template: Template,
+    target: _Target,
+    run_target: RunTarget,
+    report_base: Path,
+    counts: Mapping[RowStatus, int],
+    stats: TransportStats,
+    call_times: tuple[datetime, datetime],
+) -> Path:
+    plan_digest = digest_file(job.plan_path).sha256 if job.plan_path is not None else None
+    receipt = Receipt(
+        input_path=str(job.input_path.resolve()),
+        input_sha256=digest_file(job.input_path).sha256,
+        template=template.name,
+        template_sha256=template.digest,
+        api=run_target.api,
+        target=target.base_url,
+        environment=job.environment,
+        company_id=job.company_id,
+        counts=counts,
+        first_call_at=call_times[0] if stats.calls else None,
+        last_call_at=call_times[1] if stats.calls else None,
+        calls=stats.calls,
+        penalised_calls=stats.throttled + stats.refused,
+        dry_run=job.dry_run,
+        plan_path=str(job.plan_path.resolve()) if job.plan_path is not None else None,
+        plan_sha256=plan_digest,
+    )
+    return write_receipt(beside_report(report_base, ".receipt.json"), receipt)
 
 
 def _open_input(job: ImportJob, template: Template) -> RowSource:
@@ -401,6 +523,7 @@ def job_options(job: ImportJob, target_url: str) -> dict[str, object]:
         "insecure": job.insecure,
         "ignore_columns": list(job.ignore_columns),
         "include_hidden_rows": job.include_hidden_rows,
+        "plan": str(job.plan_path.resolve()) if job.plan_path is not None else None,
     }
 
 
@@ -433,6 +556,7 @@ def job_from_journal(
         insecure=bool(options["insecure"]),
         ignore_columns=tuple(str(name) for name in _listed(options.get("ignore_columns"))),
         include_hidden_rows=bool(options.get("include_hidden_rows", False)),
+        plan_path=Path(str(options["plan"])) if options.get("plan") else None,
     )
 
 

@@ -49,6 +49,7 @@ SERVED = (
     ("EmployeeService", "Salary_GetCurrent"),
     ("EmployeeService", "Salary_UpdateCurrent"),
     ("EmployeeService", "Salary_Update"),
+    ("EmployeeService", "Salary_GetAll_AllEmployeesByCompany"),
     ("EmployeeService", "Schedule_GetCurrent"),
     ("EmployeeService", "Schedule_UpdateCurrent"),
     ("EmployeeService", "Schedule_Update"),

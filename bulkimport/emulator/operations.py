@@ -29,6 +29,9 @@ documented the emulator is stricter and says so here:
   Period [inferred]; the client refuses such rows itself unless told to reach back.
 - CompanyService.Address_GetCurrent shows the company's own address; its CountryISOCode (NL or
   SE) is the company's country.
+- Salary_GetAll_AllEmployeesByCompany lists every salary of every employee of the company, future
+  ones included, each with its SalaryType as the position in Nmbrs' enumeration (0 None,
+  1 Bruto_Salaris_Fulltime, ...) and an ID and CreationDate the emulator derives [inferred].
 - Address_InsertCurrent/BankAccount_InsertCurrent add a record from the current period; the
   *_GetListCurrent reads show, per Type, the latest one (a new HomeAddress supersedes the old
   one) [inferred].
@@ -53,12 +56,15 @@ from bulkimport.emulator.rules import (
     is_valid_iban,
     is_valid_personnummer,
 )
+from bulkimport.emulator.soap.schema import EMPLOYEE_SALARY_TYPE
 from bulkimport.emulator.state import Company, Employee, EmulatorState, Record
 
 Values = Mapping[str, Any]
 Handler = Callable[[EmulatorState, Values], Any]
 
 _MAX_HOURS_PER_WEEK: Final = Decimal(168)
+# SalaryType's values in Nmbrs' order: the company-wide salary list gives a type as its position.
+SALARY_TYPE_CODES: Final = EMPLOYEE_SALARY_TYPE.values
 
 
 # --- lookups -----------------------------------------------------------------------------------
@@ -348,6 +354,25 @@ def salary_get_current(state: EmulatorState, values: Values) -> Record | None:
     return employee.salaries.valid_in(state.companies[employee.company_id].current_period)
 
 
+def salary_get_all_all_employees_by_company(state: EmulatorState, values: Values) -> Record:
+    company = _company(state, values["CompanyID"])
+    items = []
+    for employee in map(state.employees.__getitem__, company.employee_ids):
+        salaries = [
+            {
+                "ID": employee.id * 1000 + position,
+                "Value": record["Value"],
+                "Type": SALARY_TYPE_CODES.index(record["Type"]),
+                "SalaryTable": None,
+                "StartDate": record["StartDate"],
+                "CreationDate": record["StartDate"],
+            }
+            for position, (_, record) in enumerate(employee.salaries.items(), start=1)
+        ]
+        items.append({"EmployeeId": employee.id, "EmployeeSalaries": {"Salary_V2": salaries}})
+    return {"EmployeeSalaryItem": items}
+
+
 def _schedule_record(values: Values, start: datetime) -> Record:
     schedule: Record = dict(_required(values, "Schedule"))
     if values["CompanyRoosterNr"] < 0:
@@ -431,6 +456,9 @@ HANDLERS: Final[Mapping[tuple[str, str], Handler]] = {
     ("EmployeeService", "Salary_GetCurrent"): salary_get_current,
     ("EmployeeService", "Salary_UpdateCurrent"): salary_update_current,
     ("EmployeeService", "Salary_Update"): salary_update,
+    ("EmployeeService", "Salary_GetAll_AllEmployeesByCompany"): (
+        salary_get_all_all_employees_by_company
+    ),
     ("EmployeeService", "Schedule_GetCurrent"): schedule_get_current,
     ("EmployeeService", "Schedule_UpdateCurrent"): schedule_update_current,
     ("EmployeeService", "Schedule_Update"): schedule_update,

@@ -235,6 +235,31 @@ EMPLOYEE_SALARY_INPUT = ComplexType(
         Field("SalaryTable", EMPLOYEE_SALARY_TABLE_EMPLOYEE_INPUT, 0, 1, False),
     ),
 )
+EMPLOYEE_SALARY__V2 = ComplexType(
+    "Salary_V2",
+    (
+        Field("ID", INT, 1, 1, False),
+        Field("Value", D, 1, 1, False),
+        Field("Type", INT, 1, 1, False),
+        Field("SalaryTable", EMPLOYEE_SALARY_TABLE_EMPLOYEE, 0, 1, False),
+        Field("StartDate", DT, 1, 1, False),
+        Field("CreationDate", DT, 1, 1, False),
+    ),
+)
+EMPLOYEE_ARRAY_OF_SALARY__V2 = ComplexType(
+    "ArrayOfSalary_V2", (Field("Salary_V2", EMPLOYEE_SALARY__V2, 0, None, True),)
+)
+EMPLOYEE_EMPLOYEE_SALARY_ITEM = ComplexType(
+    "EmployeeSalaryItem",
+    (
+        Field("EmployeeId", INT, 1, 1, False),
+        Field("EmployeeSalaries", EMPLOYEE_ARRAY_OF_SALARY__V2, 0, 1, False),
+    ),
+)
+EMPLOYEE_ARRAY_OF_EMPLOYEE_SALARY_ITEM = ComplexType(
+    "ArrayOfEmployeeSalaryItem",
+    (Field("EmployeeSalaryItem", EMPLOYEE_EMPLOYEE_SALARY_ITEM, 0, None, True),),
+)
 EMPLOYEE_SCHEDULE = ComplexType(
     "Schedule",
     (
@@ -465,6 +490,19 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         ),
         None,
         ("Update salary. This salary will start from the date given."),
+    ),
+    Operation(
+        "EmployeeService",
+        "Salary_GetAll_AllEmployeesByCompany",
+        (Field("CompanyID", INT, 1, 1, False),),
+        Field(
+            "Salary_GetAll_AllEmployeesByCompanyResult",
+            EMPLOYEE_ARRAY_OF_EMPLOYEE_SALARY_ITEM,
+            0,
+            1,
+            False,
+        ),
+        ("Get all salary, untill given period."),
     ),
     Operation(
         "EmployeeService",

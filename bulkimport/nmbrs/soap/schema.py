@@ -223,6 +223,29 @@ SALARY = ComplexType(
         _one("StartDate", DT),
     ),
 )
+# A salary as the company-wide list gives it: its type as an int (the SalaryType's position,
+# inferred), and every salary of the employee, future ones included [wsdl2020].
+SALARY_V2 = ComplexType(
+    "Salary_V2",
+    (
+        _one("ID", INT),
+        _one("Value", D),
+        _one("Type", INT),
+        _opt("SalaryTable", SALARY_TABLE_EMPLOYEE),
+        _one("StartDate", DT),
+        _one("CreationDate", DT),
+    ),
+)
+EMPLOYEE_SALARY_ITEM = ComplexType(
+    "EmployeeSalaryItem",
+    (
+        _one("EmployeeId", INT),
+        _opt("EmployeeSalaries", ComplexType("ArrayOfSalary_V2", (_many("Salary_V2", SALARY_V2),))),
+    ),
+)
+ARRAY_OF_EMPLOYEE_SALARY_ITEM = ComplexType(
+    "ArrayOfEmployeeSalaryItem", (_many("EmployeeSalaryItem", EMPLOYEE_SALARY_ITEM),)
+)
 
 SCHEDULE = ComplexType(
     "Schedule",
@@ -437,6 +460,13 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         None,
         Effect.UPDATE,
         "Update salary. This salary will start from the date given.",
+    ),
+    _op(
+        "Salary_GetAll_AllEmployeesByCompany",
+        (_one("CompanyID", INT),),  # capital ID [wsdl2020]
+        ARRAY_OF_EMPLOYEE_SALARY_ITEM,
+        Effect.READ,
+        "Get all salary, untill given period.",
     ),
     _op(
         "Schedule_GetCurrent",
