@@ -580,4 +580,6 @@ def _journal_path(
         return None
     if job.journal_path is not None:
         return job.journal_path
-    return report_base.with_name(f"{job.input_path.name}.{run_target.key}.journal.sqlite")
+    # Applying a plan is a run of its own: the same plan again resumes it, a new plan does not.
+    plan = f".plan-{digest_file(job.plan_path).sha256[:12]}" if job.plan_path is not None else ""
+    return report_base.with_name(f"{job.input_path.name}.{run_target.key}{plan}.journal.sqlite")
