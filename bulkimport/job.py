@@ -27,7 +27,7 @@ from bulkimport.config import (
     RetryPolicy,
     TransportSettings,
 )
-from bulkimport.errors import ConfigError, FatalError, TemplateError
+from bulkimport.errors import ConfigError, FatalError, RowError, TemplateError, TransportError
 from bulkimport.guards import RowGuard, date_headers, employee_number_of, repeated_numbers
 from bulkimport.journal import (
     DryRunJournal,
@@ -221,7 +221,18 @@ async def run_job(
         first_call_time = datetime.now(UTC)
         network, backend, facts = await start_target(stack, job, target, on_start)
         row_guard = _row_guard(job, template, binding, facts, backend)
-        planned = await _plan_for_run(job, template, binding, facts, backend, network, row_guard)
+        try:
+            planned = await _plan_for_run(
+                job, template, binding, facts, backend, network, row_guard
+            )
+        except (RowError, TransportError) as error:
+            if job.plan_path is not None:  # a plan cannot be checked against the target
+                raise ConfigError(f"the plan's before values could not be read: {error}") from error
+            # Only the undo file needed these reads.
+            warnings.append(f"no undo file: the before values could not be read ({error})")
+            if on_warning is not None:
+                on_warning(warnings[-1])
+            planned = _RunPlan()
         guard: RowCheck = planned.guard or row_guard
         run_target = RunTarget(
             api=API,
@@ -395,7 +406,8 @@ async def _plan_for_run(
     guard: RowGuard,
 ) -> _RunPlan:
     """With --plan: the plan, and the same rows planned again now (stale rows are refused).
-    Without, for a run that changes existing employees: the before values for the undo file."""
+    Without, for a run that changes existing employees: the before values for the undo file
+    (RowError or TransportError when they cannot be read: the run goes on without)."""
     if job.plan_path is None and (template.creates_employee or job.dry_run):
         return _RunPlan()
     policy = RiskPolicy()

@@ -15,7 +15,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bulkimport.emulator import DEMO_CREDENTIALS, RunningEmulator
+from bulkimport.errors import ConfigError
 from bulkimport.job import ImportJob, ImportOutcome, resolve_template, run_job
 from bulkimport.model import RowStatus
 from bulkimport.plan import PlanAction, PlannedRow, RiskPolicy
@@ -246,3 +249,17 @@ async def test_every_run_writes_a_receipt(emulator: RunningEmulator, tmp_path: P
     assert receipt["first_call_at"] <= receipt["last_call_at"]
     assert receipt["bulkimport_version"]
     assert receipt["plan"] is None and receipt["dry_run"] is False
+
+
+async def test_a_plan_applies_only_to_the_file_it_was_made_for(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    path = _salaries(tmp_path, [(1001, "4.100,00")])
+    plan = await _plan(emulator, path, "salary")
+    _salaries(tmp_path, [(1001, "41.000,00")])  # edited after planning
+    sent = _writes(emulator, "Salary_Update")
+
+    with pytest.raises(ConfigError, match=r"changed\s+since: make a new plan"):
+        await run_job(_job(emulator, path, "salary", plan_path=plan.paths[0]))
+
+    assert _writes(emulator, "Salary_Update") == sent
