@@ -8,7 +8,7 @@ line in the report whatever stopped the run.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -27,7 +27,14 @@ from bulkimport.config import (
     RetryPolicy,
     TransportSettings,
 )
-from bulkimport.errors import ConfigError, FatalError, RowError, TemplateError, TransportError
+from bulkimport.errors import (
+    ConfigError,
+    FatalError,
+    InputFileError,
+    RowError,
+    TemplateError,
+    TransportError,
+)
 from bulkimport.guards import RowGuard, date_headers, employee_number_of, repeated_numbers
 from bulkimport.journal import (
     DryRunJournal,
@@ -39,7 +46,7 @@ from bulkimport.journal import (
 )
 from bulkimport.mapping.mapper import ColumnBinding, bind_columns, header_hint
 from bulkimport.mapping.template import Template, load_builtin_template, load_template
-from bulkimport.model import RowStatus
+from bulkimport.model import RowStatus, SourceRow
 from bulkimport.nmbrs.soap.backend import SoapBackend
 from bulkimport.nmbrs.soap.transport import (
     AiohttpTransport,
@@ -417,7 +424,7 @@ async def _plan_for_run(
         policy = RiskPolicy(Decimal(header.salary_threshold))
     with _open_input(job, template) as first_pass:
         now = await current_plan(
-            first_pass.rows(),
+            _rows_until_broken(first_pass),
             template=template,
             binding=binding,
             facts=facts,
@@ -432,6 +439,15 @@ async def _plan_for_run(
     return _RunPlan(
         rows=saved, guard=PlanGuard(guard, saved, fresh, field_headers(template, binding))
     )
+
+
+def _rows_until_broken(source: RowSource) -> Iterator[SourceRow]:
+    """The rows a first pass can read; the run's own pass meets a broken file and reports it
+    after sending the rows before the break, as a run does."""
+    try:
+        yield from source.rows()
+    except InputFileError:
+        return
 
 
 def _write_receipt(
