@@ -38,6 +38,7 @@ SERVED = (
     ("EmployeeService", "PersonalInfo_GetCurrent"),
     ("EmployeeService", "PersonalInfo_UpdateCurrent"),
     ("EmployeeService", "PersonalInfo_Update"),
+    ("EmployeeService", "PersonalInfo_GetAll_AllEmployeesByCompany"),
     ("EmployeeService", "Address_GetListCurrent"),
     ("EmployeeService", "Address_InsertCurrent"),
     ("EmployeeService", "BankAccount_GetListCurrent"),

@@ -263,3 +263,24 @@ async def test_a_plan_applies_only_to_the_file_it_was_made_for(
         await run_job(_job(emulator, path, "salary", plan_path=plan.paths[0]))
 
     assert _writes(emulator, "Salary_Update") == sent
+
+
+async def test_a_plan_reads_company_wide_lists_where_one_call_serves_every_row(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    salaries = _salaries(tmp_path, [(number, "4.000,00") for number in range(1001, 1011)])
+    people = _write(
+        tmp_path / "personal.csv",
+        ["Personeelsnummer", "E-mail privé", "Burgerlijke staat"],
+        [[str(number), f"p{number}@example.nl", ""] for number in range(1001, 1010)]
+        + [["1010", "", "Gehuwd"]],  # marital status: only the employee's own read has it as text
+    )
+
+    await _plan(emulator, salaries, "salary")
+    await _plan(emulator, people, "personal_info")
+
+    calls = emulator.stats.calls_by_operation
+    assert calls.get("Salary_GetAll_AllEmployeesByCompany") == 1
+    assert calls.get("PersonalInfo_GetAll_AllEmployeesByCompany") == 1
+    assert calls.get("PersonalInfo_GetCurrent") == 1
+    assert not calls.get("Salary_GetCurrent")

@@ -17,6 +17,8 @@ from bulkimport.nmbrs.soap.dating import SoapDating
 from bulkimport.nmbrs.soap.schema import (
     COMPANY_SERVICE,
     EMPLOYEE_SERVICE,
+    PERSONAL_INFO,
+    PERSONAL_INFO_V2,
     Operation,
     find_operation,
     lookup_operation,
@@ -84,6 +86,19 @@ _SUPERSEDING_INSERTS: Final[Mapping[str, tuple[str, str, str]]] = {
 }
 # Fields a read shows that are not the data a row changes: record ids and the read's own dates.
 _NOT_COMPARED: Final = frozenset({"Id", "ID", "Default", "StartDate", "CreationDate"})
+# PersonalInfo fields the company-wide list gives as unpublished numbers, not as the text a
+# row writes; and the fields of the listed record that a row can compare (the PersonalInfo the
+# update writes, less those numbers and the list's own bookkeeping).
+_CODED_PERSONAL_FIELDS: Final = ("BurgerlijkeStaat", "Naamstelling")
+_LISTED_PERSON: Final = ComplexType(
+    "PersonalInfo_V2",
+    tuple(
+        field
+        for field in PERSONAL_INFO.fields
+        if field.name not in _CODED_PERSONAL_FIELDS
+        and field.name in {f.name for f in PERSONAL_INFO_V2.fields}
+    ),
+)
 # Reads for a plan in flight at once; each still waits for the run's rate limiter.
 _PLAN_READS_IN_FLIGHT: Final = 50
 
@@ -206,27 +221,45 @@ class SoapBackend:
         self, read: ReadFunction, company_id: int, steps: Sequence[StepRead]
     ) -> list[Mapping[str, Any] | None]:
         """Salary_Update from one Salary_GetAll_AllEmployeesByCompany (it lists future salaries
-        too, so the salary valid at the row's Start is found); the rest one read per employee.
+        too, so the salary valid at the row's Start is found), PersonalInfo_UpdateCurrent from
+        one PersonalInfo_GetAll_AllEmployeesByCompany (the record valid in the current period);
+        the rest one read per employee.
 
-        PersonalInfo has a company-wide list as well, but it gives marital status and name
-        format as undocumented numbers, so PersonalInfo_GetCurrent is read instead.
+        The company-wide personal-info list gives marital status and name format as numbers
+        whose meaning is not published: a row that writes either is read with
+        PersonalInfo_GetCurrent instead.
         """
         salaries: Mapping[int, list[Any]] = {}
         if any(step.operation == "Salary_Update" for step in steps):
             salaries = await _company_salaries(read, company_id)
+        listed_people = {
+            index
+            for index, step in enumerate(steps)
+            if step.operation == "PersonalInfo_UpdateCurrent" and not _writes_coded(step.values)
+        }
+        people: Mapping[int, Mapping[str, Any]] = {}
+        if listed_people:
+            period = await self.current_period(read, company_id)
+            people = await _company_personal_infos(read, company_id, (period.year, period.number))
         wanted = {
             (reads[0], step.employee_id)
-            for step in steps
-            if (
+            for index, step in enumerate(steps)
+            if index not in listed_people
+            and (
                 reads := _PER_EMPLOYEE_READS.get(step.operation)
                 or _SUPERSEDING_INSERTS.get(step.operation)
             )
         }
         records = await _read_each(read, wanted)
         found: list[Mapping[str, Any] | None] = []
-        for step in steps:
+        for index, step in enumerate(steps):
             if step.operation == "Salary_Update":
                 found.append(_salary_at(salaries.get(step.employee_id, []), step.values))
+            elif index in listed_people:
+                person = people.get(step.employee_id)
+                found.append(
+                    None if person is None else _flatten("PersonalInfo", person, _LISTED_PERSON)
+                )
             elif (per_employee := _PER_EMPLOYEE_READS.get(step.operation)) is not None:
                 record = records.get((per_employee[0], step.employee_id))
                 read_name, record_name = per_employee
@@ -249,6 +282,37 @@ class SoapBackend:
             else:
                 found.append(None)
         return found
+
+
+def _writes_coded(values: Mapping[str, Any]) -> bool:
+    """The step writes a field the company-wide personal-info list gives only as a number."""
+    record = values.get("PersonalInfo") or {}
+    return any(record.get(name) is not None for name in _CODED_PERSONAL_FIELDS)
+
+
+async def _company_personal_infos(
+    read: ReadFunction, company_id: int, period: tuple[int, int]
+) -> dict[int, Mapping[str, Any]]:
+    """Each employee's personal-info record valid in `period` (the latest that starts by it)."""
+    listed = await read(
+        lookup_operation("PersonalInfo_GetAll_AllEmployeesByCompany"), {"CompanyID": company_id}
+    )
+    valid: dict[int, Mapping[str, Any]] = {}
+    for item in (listed or {}).get("PersonalInfoItem") or []:
+        if not item:
+            continue
+        records = (item.get("EmployeePersonalInfos") or {}).get("PersonalInfo_V2") or []
+        started = [
+            record
+            for record in records
+            if record and (record.get("StartYear", 0), record.get("StartPeriod", 0)) <= period
+        ]
+        if started:
+            valid[item["EmployeeId"]] = max(
+                started,
+                key=lambda record: (record.get("StartYear", 0), record.get("StartPeriod", 0)),
+            )
+    return valid
 
 
 async def _company_salaries(read: ReadFunction, company_id: int) -> dict[int, list[Any]]:
