@@ -239,6 +239,18 @@ class PlanGuard:
         if planned.action is PlanAction.NO_CHANGE:
             raise RowUnchanged("no change (plan): nothing sent")
         now = self.now.get(plan.row_number)
+        if (
+            now is not None
+            and planned.action is PlanAction.CREATE
+            and now.action is not PlanAction.CREATE
+            and not resuming
+        ):
+            raise _refuse(
+                plan.row_number,
+                "row",
+                f"planned as a creation, but the target has such a record now ({now.action}): "
+                "make a new plan",
+            )
         if now is not None and planned.action is PlanAction.CHANGE and not resuming:
             stale = stale_changes(planned, now)
             if stale:

@@ -284,3 +284,29 @@ async def test_a_plan_reads_company_wide_lists_where_one_call_serves_every_row(
     assert calls.get("PersonalInfo_GetAll_AllEmployeesByCompany") == 1
     assert calls.get("PersonalInfo_GetCurrent") == 1
     assert not calls.get("Salary_GetCurrent")
+
+
+async def test_a_planned_creation_whose_record_appeared_since_is_refused(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    path = _write(
+        tmp_path / "bank.csv",
+        ["Personeelsnummer", "IBAN", "Tenaamstelling", "Soort rekening"],
+        [["1003", "NL64 RABO 0318 4527 16", "A. Willems", "Bankrekening 2"]],
+    )
+    plan = await _plan(emulator, path, "bank_account")
+    assert plan.rows[0].action is PlanAction.CREATE
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    other = _write(
+        elsewhere / "bank.csv",
+        ["Personeelsnummer", "IBAN", "Tenaamstelling", "Soort rekening"],
+        [["1003", "NL91 ABNA 0417 1643 00", "A. Willems", "Bankrekening 2"]],
+    )
+    await run_job(_job(emulator, other, "bank_account"))
+    sent = _writes(emulator, "BankAccount_InsertCurrent")
+
+    outcome = await run_job(_job(emulator, path, "bank_account", plan_path=plan.paths[0]))
+
+    assert "planned as a creation" in _report(outcome)[2]["message"]
+    assert _writes(emulator, "BankAccount_InsertCurrent") == sent
