@@ -274,7 +274,10 @@ async def run_job(
         failed = files.enter_context(FailedRowsWriter(failed_path, source.info))
         sinks: tuple[ResultSink, ...] = (report, failed)
         undo: UndoWriter | None = None
-        if planned.rows is not None and not job.dry_run and not journal.resumed:
+        # A resumed run reports its earlier rows again: with a plan their before values are
+        # the plan's; without, what is read now would be the run's own after values.
+        keeps_undo = job.plan_path is not None or not journal.resumed
+        if planned.rows is not None and not job.dry_run and keeps_undo:
             undo = files.enter_context(
                 UndoWriter(
                     beside_report(report_base, ".undo.csv"),

@@ -59,7 +59,12 @@ def _lines(rows: Iterable[PlannedRow]) -> Iterable[tuple[str, ...]]:
 
 
 def write_plan(path: Path, header: PlanHeader, rows: Sequence[PlannedRow]) -> tuple[Path, Path]:
-    """The CSV at `path` and an XLSX beside it; returns both paths."""
+    """The CSV at `path` (given as .xlsx or without .csv: the CSV beside it) and an XLSX
+    beside it; returns both paths."""
+    if path.suffix.lower() == ".xlsx":
+        path = path.with_suffix(".csv")
+    elif path.suffix.lower() != ".csv":
+        path = path.with_name(path.name + ".csv")
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="") as stream:
         stream.write(_MAGIC + "\n")

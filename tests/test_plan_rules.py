@@ -200,6 +200,8 @@ def test_a_plan_file_reads_back_as_written(tmp_path: Path) -> None:
     assert read_header == header
     assert read_rows == {2: rows[0], 3: rows[1]}  # a formula-like value survives its quote
     assert xlsx_path.exists()
+    assert write_plan(tmp_path / "named.xlsx", header, rows)[0] == tmp_path / "named.csv"
+    assert write_plan(tmp_path / "bare", header, rows)[0] == tmp_path / "bare.csv"
 
 
 # --- {empty} and the intent column, as a row maps ---------------------------------------------
