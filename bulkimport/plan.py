@@ -241,7 +241,8 @@ def shown_value(change: FieldChange, value: str) -> str:
 
 
 def format_plan_summary(rows: Sequence[PlannedRow]) -> str:
-    """Counts per action, then the risky rows (riskiest first) and the refused ones."""
+    """Counts per action, then the risky rows (riskiest first), the other changes and the
+    refused rows; at most ten of each, the plan file has them all."""
     counts = Counter(row.action for row in rows)
     lines = [f"rows {len(rows)}"]
     lines += [f"  {action.value:<10} {counts.get(action, 0)}" for action in PlanAction]
@@ -250,19 +251,30 @@ def format_plan_summary(rows: Sequence[PlannedRow]) -> str:
         lines.append(f"risky changes ({len(risky)} rows; they need --yes or a confirmation):")
         for row in risky[:_SHOWN_RISKS]:
             lines.append(f"  row {row.row_number}{_employee(row)}: {', '.join(row.risks)}")
-            for change in row.changes:
-                before, after = (
-                    shown_value(change, change.before),
-                    shown_value(change, change.after),
-                )
-                lines.append(f"      {change.field}: {before} -> {after}")
+            lines += _change_lines(row)
         if len(risky) > _SHOWN_RISKS:
             lines.append(f"  ... and {len(risky) - _SHOWN_RISKS} more in the plan file")
+    others = [row for row in rows if row.action is PlanAction.CHANGE and not row.risks]
+    if others:
+        lines.append(f"other changes ({len(others)} rows):")
+        for row in others[:_SHOWN_RISKS]:
+            lines.append(f"  row {row.row_number}{_employee(row)}:")
+            lines += _change_lines(row)
+        if len(others) > _SHOWN_RISKS:
+            lines.append(f"  ... and {len(others) - _SHOWN_RISKS} more in the plan file")
     refused = [row for row in rows if row.action is PlanAction.REFUSED]
     for row in refused[:_SHOWN_RISKS]:
         tip = f" (tip: {row.tip})" if row.tip else ""
         lines.append(f"refused row {row.row_number}{_employee(row)}: {row.reason}{tip}")
     return "\n".join(lines)
+
+
+def _change_lines(row: PlannedRow) -> list[str]:
+    return [
+        f"      {change.field}: {shown_value(change, change.before)} -> "
+        f"{shown_value(change, change.after)}"
+        for change in row.changes
+    ]
 
 
 def _employee(row: PlannedRow) -> str:
