@@ -482,7 +482,9 @@ def _write_receipt(
         plan_path=str(job.plan_path.resolve()) if job.plan_path is not None else None,
         plan_sha256=plan_digest,
     )
-    return write_receipt(beside_report(report_base, ".receipt.json"), receipt)
+    # One per run, named by when it started: a later run of the same file keeps this one.
+    started = call_times[0].strftime("%Y%m%dT%H%M%S%fZ")
+    return write_receipt(beside_report(report_base, f".receipt.{started}.json"), receipt)
 
 
 def _open_input(job: ImportJob, template: Template) -> RowSource:

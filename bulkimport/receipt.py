@@ -1,4 +1,4 @@
-"""The receipt: one JSON file per run, beside its report, for auditors.
+"""The receipt: one JSON file per run, beside its report, for auditors (each run its own file).
 
 It says what was sent where, from which file and template (each with its SHA-256), how many
 rows ended in each status, when the first and last call went out, how many calls were made and

@@ -310,3 +310,14 @@ async def test_a_planned_creation_whose_record_appeared_since_is_refused(
 
     assert "planned as a creation" in _report(outcome)[2]["message"]
     assert _writes(emulator, "BankAccount_InsertCurrent") == sent
+
+
+async def test_a_later_run_keeps_the_earlier_receipt(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    path = _salaries(tmp_path, [(1001, "4.100,00")])
+    first = await run_job(_job(emulator, path, "salary", keep_journal=False))
+    second = await run_job(_job(emulator, path, "salary", keep_journal=False))
+    assert first.receipt_path is not None and second.receipt_path is not None
+    assert first.receipt_path != second.receipt_path
+    assert first.receipt_path.exists() and second.receipt_path.exists()
