@@ -8,12 +8,13 @@ settings), 130 interrupted (resumable when the run keeps a journal: run the same
 from __future__ import annotations
 
 import argparse
+import functools
 import getpass
 import os
 import signal
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -239,9 +240,12 @@ def _run(args: argparse.Namespace) -> int:
         include_hidden_rows=args.include_hidden_rows,
         plan_path=args.plan,
     )
-    if not args.dry_run:
-        _confirm_run(args, job, risky)
-    return _execute(args, job)
+    if args.dry_run:
+        return _execute(args, job)
+    _confirm_run(args, job, risky)
+    # Without a plan the risky changes are known once the run has read the before values.
+    asks = None if args.plan else functools.partial(_confirm_risky, args.yes)
+    return _execute(args, job, asks)
 
 
 def _take_plan(args: argparse.Namespace) -> list[str]:
@@ -250,18 +254,14 @@ def _take_plan(args: argparse.Namespace) -> list[str]:
         if args.file is None or args.template is None or args.company is None:
             raise ConfigError("run needs FILE, --template and --company, or --plan PLANFILE")
         return []
-    from bulkimport.plan import PlanAction
+    from bulkimport.plan import risky_rows
     from bulkimport.planfile import read_plan
 
     header, rows = read_plan(args.plan)
     args.file = args.file or Path(header.input_path)
     args.template = args.template or header.template
     args.company = header.company_id if args.company is None else args.company
-    return [
-        f"row {row.row_number}: {', '.join(row.risks)}"
-        for row in rows.values()
-        if row.risks and row.action in (PlanAction.CHANGE, PlanAction.CREATE)
-    ]
+    return risky_rows(rows.values())
 
 
 def _confirm_run(args: argparse.Namespace, job: ImportJob, risky: list[str]) -> None:
@@ -283,15 +283,34 @@ def _confirm_run(args: argparse.Namespace, job: ImportJob, risky: list[str]) -> 
             assume_yes=args.yes,
         )
     if risky:
-        for line in risky[:20]:
-            _say(f"risky: {line}")
+        _list_risky(risky)
         confirm(f"the plan has {len(risky)} row(s) with risky changes", assume_yes=args.yes)
 
 
-def _execute(args: argparse.Namespace, job: ImportJob) -> int:
+def _list_risky(risky: Sequence[str]) -> None:
+    for line in risky[:20]:
+        _say(f"risky: {line}")
+    if len(risky) > 20:
+        _say(f"risky: ... and {len(risky) - 20} more")
+
+
+async def _confirm_risky(assume_yes: bool, risky: Sequence[str]) -> None:
+    """A run without a plan found risky changes in the values it read: ask before sending."""
+    from bulkimport.confirm import confirm
+
+    _list_risky(risky)
+    question = f"this run has {len(risky)} row(s) with risky changes"
+    await anyio.to_thread.run_sync(functools.partial(confirm, question, assume_yes=assume_yes))
+
+
+def _execute(
+    args: argparse.Namespace,
+    job: ImportJob,
+    confirm_risky: Callable[[Sequence[str]], Awaitable[None]] | None = None,
+) -> int:
     journals: list[Path] = []  # the run's journal, once one is open: only then can it resume
     announce = _say_unless_quiet if args.quiet else _say
-    outcome = anyio.run(_run_with_signals, job, journals, announce)
+    outcome = anyio.run(_run_with_signals, job, journals, announce, confirm_risky)
     if outcome is None:
         return EXIT_INTERRUPTED
     return _finish(args, outcome)
@@ -308,7 +327,10 @@ def _how_to_go_on(journal: Path | None) -> str:
 
 
 async def _run_with_signals(
-    job: ImportJob, journals: list[Path], announce: Callable[[str], None] = _say
+    job: ImportJob,
+    journals: list[Path],
+    announce: Callable[[str], None] = _say,
+    confirm_risky: Callable[[Sequence[str]], Awaitable[None]] | None = None,
 ) -> ImportOutcome | None:
     """First Ctrl-C or SIGTERM: finish calls in flight and write the report. Second: stop now.
 
@@ -334,7 +356,12 @@ async def _run_with_signals(
 
         group.start_soon(watch_signals)
         outcome = await run_job(
-            job, on_start=announce, on_warning=_warn, on_journal=journals.append, stop=stop
+            job,
+            on_start=announce,
+            on_warning=_warn,
+            on_journal=journals.append,
+            stop=stop,
+            confirm_risky=confirm_risky,
         )
         group.cancel_scope.cancel()
     return outcome

@@ -8,7 +8,7 @@ line in the report whatever stopped the run.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -55,7 +55,7 @@ from bulkimport.nmbrs.soap.transport import (
     check_endpoint,
 )
 from bulkimport.pipeline import Importer, ResultSink, RowCheck, RunOptions
-from bulkimport.plan import PlannedRow, RiskPolicy
+from bulkimport.plan import PlannedRow, RiskPolicy, risky_rows
 from bulkimport.planning import PlanGuard, current_plan, field_headers, load_plan, read_through
 from bulkimport.preflight import TargetFacts, check_target
 from bulkimport.receipt import Receipt, beside_report, write_receipt
@@ -194,6 +194,7 @@ async def run_job(
     on_warning: Callable[[str], None] | None = None,
     on_journal: Callable[[Path], None] | None = None,
     stop: anyio.Event | None = None,
+    confirm_risky: Callable[[Sequence[str]], Awaitable[None]] | None = None,
 ) -> ImportOutcome:
     """Run one import. `on_start` hears what the pre-flight found of the target (before
     anything is sent); setting `stop` ends early. A target that fails the pre-flight raises
@@ -203,7 +204,9 @@ async def run_job(
     opening it (columns not imported, encoding guessed, hidden rows or sheets, 1904 dates,
     title rows) before the first call is sent, the rest when the rows have been read.
     `ImportOutcome.warnings` holds them all. `on_journal` hears the journal file once it is
-    open: from then on the run can be resumed.
+    open: from then on the run can be resumed. `confirm_risky` hears the risky changes a run
+    without a plan found in the before values it read, before anything is sent; it raises to
+    stop the run.
     """
     validate_job(job)
     check_input_file(job.input_path)
@@ -241,6 +244,10 @@ async def run_job(
                 on_warning(warnings[-1])
             planned = _RunPlan()
         guard: RowCheck = planned.guard or row_guard
+        if confirm_risky is not None and job.plan_path is None and planned.rows:
+            risky = risky_rows(planned.rows.values())
+            if risky:
+                await confirm_risky(risky)  # raises to stop the run: nothing is sent
         run_target = RunTarget(
             api=API,
             endpoint=target.base_url,

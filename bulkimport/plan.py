@@ -31,6 +31,7 @@ __all__ = [
     "plan_row",
     "plan_text",
     "refused_row",
+    "risky_rows",
     "shown_value",
     "stale_changes",
 ]
@@ -207,6 +208,15 @@ def _salary_step(before: str, after: str) -> Decimal | None:
     if old == 0:
         return None if new == 0 else Decimal(1)
     return (new - old) / old
+
+
+def risky_rows(rows: Iterable[PlannedRow]) -> list[str]:
+    """One line per row whose changes need a confirmation (what the console lists)."""
+    return [
+        f"row {row.row_number}{_employee(row)}: {', '.join(row.risks)}"
+        for row in rows
+        if row.risks and row.action in (PlanAction.CHANGE, PlanAction.CREATE)
+    ]
 
 
 def _risk_weight(row: PlannedRow) -> Decimal:

@@ -327,3 +327,25 @@ def test_a_risky_plan_runs_only_with_yes(
     assert main(["run", "--plan", str(plan), "--yes"]) == EXIT_OK
     with (tmp_path / "salary.csv.report.csv").open(encoding="utf-8-sig") as stream:
         assert [row["status"] for row in csv.DictReader(stream, delimiter=";")] == ["ok"]
+
+
+def test_a_run_without_a_plan_asks_about_the_risky_changes_it_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("NMBRS_USERNAME", "NMBRS_TOKEN", "NMBRS_DOMAIN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    path = tmp_path / "salary.csv"
+    path.write_text(
+        "Personeelsnummer;Salaris;Soort salaris;Ingangsdatum\n"
+        "1001;99.000,00;Maandsalaris;01-12-2026\n"
+    )
+    arguments = ["run", str(path), "--template", "salary", "--company", "54613"]
+
+    assert main(arguments) == EXIT_FATAL
+    err = capsys.readouterr().err
+    assert "risky: row 2 (employee 1001): salary +" in err and "give --yes" in err
+    assert not (tmp_path / "salary.csv.report.csv").exists()  # stopped before anything was sent
+
+    assert main([*arguments, "--yes"]) == EXIT_OK
