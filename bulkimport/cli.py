@@ -300,7 +300,10 @@ async def _confirm_risky(assume_yes: bool, risky: Sequence[str]) -> None:
 
     _list_risky(risky)
     question = f"this run has {len(risky)} row(s) with risky changes"
-    await anyio.to_thread.run_sync(functools.partial(confirm, question, assume_yes=assume_yes))
+    # In a thread, so that a second Ctrl-C still stops the run at once while the prompt waits.
+    await anyio.to_thread.run_sync(
+        functools.partial(confirm, question, assume_yes=assume_yes), abandon_on_cancel=True
+    )
 
 
 def _execute(
