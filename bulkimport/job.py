@@ -8,11 +8,10 @@ line in the report whatever stopped the run.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Final
 
@@ -27,14 +26,7 @@ from bulkimport.config import (
     RetryPolicy,
     TransportSettings,
 )
-from bulkimport.errors import (
-    ConfigError,
-    FatalError,
-    InputFileError,
-    RowError,
-    TemplateError,
-    TransportError,
-)
+from bulkimport.errors import ConfigError, FatalError, TemplateError
 from bulkimport.guards import RowGuard, date_headers, employee_number_of, repeated_numbers
 from bulkimport.journal import (
     DryRunJournal,
@@ -46,7 +38,7 @@ from bulkimport.journal import (
 )
 from bulkimport.mapping.mapper import ColumnBinding, bind_columns, header_hint
 from bulkimport.mapping.template import Template, load_builtin_template, load_template
-from bulkimport.model import RowStatus, SourceRow
+from bulkimport.model import RowStatus
 from bulkimport.nmbrs.soap.backend import SoapBackend
 from bulkimport.nmbrs.soap.transport import (
     AiohttpTransport,
@@ -54,9 +46,8 @@ from bulkimport.nmbrs.soap.transport import (
     Transport,
     check_endpoint,
 )
-from bulkimport.pipeline import Importer, ResultSink, RowCheck, RunOptions
-from bulkimport.plan import PlannedRow, RiskPolicy, risky_rows
-from bulkimport.planning import PlanGuard, current_plan, field_headers, load_plan, read_through
+from bulkimport.pipeline import Importer, ResultSink, RunOptions
+from bulkimport.planning import plan_for_run
 from bulkimport.preflight import TargetFacts, check_target
 from bulkimport.receipt import Receipt, beside_report, write_receipt
 from bulkimport.report import (
@@ -227,27 +218,42 @@ async def run_job(
         if on_warning is not None:
             for warning in warnings:
                 on_warning(warning)
+        settings = TransportSettings(
+            base_url=target.base_url,
+            credentials=target.credentials,
+            rate=job.rate,
+            concurrency=job.concurrency,
+            timeout=job.timeout,
+            insecure=job.insecure,
+        )
+        network = await stack.enter_async_context(AiohttpTransport(settings))
+        backend = SoapBackend()
         first_call_at = time.monotonic()  # the pre-flight's reads count at the cap too
         first_call_time = datetime.now(UTC)
-        network, backend, facts = await start_target(stack, job, target, on_start)
-        row_guard = _row_guard(job, template, binding, facts, backend)
-        try:
-            planned = await _plan_for_run(
-                job, template, binding, facts, backend, network, row_guard
+        facts = await check_target(
+            network,
+            backend,
+            job.company_id,
+            target=target.description,
+            requested_country=job.country,
+            default_country=target.country,
+            seed=job.seed,
+        )
+        if on_start is not None:
+            on_start(_describe_company(facts))
+            for note in facts.notes:
+                on_start(f"warning: {note}")
+        guard = _row_guard(job, template, binding, facts, backend)
+        # The before values: the plan to apply, or for the undo file (and risky changes).
+        with _open_input(job, template) as first_pass:
+            planned = await plan_for_run(
+                job, first_pass, template, binding, facts, backend, network, guard
             )
-        except (RowError, TransportError) as error:
-            if job.plan_path is not None:  # a plan cannot be checked against the target
-                raise ConfigError(f"the plan's before values could not be read: {error}") from error
-            # Only the undo file needed these reads.
-            warnings.append(f"no undo file: the before values could not be read ({error})")
-            if on_warning is not None:
-                on_warning(warnings[-1])
-            planned = _RunPlan()
-        guard: RowCheck = planned.guard or row_guard
-        if confirm_risky is not None and job.plan_path is None and planned.rows:
-            risky = risky_rows(planned.rows.values())
-            if risky:
-                await confirm_risky(risky)  # raises to stop the run: nothing is sent
+        if planned.warning and on_warning is not None:
+            on_warning(planned.warning)
+        warnings += [planned.warning] if planned.warning else []
+        if confirm_risky is not None and planned.risky:
+            await confirm_risky(planned.risky)  # raises to stop the run: nothing is sent
         run_target = RunTarget(
             api=API,
             endpoint=target.base_url,
@@ -314,7 +320,7 @@ async def run_job(
                 retry_failed=job.retry_failed,
                 seed=job.seed,
             ),
-            guard=guard,
+            guard=planned.guard or guard,
             known_employees=facts.employees,
         )
         fatal: FatalError | None = None
@@ -369,95 +375,6 @@ async def run_job(
         receipt_path=receipt_path,
         undo_paths=undo.paths if undo is not None else (),
     )
-
-
-async def start_target(
-    stack: AsyncExitStack,
-    job: ImportJob,
-    target: _Target,
-    on_start: Callable[[str], None] | None,
-) -> tuple[AiohttpTransport, SoapBackend, TargetFacts]:
-    """The run's transport (its rate limiter), the backend, and the pre-flight's facts."""
-    settings = TransportSettings(
-        base_url=target.base_url,
-        credentials=target.credentials,
-        rate=job.rate,
-        concurrency=job.concurrency,
-        timeout=job.timeout,
-        insecure=job.insecure,
-    )
-    network = await stack.enter_async_context(AiohttpTransport(settings))
-    backend = SoapBackend()
-    facts = await check_target(
-        network,
-        backend,
-        job.company_id,
-        target=target.description,
-        requested_country=job.country,
-        default_country=target.country,
-        seed=job.seed,
-    )
-    if on_start is not None:
-        on_start(_describe_company(facts))
-        for note in facts.notes:
-            on_start(f"warning: {note}")
-    return network, backend, facts
-
-
-@dataclass(frozen=True, slots=True)
-class _RunPlan:
-    """What a run knows of the rows' before values: the plan it applies (`guard` then checks
-    each row against it), or for an update template the values read just before sending."""
-
-    rows: Mapping[int, PlannedRow] | None = None
-    guard: RowCheck | None = None
-
-
-async def _plan_for_run(
-    job: ImportJob,
-    template: Template,
-    binding: ColumnBinding,
-    facts: TargetFacts,
-    backend: Backend,
-    network: AiohttpTransport,
-    guard: RowGuard,
-) -> _RunPlan:
-    """With --plan: the plan, and the same rows planned again now (stale rows are refused).
-    Without, for a run that changes existing employees: the before values for the undo file
-    (RowError or TransportError when they cannot be read: the run goes on without)."""
-    if job.plan_path is None and (template.creates_employee or job.dry_run):
-        return _RunPlan()
-    policy = RiskPolicy()
-    saved: Mapping[int, PlannedRow] | None = None
-    if job.plan_path is not None:
-        header, saved = load_plan(job.plan_path, job, template)
-        policy = RiskPolicy(Decimal(header.salary_threshold))
-    with _open_input(job, template) as first_pass:
-        now = await current_plan(
-            _rows_until_broken(first_pass),
-            template=template,
-            binding=binding,
-            facts=facts,
-            backend=backend,
-            read=read_through(network, job.retry, job.seed),
-            guard=guard,
-            policy=policy,
-        )
-    fresh = {row.row_number: row for row in now}
-    if saved is None:
-        return _RunPlan(rows=fresh)
-    return _RunPlan(
-        rows=saved, guard=PlanGuard(guard, saved, fresh, field_headers(template, binding))
-    )
-
-
-def _rows_until_broken(source: RowSource) -> Iterator[SourceRow]:
-    """The rows a first pass can read; the run's own pass meets a broken file and reports it
-    after sending the rows before the break, as a run does."""
-    try:
-        yield from source.rows()
-    except InputFileError:
-        return
 
 
 def _write_receipt(

@@ -9,16 +9,24 @@ whose before values are no longer what the plan saw is refused, a `no change` ro
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from bulkimport.backend import Backend, BackendOperation, ReadFunction, StepRead, Transport
-from bulkimport.config import RetryPolicy
-from bulkimport.errors import CellProblem, ConfigError, RowInvalid
+from bulkimport.config import RetryPolicy, TransportSettings
+from bulkimport.errors import (
+    CellProblem,
+    ConfigError,
+    InputFileError,
+    RowError,
+    RowInvalid,
+    TransportError,
+)
 from bulkimport.guards import RowGuard, employee_number_of
 from bulkimport.journal import digest_file
 from bulkimport.mapping.mapper import ColumnBinding, MappingContext, bind_columns, map_row
@@ -32,19 +40,23 @@ from bulkimport.plan import (
     StepBefore,
     plan_row,
     refused_row,
+    risky_rows,
     stale_changes,
 )
 from bulkimport.planfile import PlanHeader, default_plan_path, read_plan, write_plan
-from bulkimport.preflight import TargetFacts
+from bulkimport.preflight import TargetFacts, check_target
 from bulkimport.retry import call_with_retries
+from bulkimport.sources import RowSource
 
 __all__ = [
     "PlanGuard",
     "PlanOutcome",
+    "RunPlan",
     "current_plan",
     "field_headers",
     "load_plan",
     "make_plan",
+    "plan_for_run",
     "read_through",
 ]
 
@@ -151,12 +163,14 @@ async def make_plan(
     """`bulkimport plan`: read the target, plan every row, write the plan file. Sends nothing
     that changes data: only reads, under the same limiter a run uses."""
     from bulkimport.job import (  # the run's own setup, so the plan sees what a run would
+        _describe_company,
         _open_input,
         _open_target,
         _row_guard,
         resolve_template,
-        start_target,
     )
+    from bulkimport.nmbrs.soap.backend import SoapBackend
+    from bulkimport.nmbrs.soap.transport import AiohttpTransport
     from bulkimport.validation import check_input_file
 
     check_input_file(job.input_path)
@@ -171,7 +185,29 @@ async def make_plan(
         if on_warning is not None:
             for warning in warnings:
                 on_warning(warning)
-        network, backend, facts = await start_target(stack, job, target, on_start)
+        settings = TransportSettings(
+            base_url=target.base_url,
+            credentials=target.credentials,
+            rate=job.rate,
+            concurrency=job.concurrency,
+            timeout=job.timeout,
+            insecure=job.insecure,
+        )
+        network = await stack.enter_async_context(AiohttpTransport(settings))
+        backend = SoapBackend()
+        facts = await check_target(
+            network,
+            backend,
+            job.company_id,
+            target=target.description,
+            requested_country=job.country,
+            default_country=target.country,
+            seed=job.seed,
+        )
+        if on_start is not None:
+            on_start(_describe_company(facts))
+            for note in facts.notes:
+                on_start(f"warning: {note}")
         rows = await current_plan(
             source.rows(),
             template=template,
@@ -195,6 +231,71 @@ async def make_plan(
     )
     paths = write_plan(output or default_plan_path(job.input_path), header, rows)
     return PlanOutcome(tuple(rows), paths, calls, target.description, warnings)
+
+
+@dataclass(frozen=True, slots=True)
+class RunPlan:
+    """What a run knows of its rows' before values: the plan it applies (`guard` then checks
+    each row against it), or for an update template the values read just before sending."""
+
+    rows: Mapping[int, PlannedRow] | None = None
+    guard: PlanGuard | None = None
+    risky: tuple[str, ...] = ()  # a run without a plan: the risky changes it read
+    warning: str = ""  # why there are no before values (the run goes on without an undo file)
+
+
+async def plan_for_run(
+    job: Any,
+    first_pass: RowSource,
+    template: Template,
+    binding: ColumnBinding,
+    facts: TargetFacts,
+    backend: Backend,
+    transport: Transport,
+    guard: RowGuard,
+) -> RunPlan:
+    """With a plan (`job.plan_path`): the plan, and the rows planned again now, so that a row
+    whose target changed since is refused. Without, for a run that changes existing
+    employees: the before values for the undo file, and the risky changes among them.
+
+    Reads `first_pass` (the input opened again) up to where it breaks: the run's own pass
+    meets a broken file and reports it after sending the rows before the break.
+    """
+    if job.plan_path is None and (template.creates_employee or job.dry_run):
+        return RunPlan()
+    policy = RiskPolicy()
+    saved: Mapping[int, PlannedRow] | None = None
+    if job.plan_path is not None:
+        header, saved = load_plan(job.plan_path, job, template)
+        policy = RiskPolicy(Decimal(header.salary_threshold))
+    try:
+        now = await current_plan(
+            _rows_until_broken(first_pass),
+            template=template,
+            binding=binding,
+            facts=facts,
+            backend=backend,
+            read=read_through(transport, job.retry, job.seed),
+            guard=guard,
+            policy=policy,
+        )
+    except (RowError, TransportError) as error:
+        if saved is not None:  # a plan cannot be checked against the target
+            raise ConfigError(f"the plan's before values could not be read: {error}") from error
+        return RunPlan(warning=f"no undo file: the before values could not be read ({error})")
+    fresh = {row.row_number: row for row in now}
+    if saved is None:
+        return RunPlan(rows=fresh, risky=tuple(risky_rows(now)))
+    return RunPlan(
+        rows=saved, guard=PlanGuard(guard, saved, fresh, field_headers(template, binding))
+    )
+
+
+def _rows_until_broken(source: RowSource) -> Iterator[SourceRow]:
+    try:
+        yield from source.rows()
+    except InputFileError:
+        return
 
 
 def load_plan(
