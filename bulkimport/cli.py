@@ -28,7 +28,7 @@ from bulkimport.config import (
     Credentials,
     RetryPolicy,
 )
-from bulkimport.errors import BulkImportError, ConfigError
+from bulkimport.errors import BulkImportError
 from bulkimport.model import RowStatus
 from bulkimport.settings import DEFAULT_CONFIG, Setting, read_config_file, soap_settings
 
@@ -209,9 +209,10 @@ def _soap_settings(args: argparse.Namespace) -> dict[str, Setting]:
 def _run(args: argparse.Namespace) -> int:
     # Imported here so that `bulkimport emulator` and `templates` start without the engine.
     from bulkimport.job import ImportJob
+    from bulkimport.plan_command import confirm_risky, confirm_run, take_plan
 
     configure_logging_from(args)
-    risky = _take_plan(args)
+    risky = take_plan(args)
     credentials = _credentials(args)  # may also take endpoint/environment from the file
     job = ImportJob(
         input_path=args.file,
@@ -242,68 +243,10 @@ def _run(args: argparse.Namespace) -> int:
     )
     if args.dry_run:
         return _execute(args, job)
-    _confirm_run(args, job, risky)
+    confirm_run(args, job, risky)
     # Without a plan the risky changes are known once the run has read the before values.
-    asks = None if args.plan else functools.partial(_confirm_risky, args.yes)
+    asks = None if args.plan else functools.partial(confirm_risky, args.yes)
     return _execute(args, job, asks)
-
-
-def _take_plan(args: argparse.Namespace) -> list[str]:
-    """With --plan: file, template and company from the plan; returns its risky rows."""
-    if args.plan is None:
-        if args.file is None or args.template is None or args.company is None:
-            raise ConfigError("run needs FILE, --template and --company, or --plan PLANFILE")
-        return []
-    from bulkimport.plan import risky_rows
-    from bulkimport.planfile import read_plan
-
-    header, rows = read_plan(args.plan)
-    args.file = args.file or Path(header.input_path)
-    args.template = args.template or header.template
-    args.company = header.company_id if args.company is None else args.company
-    return risky_rows(rows.values())
-
-
-def _confirm_run(args: argparse.Namespace, job: ImportJob, risky: list[str]) -> None:
-    """A real Nmbrs host and a plan's risky changes each need --yes or a yes on a terminal.
-
-    Asked once the settings are known to be possible, so a wrong one is named first.
-    """
-    from bulkimport.confirm import confirm, is_real_target
-    from bulkimport.nmbrs.soap.transport import check_endpoint
-    from bulkimport.validation import validate_job
-
-    validate_job(job)
-    if job.endpoint:
-        check_endpoint(job.endpoint, insecure=job.insecure)
-    if not args.emulator and is_real_target(args.endpoint, args.environment):
-        where = args.endpoint or f"the {args.environment} environment"
-        confirm(
-            f"this run changes payroll data in Nmbrs ({where}, company {args.company})",
-            assume_yes=args.yes,
-        )
-    if risky:
-        _list_risky(risky)
-        confirm(f"the plan has {len(risky)} row(s) with risky changes", assume_yes=args.yes)
-
-
-def _list_risky(risky: Sequence[str]) -> None:
-    for line in risky[:20]:
-        _say(f"risky: {line}")
-    if len(risky) > 20:
-        _say(f"risky: ... and {len(risky) - 20} more")
-
-
-async def _confirm_risky(assume_yes: bool, risky: Sequence[str]) -> None:
-    """A run without a plan found risky changes in the values it read: ask before sending."""
-    from bulkimport.confirm import confirm
-
-    _list_risky(risky)
-    question = f"this run has {len(risky)} row(s) with risky changes"
-    # In a thread, so that a second Ctrl-C still stops the run at once while the prompt waits.
-    await anyio.to_thread.run_sync(
-        functools.partial(confirm, question, assume_yes=assume_yes), abandon_on_cancel=True
-    )
 
 
 def _execute(

@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import argparse
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import anyio
 
 from bulkimport.config import ENVIRONMENTS, NMBRS_CALLS_PER_SECOND, RetryPolicy
+from bulkimport.errors import ConfigError
 
-__all__ = ["add"]
+if TYPE_CHECKING:
+    from bulkimport.job import ImportJob
+
+__all__ = ["add", "confirm_risky", "confirm_run", "take_plan"]
 
 
 def _percentage(text: str) -> Decimal:
@@ -127,3 +132,64 @@ def _plan(args: argparse.Namespace) -> int:
     print(f"apply it with: bulkimport run --plan {outcome.paths[0]}")
     refused = any(row.action is PlanAction.REFUSED for row in outcome.rows)
     return EXIT_ROWS_FAILED if refused else EXIT_OK
+
+
+# --- run --plan, --yes: used by `bulkimport run` ------------------------------------------------
+def take_plan(args: argparse.Namespace) -> list[str]:
+    """With --plan: file, template and company from the plan; returns its risky rows."""
+    if args.plan is None:
+        if args.file is None or args.template is None or args.company is None:
+            raise ConfigError("run needs FILE, --template and --company, or --plan PLANFILE")
+        return []
+    from bulkimport.plan import risky_rows
+    from bulkimport.planfile import read_plan
+
+    header, rows = read_plan(args.plan)
+    args.file = args.file or Path(header.input_path)
+    args.template = args.template or header.template
+    args.company = header.company_id if args.company is None else args.company
+    return risky_rows(rows.values())
+
+
+def confirm_run(args: argparse.Namespace, job: ImportJob, risky: list[str]) -> None:
+    """A real Nmbrs host and a plan's risky changes each need --yes or a yes on a terminal.
+
+    Asked once the settings are known to be possible, so a wrong one is named first.
+    """
+    from bulkimport.confirm import confirm, is_real_target
+    from bulkimport.nmbrs.soap.transport import check_endpoint
+    from bulkimport.validation import validate_job
+
+    validate_job(job)
+    if job.endpoint:
+        check_endpoint(job.endpoint, insecure=job.insecure)
+    if not args.emulator and is_real_target(args.endpoint, args.environment):
+        where = args.endpoint or f"the {args.environment} environment"
+        confirm(
+            f"this run changes payroll data in Nmbrs ({where}, company {args.company})",
+            assume_yes=args.yes,
+        )
+    if risky:
+        _list_risky(risky)
+        confirm(f"the plan has {len(risky)} row(s) with risky changes", assume_yes=args.yes)
+
+
+def _list_risky(risky: Sequence[str]) -> None:
+    from bulkimport.cli import _say
+
+    for line in risky[:20]:
+        _say(f"risky: {line}")
+    if len(risky) > 20:
+        _say(f"risky: ... and {len(risky) - 20} more")
+
+
+async def confirm_risky(assume_yes: bool, risky: Sequence[str]) -> None:
+    """A run without a plan found risky changes in the values it read: ask before sending."""
+    from bulkimport.confirm import confirm
+
+    _list_risky(risky)
+    question = f"this run has {len(risky)} row(s) with risky changes"
+    # In a thread, so that a second Ctrl-C still stops the run at once while the prompt waits.
+    await anyio.to_thread.run_sync(
+        functools.partial(confirm, question, assume_yes=assume_yes), abandon_on_cancel=True
+    )
