@@ -136,7 +136,8 @@ def _plan(args: argparse.Namespace) -> int:
 
 # --- run --plan, --yes: used by `bulkimport run` ------------------------------------------------
 def take_plan(args: argparse.Namespace) -> list[str]:
-    """With --plan: file, template and company from the plan; returns its risky rows."""
+    """With --plan: the file, template, company and reading options from the plan (those
+    given on the command line win); returns its risky rows."""
     if args.plan is None:
         if args.file is None or args.template is None or args.company is None:
             raise ConfigError("run needs FILE, --template and --company, or --plan PLANFILE")
@@ -148,6 +149,13 @@ def take_plan(args: argparse.Namespace) -> list[str]:
     args.file = args.file or Path(header.input_path)
     args.template = args.template or header.template
     args.company = header.company_id if args.company is None else args.company
+    options = header.options
+    args.sheet = args.sheet or options.get("sheet")
+    ignored = options.get("ignore_columns")
+    if not args.ignore_column and isinstance(ignored, list):
+        args.ignore_column = [str(name) for name in ignored]
+    args.include_hidden_rows = args.include_hidden_rows or bool(options.get("include_hidden_rows"))
+    args.allow_past_periods = args.allow_past_periods or bool(options.get("allow_past_periods"))
     return risky_rows(rows.values())
 
 

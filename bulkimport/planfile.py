@@ -8,8 +8,9 @@ was made for: the input file and its hash, the template and its hash, the compan
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
@@ -40,6 +41,9 @@ class PlanHeader:
     target: str
     salary_threshold: str
     made_at: str
+    # How the file was read and checked (sheet, ignore_columns, include_hidden_rows,
+    # allow_past_periods): `run --plan` reads it the same way.
+    options: Mapping[str, object] = field(default_factory=dict)
 
 
 def default_plan_path(input_path: Path) -> Path:
@@ -96,6 +100,7 @@ def _header_items(header: PlanHeader) -> list[tuple[str, str]]:
         ("target", header.target),
         ("salary_threshold", header.salary_threshold),
         ("made_at", header.made_at),
+        ("options", json.dumps(dict(header.options), sort_keys=True)),
     ]
 
 
@@ -125,6 +130,7 @@ def read_plan(path: Path) -> tuple[PlanHeader, dict[int, PlannedRow]]:
                 target=items["target"],
                 salary_threshold=items["salary_threshold"],
                 made_at=items["made_at"],
+                options=json.loads(items.get("options") or "{}"),
             )
         except (KeyError, ValueError) as error:
             raise ConfigError(f"plan file {path}: its header lacks {error}") from None

@@ -228,6 +228,12 @@ async def make_plan(
         target=target.base_url,
         salary_threshold=str(policy.salary_change),
         made_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        options={
+            "sheet": job.sheet,
+            "ignore_columns": list(job.ignore_columns),
+            "include_hidden_rows": job.include_hidden_rows,
+            "allow_past_periods": job.allow_past_periods,
+        },
     )
     paths = write_plan(output or default_plan_path(job.input_path), header, rows)
     return PlanOutcome(tuple(rows), paths, calls, target.description, warnings)

@@ -349,3 +349,23 @@ def test_a_run_without_a_plan_asks_about_the_risky_changes_it_reads(
     assert not (tmp_path / "salary.csv.report.csv").exists()  # stopped before anything was sent
 
     assert main([*arguments, "--yes"]) == EXIT_OK
+
+
+def test_run_plan_reads_the_file_as_the_plan_did(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("NMBRS_USERNAME", "NMBRS_TOKEN", "NMBRS_DOMAIN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    path = tmp_path / "salary.csv"
+    path.write_text(
+        "Personeelsnummer;Salaris;Soort salaris;Ingangsdatum;Opmerking\n"
+        "1001;4.300,00;Maandsalaris;01-12-2026;akkoord HR\n"
+    )
+    planning = ["plan", str(path), "--template", "salary", "--company", "54613"]
+    assert main([*planning, "--ignore-column", "Opmerking"]) == EXIT_OK
+    header, _ = read_plan(tmp_path / "salary.csv.plan.csv")
+    assert header.options["ignore_columns"] == ["Opmerking"]
+
+    # Without the plan's --ignore-column the unknown column would end the run with exit 1.
+    assert main(["run", "--plan", str(tmp_path / "salary.csv.plan.csv")]) == EXIT_OK
