@@ -330,8 +330,10 @@ class Backend(Protocol):
         self, read: ReadFunction, company_id: int, steps: Sequence[StepRead]
     ) -> list[Mapping[str, Any] | None]:
         """What each step would overwrite, by the call's dotted field path ("Salary.Value"),
-        in `steps` order: the plan's before values. None: nothing to overwrite (a step that
-        adds a record none of whose kind exists yet, or one the API gives no read for).
+        in `steps` order: the plan's before values. Every field of the record the step writes
+        is there, None where it is empty. `{}`: there is no such record yet (no salary on that
+        date). None: not known (an insert that adds a record none of whose kind exists yet,
+        or a step the API gives no read for).
 
         Reads as few as the API allows: a company-wide list serves all of a company's
         employees where the API has one.

@@ -85,13 +85,14 @@ class RiskPolicy:
 
 @dataclass(frozen=True, slots=True)
 class StepBefore:
-    """What the target has for one call of a row: its effect and the values it would replace
-    (None: nothing to replace; `read` False: the API gives no read for it)."""
+    """What the target has for one call of a row: its effect, whether the row hires (then
+    every call of it is new), and the values the call would replace: `{}` when there is
+    nothing (no salary yet), None when not known (an insert adds a record; an update the
+    API gives no read for)."""
 
     effect: Effect
     creates_employee: bool
     before: Mapping[str, Any] | None
-    read: bool = True
 
 
 def plan_text(value: Any) -> str:
@@ -142,9 +143,16 @@ def plan_row(
                 if value is not CLEAR
             ]
             continue
-        if not state.read or state.before is None:
+        if state.before is None:
             changes += [
                 FieldChange(call.step, path, NOT_READ, plan_text(value)) for path, value in leaves
+            ]
+            continue
+        if not state.before:  # nothing there yet: every value the call writes is new
+            changes += [
+                FieldChange(call.step, path, "", plan_text(value))
+                for path, value in leaves
+                if value is not CLEAR
             ]
             continue
         before = state.before
@@ -280,10 +288,14 @@ def format_plan_summary(rows: Sequence[PlannedRow]) -> str:
 
 
 def _change_lines(row: PlannedRow) -> list[str]:
+    """A change's fields; of a creation only the risky ones (the plan file has them all)."""
+    changes = row.changes
+    if row.action is PlanAction.CREATE:
+        changes = tuple(change for change in changes if change.field.endswith("EndDate"))
     return [
         f"      {change.field}: {shown_value(change, change.before)} -> "
         f"{shown_value(change, change.after)}"
-        for change in row.changes
+        for change in changes
     ]
 
 

@@ -113,7 +113,9 @@ async def current_plan(
             planned[row.row_number] = refused_row(
                 row.row_number,
                 number,
-                "; ".join(f"{p.column}: {p.reason} ({p.value!r})" for p in invalid.problems),
+                # Without the cells' values: the console shows this, and a BSN or IBAN may be
+                # among them.
+                "; ".join(f"{p.column}: {p.reason}" for p in invalid.problems),
                 "correct the cells named and plan again",
             )
             continue
@@ -132,11 +134,12 @@ async def current_plan(
             ]
     befores = iter(await backend.current_values(read, facts.company_id, reads) if reads else [])
     for plan, number, employee_id in mapped:
-        states = []
-        for call in plan.calls:
-            operation = backend.operation(call.service, call.operation)
-            before = next(befores) if employee_id is not None else None
-            states.append(StepBefore(operation.effect, operation.creates_employee, before))
+        operations = [backend.operation(call.service, call.operation) for call in plan.calls]
+        hires = any(operation.creates_employee for operation in operations)  # all of it is new
+        states = [
+            StepBefore(operation.effect, hires, next(befores) if employee_id is not None else None)
+            for operation in operations
+        ]
         planned[plan.row_number] = plan_row(plan, number, states, policy)
     return [planned[number] for number in order]
 

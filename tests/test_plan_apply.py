@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import shutil
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,11 +22,12 @@ from bulkimport.emulator import DEMO_CREDENTIALS, RunningEmulator
 from bulkimport.errors import ConfigError
 from bulkimport.job import ImportJob, ImportOutcome, resolve_template, run_job
 from bulkimport.model import RowStatus
-from bulkimport.plan import PlanAction, PlannedRow, RiskPolicy
+from bulkimport.plan import PlanAction, PlannedRow, RiskPolicy, format_plan_summary
 from bulkimport.planfile import read_plan
 from bulkimport.planning import PlanOutcome, make_plan
 
 COMPANY = 54613
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 NEXT_PERIOD = (2026, 12)  # the salary rows start on 01-12-2026
 CURRENT_PERIOD = (2026, 11)
 
@@ -87,6 +89,11 @@ def _report(outcome: ImportOutcome) -> dict[int, dict[str, str]]:
     with path.open(encoding="utf-8-sig", newline="") as stream:
         lines = csv.DictReader(stream, delimiter=";")
         return {number: line for number, line in enumerate(lines, start=2)}  # header is row 1
+
+
+def _cells(path: Path, columns: tuple[str, ...]) -> set[str]:
+    lines = list(csv.DictReader(path.read_text("utf-8-sig").splitlines(), delimiter=";"))
+    return {line[column] for line in lines for column in columns}
 
 
 def _by_row(plan: PlanOutcome) -> dict[int, PlannedRow]:
@@ -218,6 +225,8 @@ async def test_creations_are_listed_for_removal_by_hand(
     )
     plan = await _plan(emulator, path, "new_hire")
     assert plan.rows[0].action is PlanAction.CREATE
+    new_values = {(change.field, change.before, change.after) for change in plan.rows[0].changes}
+    assert ("PersonalInfo.LastName", "", "Smit") in new_values  # all of a new hire is new
 
     outcome = await run_job(_job(emulator, path, "new_hire", plan_path=plan.paths[0]))
 
@@ -321,3 +330,17 @@ async def test_a_later_run_keeps_the_earlier_receipt(
     assert first.receipt_path is not None and second.receipt_path is not None
     assert first.receipt_path != second.receipt_path
     assert first.receipt_path.exists() and second.receipt_path.exists()
+
+
+async def test_the_console_summary_shows_no_identity_numbers_ibans_or_birth_dates(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    path = Path(shutil.copy(SAMPLES / "new_hires.csv", tmp_path / "new_hires.csv"))
+
+    plan = await _plan(emulator, path, "new_hire")
+
+    text = format_plan_summary(plan.rows)
+    assert "refused row 8" in text and "refused row 16" in text  # the sample's mistakes
+    private = _cells(path, ("BSN", "IBAN", "Geboortedatum"))
+    assert len(private) > 60
+    assert [value for value in private if value and value in text] == []

@@ -256,17 +256,13 @@ class SoapBackend:
             if step.operation == "Salary_Update":
                 found.append(_salary_at(salaries.get(step.employee_id, []), step.values))
             elif index in listed_people:
-                person = people.get(step.employee_id)
-                found.append(
-                    None if person is None else _flatten("PersonalInfo", person, _LISTED_PERSON)
-                )
+                person = people.get(step.employee_id) or {}
+                found.append(_flatten("PersonalInfo", person, _LISTED_PERSON) if person else {})
             elif (per_employee := _PER_EMPLOYEE_READS.get(step.operation)) is not None:
                 record = records.get((per_employee[0], step.employee_id))
                 read_name, record_name = per_employee
                 found.append(
-                    None
-                    if record is None
-                    else _flatten(record_name, record, _record_shape(read_name))
+                    _flatten(record_name, record, _record_shape(read_name)) if record else {}
                 )
             elif (superseding := _SUPERSEDING_INSERTS.get(step.operation)) is not None:
                 read_name, record_name, item_name = superseding
@@ -326,7 +322,7 @@ async def _company_salaries(read: ReadFunction, company_id: int) -> dict[int, li
     }
 
 
-def _salary_at(salaries: list[Any], values: Mapping[str, Any]) -> Mapping[str, Any] | None:
+def _salary_at(salaries: list[Any], values: Mapping[str, Any]) -> Mapping[str, Any]:
     """The salary valid on the row's Start: the latest that starts on or before it."""
     start = _day(values.get("Start"))
     valid = [
@@ -335,7 +331,7 @@ def _salary_at(salaries: list[Any], values: Mapping[str, Any]) -> Mapping[str, A
         if salary and (start is None or _day(salary.get("StartDate")) <= start)
     ]
     if not valid:
-        return None
+        return {}
     latest = max(valid, key=lambda salary: (_day(salary.get("StartDate")), salary.get("ID", 0)))
     code = latest.get("Type")
     salary_type = (
