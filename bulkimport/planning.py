@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bulkimport.backend import Backend, BackendOperation, ReadFunction, StepRead, Transport
 from bulkimport.config import RetryPolicy, TransportSettings
@@ -47,6 +47,9 @@ from bulkimport.planfile import PlanHeader, default_plan_path, read_plan, write_
 from bulkimport.preflight import TargetFacts, check_target
 from bulkimport.retry import call_with_retries
 from bulkimport.sources import RowSource
+
+if TYPE_CHECKING:  # the job module imports this one
+    from bulkimport.job import ImportJob
 
 __all__ = [
     "PlanGuard",
@@ -156,7 +159,7 @@ def _resolved(values: Mapping[str, Any], employee_id: int) -> dict[str, Any]:
 
 
 async def make_plan(
-    job: Any,
+    job: ImportJob,
     *,
     policy: RiskPolicy,
     output: Path | None = None,
@@ -254,7 +257,7 @@ class RunPlan:
 
 
 async def plan_for_run(
-    job: Any,
+    job: ImportJob,
     first_pass: RowSource,
     template: Template,
     binding: ColumnBinding,
@@ -308,7 +311,7 @@ def _rows_until_broken(source: RowSource) -> Iterator[SourceRow]:
 
 
 def load_plan(
-    plan_path: Path, job: Any, template: Template
+    plan_path: Path, job: ImportJob, template: Template
 ) -> tuple[PlanHeader, dict[int, PlannedRow]]:
     """The plan for this job; ConfigError (exit 2) when it was made for another file,
     template or company, or the file changed since."""
