@@ -7,7 +7,7 @@ The import-linter contracts in pyproject.toml keep the core from importing a bac
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -37,6 +37,7 @@ __all__ = [
     "OperationShape",
     "ReadFunction",
     "SchemaViolation",
+    "StepRead",
     "Transport",
     "TransportStats",
     "Xsd",
@@ -241,6 +242,17 @@ ReadFunction = Callable[[BackendOperation, Mapping[str, Any]], Awaitable[Any]]
 """How the core hands a backend its reads: retried, counted, through the run's transport."""
 
 
+@dataclass(frozen=True, slots=True)
+class StepRead:
+    """One step of a row whose before values a plan needs: the record `operation` (the name a
+    template step gives) would write for `employee_id`, with the call's `values` (placeholders
+    resolved) that tell which record (a salary's Start, an address's Type)."""
+
+    operation: str
+    employee_id: int
+    values: Mapping[str, Any]
+
+
 class EmployeeLister(Protocol):
     """Lists a company's employees; one per directory, so what it learns is cached per run."""
 
@@ -312,4 +324,18 @@ class Backend(Protocol):
 
     async def personal_info(self, read: ReadFunction, employee_id: int) -> Any:
         """An employee's current personal info (confirms a reconciliation candidate)."""
+        ...
+
+    async def current_values(
+        self, read: ReadFunction, company_id: int, steps: Sequence[StepRead]
+    ) -> list[Mapping[str, Any] | None]:
+        """What each step would overwrite, by the call's dotted field path ("Salary.Value"),
+        in `steps` order: the plan's before values. Every field of the record the step writes
+        is there, None where it is empty. `{}`: there is no such record yet (no salary on that
+        date). None: not known (an insert that adds a record none of whose kind exists yet,
+        or a step the API gives no read for).
+
+        Reads as few as the API allows: a company-wide list serves all of a company's
+        employees where the API has one.
+        """
         ...

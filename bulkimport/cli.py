@@ -8,12 +8,13 @@ settings), 130 interrupted (resumable when the run keeps a journal: run the same
 from __future__ import annotations
 
 import argparse
+import functools
 import getpass
 import os
 import signal
 import sys
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -96,9 +97,23 @@ def _say_unless_quiet(message: str) -> None:
 
 # --- run ---------------------------------------------------------------------------------------
 def _add_run(parser: argparse.ArgumentParser) -> Handler:
-    parser.add_argument("file", type=Path, help="the CSV or XLSX file to import")
-    parser.add_argument("--template", required=True, help="template name or .toml path")
-    parser.add_argument("--company", type=int, required=True, help="Nmbrs company id")
+    parser.add_argument(
+        "file", type=Path, nargs="?", help="the CSV or XLSX file to import (with --plan: its own)"
+    )
+    parser.add_argument("--template", help="template name or .toml path (required without --plan)")
+    parser.add_argument("--company", type=int, help="Nmbrs company id (required without --plan)")
+    parser.add_argument(
+        "--plan",
+        type=Path,
+        metavar="PLANFILE",
+        help="apply exactly this plan (bulkimport plan): no-change rows are not sent, rows whose "
+        "target changed since are refused",
+    )
+    parser.add_argument(
+        "--yes",
+        action="store_true",
+        help="go on without asking: a real Nmbrs host, risky changes in the plan",
+    )
     target = parser.add_argument_group("target (without credentials: the built-in emulator)")
     target.add_argument("--endpoint", help="base URL of the SOAP services, e.g. .../soap/v3/")
     target.add_argument("--environment", choices=sorted(ENVIRONMENTS), help="Nmbrs environment")
@@ -195,8 +210,10 @@ def _soap_settings(args: argparse.Namespace) -> dict[str, Setting]:
 def _run(args: argparse.Namespace) -> int:
     # Imported here so that `bulkimport emulator` and `templates` start without the engine.
     from bulkimport.job import ImportJob
+    from bulkimport.plan_command import confirm_risky, confirm_run, take_plan
 
     configure_logging_from(args)
+    risky = take_plan(args)
     credentials = _credentials(args)  # may also take endpoint/environment from the file
     job = ImportJob(
         input_path=args.file,
@@ -223,18 +240,28 @@ def _run(args: argparse.Namespace) -> int:
         allow_past_periods=args.allow_past_periods,
         ignore_columns=tuple(args.ignore_column),
         include_hidden_rows=args.include_hidden_rows,
+        plan_path=args.plan,
     )
-    return _execute(args, job)
+    if args.dry_run:
+        return _execute(args, job)
+    confirm_run(args, job, risky)
+    # Without a plan the risky changes are known once the run has read the before values.
+    asks = None if args.plan else functools.partial(confirm_risky, args.yes)
+    return _execute(args, job, asks)
 
 
-def _execute(args: argparse.Namespace, job: ImportJob) -> int:
+def _execute(
+    args: argparse.Namespace,
+    job: ImportJob,
+    confirm_risky: Callable[[Sequence[str]], Awaitable[None]] | None = None,
+) -> int:
     from bulkimport.progress import progress_for_stderr
 
     journals: list[Path] = []  # the run's journal, once one is open: only then can it resume
     announce = _say_unless_quiet if args.quiet else _say
     progress = None if args.quiet else progress_for_stderr()
     try:
-        outcome = anyio.run(_run_with_signals, job, journals, announce, progress)
+        outcome = anyio.run(_run_with_signals, job, journals, announce, progress, confirm_risky)
     finally:
         if progress is not None:
             progress.close()  # before the summary: a live display would redraw over it
@@ -258,6 +285,7 @@ async def _run_with_signals(
     journals: list[Path],
     announce: Callable[[str], None] = _say,
     progress: ProgressObserver | None = None,
+    confirm_risky: Callable[[Sequence[str]], Awaitable[None]] | None = None,
 ) -> ImportOutcome | None:
     """First Ctrl-C or SIGTERM: finish calls in flight and write the report. Second: stop now.
 
@@ -289,6 +317,7 @@ async def _run_with_signals(
             on_journal=journals.append,
             stop=stop,
             progress=progress,
+            confirm_risky=confirm_risky,
         )
         group.cancel_scope.cancel()
     return outcome
@@ -325,6 +354,10 @@ def _finish(args: argparse.Namespace, outcome: ImportOutcome) -> int:
         )
     if outcome.journal_path is not None:
         print(f"journal: {outcome.journal_path}")
+    for path in outcome.undo_paths:
+        print(f"undo: {path}")
+    if outcome.receipt_path is not None:
+        print(f"receipt: {outcome.receipt_path}")
     if outcome.stopped_early:
         print(f"the run was stopped before the end; {_how_to_go_on(outcome.journal_path)}")
         return EXIT_INTERRUPTED
@@ -432,13 +465,20 @@ def _bench(args: argparse.Namespace) -> int:
 # --- commands ----------------------------------------------------------------------------------
 def _register_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Each command adds its own arguments and returns its handler."""
-    from bulkimport import settings_command, templates_command, validate_command, workbook_command
+    from bulkimport import (
+        plan_command,
+        settings_command,
+        templates_command,
+        validate_command,
+        workbook_command,
+    )
     from bulkimport.emulator import command as emulator_command
     from bulkimport.jobs import command as jobs_command
     from bulkimport.nmbrs.rest import command as rest_command
 
     commands: list[tuple[str, str, Callable[[argparse.ArgumentParser], Handler]]] = [
         ("run", "import a CSV or XLSX file into Nmbrs through a template", _add_run),
+        ("plan", "show what a run would change, row by row, and write a plan", plan_command.add),
         ("resume", "resume an interrupted run from its journal", _add_resume),
         (
             "validate",

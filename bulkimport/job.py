@@ -8,7 +8,7 @@ line in the report whatever stopped the run.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -18,7 +18,7 @@ from typing import Final, Protocol
 import anyio
 import structlog
 
-from bulkimport.backend import Backend
+from bulkimport.backend import Backend, TransportStats
 from bulkimport.config import (
     ENVIRONMENTS,
     NMBRS_CALLS_PER_SECOND,
@@ -48,20 +48,21 @@ from bulkimport.journal import (
 from bulkimport.limiter import CallRateLimiter
 from bulkimport.mapping.mapper import ColumnBinding, bind_columns, header_hint
 from bulkimport.mapping.template import Template, load_builtin_template, load_template
-from bulkimport.model import SourceRow
+from bulkimport.model import RowStatus, SourceRow
 from bulkimport.nmbrs.soap.backend import SoapBackend
 from bulkimport.nmbrs.soap.faults import FAULT_MEANINGS
 from bulkimport.nmbrs.soap.transport import (
     AiohttpTransport,
     DryRunTransport,
     Transport,
-    TransportStats,
     check_endpoint,
 )
 from bulkimport.notable import FirstRowsNotOk, RowNotOk
-from bulkimport.pipeline import Importer, RunOptions
+from bulkimport.pipeline import Importer, ResultSink, RunOptions
+from bulkimport.planning import plan_for_run
 from bulkimport.preflight import TargetFacts, check_target
 from bulkimport.progress import ProgressObserver, RunProgress
+from bulkimport.receipt import Receipt, beside_report, write_receipt
 from bulkimport.report import (
     FailedRowsWriter,
     ReportWriter,
@@ -73,6 +74,7 @@ from bulkimport.report import (
 )
 from bulkimport.sources import RowSource, open_source
 from bulkimport.timeline import CallTimeline
+from bulkimport.undo import UndoWriter
 from bulkimport.validation import check_input_file, prepare_output_folders, validate_job
 
 # The built-in demo target stands in November 2026, the month the shipped samples were written
@@ -121,6 +123,7 @@ class ImportJob:
     # One per account, shared by every import on it in this process (job files): the cap is
     # the account's, so its imports draw on one budget. None: this import gets its own.
     limiter: CallRateLimiter | None = field(default=None, compare=False)
+    plan_path: Path | None = None  # apply exactly this plan (`bulkimport plan`), nothing else
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +142,8 @@ class ImportOutcome:
     # The reasons of the first rows not ok (masked, no cell values), and how many more rows.
     rows_not_ok: tuple[RowNotOk, ...] = ()
     more_rows_not_ok: int = 0
+    receipt_path: Path | None = None
+    undo_paths: tuple[Path, ...] = ()  # the undo file and the creations to remove by hand
 
 
 def resolve_template(name_or_path: str, backend: Backend | None = None) -> Template:
@@ -205,6 +210,7 @@ async def run_job(
     on_journal: Callable[[Path], None] | None = None,
     stop: anyio.Event | None = None,
     progress: ProgressObserver | None = None,
+    confirm_risky: Callable[[Sequence[str]], Awaitable[None]] | None = None,
 ) -> ImportOutcome:
     """Run one import. `on_start` hears what the pre-flight found of the target (before
     anything is sent); setting `stop` ends early. A target that fails the pre-flight raises
@@ -216,6 +222,8 @@ async def run_job(
     `ImportOutcome.warnings` holds them all. `on_journal` hears the journal file once it is
     open: from then on the run can be resumed. `progress` hears a sample of the run every
     `progress.interval_s` seconds while rows are sent, and one when they are done.
+    `confirm_risky` hears the risky changes a run without a plan found in the before values it
+    read, before anything is sent; it raises to stop the run.
     """
     validate_job(job)
     check_input_file(job.input_path)
@@ -247,6 +255,7 @@ async def run_job(
         network = await stack.enter_async_context(AiohttpTransport(settings, limiter=job.limiter))
         backend = SoapBackend()
         first_call_at = time.monotonic()  # the pre-flight's reads count at the cap too
+        first_call_time = datetime.now(UTC)
         facts = await check_target(
             network,
             backend,
@@ -261,6 +270,16 @@ async def run_job(
             for note in facts.notes:
                 on_start(f"warning: {note}")
         guard, rows_total = row_guard(job, template, binding, facts, backend)
+        # The before values: the plan to apply, or for the undo file (and risky changes).
+        with open_input(job, template) as first_pass:
+            planned = await plan_for_run(
+                job, first_pass, template, binding, facts, backend, network, guard
+            )
+        if planned.warning and on_warning is not None:
+            on_warning(planned.warning)
+        warnings += [planned.warning] if planned.warning else []
+        if confirm_risky is not None and planned.risky:
+            await confirm_risky(planned.risky)  # raises to stop the run: nothing is sent
         run_target = RunTarget(
             api=API,
             endpoint=target.base_url,
@@ -294,6 +313,23 @@ async def run_job(
         failed = files.enter_context(FailedRowsWriter(failed_path, source.info))
         not_ok = RowsNotOkCollector(sensitive_columns(binding), key_column(binding))
         first_not_ok = FirstRowsNotOk()
+        sinks: tuple[ResultSink, ...] = (report, failed, not_ok, first_not_ok)
+        undo: UndoWriter | None = None
+        # A resumed run reports its earlier rows again: with a plan their before values are
+        # the plan's; without, what is read now would be the run's own after values.
+        keeps_undo = job.plan_path is not None or not journal.resumed
+        if planned.rows is not None and not job.dry_run and keeps_undo:
+            undo = files.enter_context(
+                UndoWriter(
+                    beside_report(report_base, ".undo.csv"),
+                    beside_report(report_base, ".undo-removals.csv"),
+                    source.info,
+                    template=template,
+                    binding=binding,
+                    planned=planned.rows,
+                )
+            )
+            sinks = (*sinks, undo)
         sender: Transport = DryRunTransport(target.credentials) if job.dry_run else network
         importer = Importer(
             template=template,
@@ -302,7 +338,7 @@ async def run_job(
             transport=sender,
             directory_transport=network,
             journal=journal,
-            sinks=(report, failed, not_ok, first_not_ok),
+            sinks=sinks,
             options=RunOptions(
                 company_id=job.company_id,
                 country=facts.country,
@@ -312,7 +348,7 @@ async def run_job(
                 retry_failed=job.retry_failed,
                 seed=job.seed,
             ),
-            guard=guard,
+            guard=planned.guard or guard,
             known_employees=facts.employees,
         )
 
@@ -358,6 +394,10 @@ async def run_job(
                 fatal = error
                 summary = _summary_so_far(not_ok, network.stats, first_call_at)
             watchers.cancel_scope.cancel()
+        receipt_path = _write_receipt(
+            job, template, target, run_target, report_base, importer.counts, network.stats,
+            (first_call_time, datetime.now(UTC)),
+        )  # fmt: skip
         if fatal is not None:
             _write_html_report(job, template.name, target, summary, not_ok, network, report_base)
             raise fatal  # outside the task group: callers get the error, not a group around it
@@ -387,6 +427,8 @@ async def run_job(
         dropped_columns=binding.unused_headers,
         rows_not_ok=tuple(first_not_ok.rows),
         more_rows_not_ok=first_not_ok.more,
+        receipt_path=receipt_path,
+        undo_paths=undo.paths if undo is not None else (),
     )
 
 
@@ -455,6 +497,40 @@ def _shown(observer: ProgressObserver, sample: RunProgress) -> bool:
         log.warning("progress display failed; the run goes on without it", exc_info=True)
         return False
     return True
+
+
+def _write_receipt(
+    job: ImportJob,
+    template: Template,
+    target: Target,
+    run_target: RunTarget,
+    report_base: Path,
+    counts: Mapping[RowStatus, int],
+    stats: TransportStats,
+    call_times: tuple[datetime, datetime],
+) -> Path:
+    plan_digest = digest_file(job.plan_path).sha256 if job.plan_path is not None else None
+    receipt = Receipt(
+        input_path=str(job.input_path.resolve()),
+        input_sha256=digest_file(job.input_path).sha256,
+        template=template.name,
+        template_sha256=template.digest,
+        api=run_target.api,
+        target=target.base_url,
+        environment=job.environment,
+        company_id=job.company_id,
+        counts=counts,
+        first_call_at=call_times[0] if stats.calls else None,
+        last_call_at=call_times[1] if stats.calls else None,
+        calls=stats.calls,
+        penalised_calls=stats.throttled + stats.refused,
+        dry_run=job.dry_run,
+        plan_path=str(job.plan_path.resolve()) if job.plan_path is not None else None,
+        plan_sha256=plan_digest,
+    )
+    # One per run, named by when it started: a later run of the same file keeps this one.
+    started = call_times[0].strftime("%Y%m%dT%H%M%S%fZ")
+    return write_receipt(beside_report(report_base, f".receipt.{started}.json"), receipt)
 
 
 def open_input(job: ImportJob, template: Template) -> RowSource:
@@ -537,6 +613,7 @@ def job_options(job: ImportJob, target_url: str) -> dict[str, object]:
         "insecure": job.insecure,
         "ignore_columns": list(job.ignore_columns),
         "include_hidden_rows": job.include_hidden_rows,
+        "plan": str(job.plan_path.resolve()) if job.plan_path is not None else None,
     }
 
 
@@ -569,6 +646,7 @@ def job_from_journal(
         insecure=bool(options["insecure"]),
         ignore_columns=tuple(str(name) for name in _listed(options.get("ignore_columns"))),
         include_hidden_rows=bool(options.get("include_hidden_rows", False)),
+        plan_path=Path(str(options["plan"])) if options.get("plan") else None,
     )
 
 
@@ -592,4 +670,6 @@ def _journal_path(
         return None
     if job.journal_path is not None:
         return job.journal_path
-    return report_base.with_name(f"{job.input_path.name}.{run_target.key}.journal.sqlite")
+    # Applying a plan is a run of its own: the same plan again resumes it, a new plan does not.
+    plan = f".plan-{digest_file(job.plan_path).sha256[:12]}" if job.plan_path is not None else ""
+    return report_base.with_name(f"{job.input_path.name}.{run_target.key}{plan}.journal.sqlite")

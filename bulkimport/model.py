@@ -52,6 +52,22 @@ class SourceRow:
     skip_reason: str | None = None  # set by a reader for a row it keeps out (a hidden row)
 
 
+CLEAR_MARKER = "{empty}"
+"""A cell holding this clears its field; an empty cell leaves the field as it is."""
+
+
+class Cleared:
+    """The value of a cleared cell (`CLEAR_MARKER`): the field is to be emptied, not kept."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return CLEAR_MARKER
+
+
+CLEAR = Cleared()
+
+
 @dataclass(frozen=True, slots=True)
 class StepRef:
     """Placeholder for the result of an earlier call of the same row (e.g. the new EmployeeId)."""

@@ -22,11 +22,12 @@ from anyio.abc import TaskGroup
 from bulkimport.backend import Backend, Transport
 from bulkimport.config import Country, RetryPolicy
 from bulkimport.errors import FatalError, RowInvalid
-from bulkimport.guards import RowGuard, employee_number_of
+from bulkimport.guards import employee_number_of
 from bulkimport.journal import StepState, StepStatus
 from bulkimport.mapping.mapper import ColumnBinding, MappingContext, map_row
 from bulkimport.mapping.template import Template
 from bulkimport.model import RowPlan, RowResult, RowStatus, SourceRow
+from bulkimport.plan import RowUnchanged
 from bulkimport.reconcile import EmployeeEntry
 from bulkimport.report import RunSummary
 from bulkimport.rowrunner import CallCounter, RowRunner, RunSettings
@@ -55,6 +56,14 @@ class Journal(Protocol):
     def record_plan(self, row_number: int, steps: Iterable[tuple[str, str]]) -> None: ...
     def unsettled_rows(self, operation: str, match_key: str) -> set[int]: ...
     def flush(self) -> None: ...
+
+
+class RowCheck(Protocol):
+    """Checks a mapped row against the target before any call of it (guards.RowGuard)."""
+
+    def check(self, plan: RowPlan, employee_number: int | None, *, resuming: bool) -> RowPlan:
+        """The plan to send; RowInvalid when it must not go out, RowUnchanged: nothing to do."""
+        ...
 
 
 class ResultSink(Protocol):
@@ -96,7 +105,7 @@ class Importer:
         journal: Journal,
         sinks: tuple[ResultSink, ...],
         options: RunOptions,
-        guard: RowGuard | None = None,
+        guard: RowCheck | None = None,
         known_employees: tuple[EmployeeEntry, ...] | None = None,
     ) -> None:
         """`guard` checks each mapped row against the target before any call of it;
@@ -140,6 +149,11 @@ class Importer:
     def stop(self) -> None:
         """Take no new rows; calls in flight finish, the rest of the file is reported skipped."""
         self._stopping.set()
+
+    @property
+    def counts(self) -> dict[RowStatus, int]:
+        """Rows per final status so far (all of them once `run` returned or raised)."""
+        return dict(self._counts)
 
     @property
     def stopped_early(self) -> bool:
@@ -197,6 +211,9 @@ class Importer:
                 )
             except RowInvalid as invalid:
                 self._finish(job, _invalid(row, invalid))
+                continue
+            except RowUnchanged as unchanged:
+                self._finish(job, RowResult(row.row_number, RowStatus.OK, message=str(unchanged)))
                 continue
             if self._options.dry_run:
                 self._finish(job, await self._execute_safely(job.plan))

@@ -27,7 +27,7 @@ from bulkimport.errors import (
     RowUnresolved,
 )
 from bulkimport.journal import StepState, StepStatus
-from bulkimport.model import Call, EmployeeRef, RowPlan, RowResult, RowStatus, StepRef
+from bulkimport.model import CLEAR, Call, EmployeeRef, RowPlan, RowResult, RowStatus, StepRef
 from bulkimport.reconcile import (
     Ambiguous,
     Found,
@@ -286,10 +286,8 @@ class RowRunner:
     async def _merge_current(self, read_operation: str, values: Mapping[str, Any]) -> Any:
         """Fill what the row leaves unset from the current record: Nmbrs writes whole records."""
         current = await self._backend.current_record(self.read, read_operation, values)
-        if not current:
-            return values
         return {
-            name: _merge_record(current, value) if isinstance(value, Mapping) else value
+            name: _merge_record(current or {}, value) if isinstance(value, Mapping) else value
             for name, value in values.items()
         }
 
@@ -368,6 +366,8 @@ def _merge_record(current: Mapping[str, Any], update: Mapping[str, Any]) -> dict
     for name, value in update.items():
         if isinstance(value, Mapping) and isinstance(merged.get(name), Mapping):
             merged[name] = _merge_record(merged[name], value)
+        elif value is CLEAR:  # {empty}: a whole-record update clears what it leaves out
+            merged.pop(name, None)
         elif value is not None:
             merged[name] = value
     return merged

@@ -58,14 +58,14 @@ def _validate_rate(job: ImportJob) -> None:
         )
     # An emulator on this machine may be driven faster (the benchmark measures the engine's
     # own cost that way); anything else may be Nmbrs, which allows 150 calls per second.
-    if rate > NMBRS_CALLS_PER_SECOND and not _is_loopback_url(job.endpoint):
+    if rate > NMBRS_CALLS_PER_SECOND and not is_loopback_url(job.endpoint):
         raise ConfigError(
             f"rate {rate:g} is above Nmbrs' cap of {NMBRS_CALLS_PER_SECOND} calls per second: "
             f"give {MIN_RATE:g} to {NMBRS_CALLS_PER_SECOND}"
         )
 
 
-def _is_loopback_url(url: str | None) -> bool:
+def is_loopback_url(url: str | None) -> bool:
     host = urlsplit(url).hostname if url else None
     return host is not None and _is_loopback(host)
 

@@ -4,7 +4,7 @@ reply shapes and its own employee listing runs the pre-flight and the directory 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +15,7 @@ from bulkimport.backend import (
     Effect,
     OperationShape,
     ReadFunction,
+    StepRead,
     TransportStats,
 )
 from bulkimport.config import Country
@@ -124,6 +125,11 @@ class StandInBackend:
 
     async def personal_info(self, read: ReadFunction, employee_id: int) -> Any:
         return None
+
+    async def current_values(
+        self, read: ReadFunction, company_id: int, steps: Sequence[StepRead]
+    ) -> list[Mapping[str, Any] | None]:
+        return [None] * len(steps)  # the seam's pre-flight reads plan nothing
 
 
 ANSWERS: Mapping[str, Any] = {

@@ -29,6 +29,13 @@ documented the emulator is stricter and says so here:
   Period [inferred]; the client refuses such rows itself unless told to reach back.
 - CompanyService.Address_GetCurrent shows the company's own address; its CountryISOCode (NL or
   SE) is the company's country.
+- PersonalInfo_GetAll_AllEmployeesByCompany lists every personal-info record of every employee
+  of the company with the period it starts in; marital status and name format come as numbers
+  (MARITAL_STATUS_CODES, NAME_FORMAT_CODES: the emulator's own numbering, Nmbrs publishes none)
+  [inferred].
+- Salary_GetAll_AllEmployeesByCompany lists every salary of every employee of the company, future
+  ones included, each with its SalaryType as the position in Nmbrs' enumeration (0 None,
+  1 Bruto_Salaris_Fulltime, ...) and an ID and CreationDate the emulator derives [inferred].
 - Address_InsertCurrent/BankAccount_InsertCurrent add a record from the current period; the
   *_GetListCurrent reads show, per Type, the latest one (a new HomeAddress supersedes the old
   one) [inferred].
@@ -52,13 +59,24 @@ from bulkimport.emulator.rules import (
     is_valid_bsn,
     is_valid_iban,
     is_valid_personnummer,
+    period_start,
 )
+from bulkimport.emulator.soap.schema import EMPLOYEE_PERSONAL_INFO__V2, EMPLOYEE_SALARY_TYPE
 from bulkimport.emulator.state import Company, Employee, EmulatorState, Record
 
 Values = Mapping[str, Any]
 Handler = Callable[[EmulatorState, Values], Any]
 
 _MAX_HOURS_PER_WEEK: Final = Decimal(168)
+# SalaryType's values in Nmbrs' order: the company-wide salary list gives a type as its position.
+SALARY_TYPE_CODES: Final = EMPLOYEE_SALARY_TYPE.values
+# The company-wide personal-info list gives marital status and name format as numbers; Nmbrs
+# publishes no table, so the emulator numbers them in this order (0: unknown) [inferred].
+MARITAL_STATUS_CODES: Final = (
+    "", "Ongehuwd", "Gehuwd", "Samenwonend", "Geregistreerd partnerschap", "Gescheiden",
+    "Weduwe/weduwnaar", "Onbekend",
+)  # fmt: skip
+NAME_FORMAT_CODES: Final = ("", "E", "P", "EP", "PE")
 
 
 # --- lookups -----------------------------------------------------------------------------------
@@ -197,6 +215,43 @@ def personal_info_get_current(state: EmulatorState, values: Values) -> Record | 
         "EmployeeNumber": employee.number or None,
         "DisplayName": employee.display_name or None,
     }
+
+
+def personal_info_get_all_all_employees_by_company(state: EmulatorState, values: Values) -> Record:
+    company = _company(state, values["CompanyID"])
+    items = []
+    for employee in map(state.employees.__getitem__, company.employee_ids):
+        records = [
+            _v2_record(record)
+            | {
+                "Id": employee.id,
+                "DisplayName": employee.display_name or None,
+                "EmployeeNumber": record.get("EmployeeNumber") or record.get("Number") or 0,
+                "Gender": record.get("Gender") or "undefined",
+                "NationalityCode": record.get("NationalityCode") or 0,
+                "BurgerlijkeStaat": _code_of(MARITAL_STATUS_CODES, record.get("BurgerlijkeStaat")),
+                "Naamstelling": _code_of(NAME_FORMAT_CODES, record.get("Naamstelling")),
+                "Birthday": record.get("Birthday"),
+                "CreationDate": _midnight(period_start(company.period_type, start)),
+                "StartPeriod": start[1],
+                "StartYear": start[0],
+            }
+            for start, record in employee.personal_info.items()
+        ]
+        items.append(
+            {"EmployeeId": employee.id, "EmployeePersonalInfos": {"PersonalInfo_V2": records}}
+        )
+    return {"PersonalInfoItem": items}
+
+
+def _v2_record(record: Record) -> Record:
+    """The fields of a stored personal-info record that the company-wide list has."""
+    return {field.name: record.get(field.name) for field in EMPLOYEE_PERSONAL_INFO__V2.fields}
+
+
+def _code_of(codes: tuple[str, ...], text: str | None) -> int:
+    """The number the company-wide list gives a text field: its position, 0 when unknown."""
+    return codes.index(text) if text in codes else 0
 
 
 # --- addresses and bank accounts ---------------------------------------------------------------
@@ -348,6 +403,25 @@ def salary_get_current(state: EmulatorState, values: Values) -> Record | None:
     return employee.salaries.valid_in(state.companies[employee.company_id].current_period)
 
 
+def salary_get_all_all_employees_by_company(state: EmulatorState, values: Values) -> Record:
+    company = _company(state, values["CompanyID"])
+    items = []
+    for employee in map(state.employees.__getitem__, company.employee_ids):
+        salaries = [
+            {
+                "ID": employee.id * 1000 + position,
+                "Value": record["Value"],
+                "Type": SALARY_TYPE_CODES.index(record["Type"]),
+                "SalaryTable": None,
+                "StartDate": record["StartDate"],
+                "CreationDate": record["StartDate"],
+            }
+            for position, (_, record) in enumerate(employee.salaries.items(), start=1)
+        ]
+        items.append({"EmployeeId": employee.id, "EmployeeSalaries": {"Salary_V2": salaries}})
+    return {"EmployeeSalaryItem": items}
+
+
 def _schedule_record(values: Values, start: datetime) -> Record:
     schedule: Record = dict(_required(values, "Schedule"))
     if values["CompanyRoosterNr"] < 0:
@@ -420,6 +494,9 @@ HANDLERS: Final[Mapping[tuple[str, str], Handler]] = {
     ("EmployeeService", "PersonalInfo_GetCurrent"): personal_info_get_current,
     ("EmployeeService", "PersonalInfo_UpdateCurrent"): personal_info_update_current,
     ("EmployeeService", "PersonalInfo_Update"): personal_info_update,
+    ("EmployeeService", "PersonalInfo_GetAll_AllEmployeesByCompany"): (
+        personal_info_get_all_all_employees_by_company
+    ),
     ("EmployeeService", "Address_GetListCurrent"): address_get_list_current,
     ("EmployeeService", "Address_InsertCurrent"): address_insert_current,
     ("EmployeeService", "BankAccount_GetListCurrent"): bank_account_get_list_current,
@@ -431,6 +508,9 @@ HANDLERS: Final[Mapping[tuple[str, str], Handler]] = {
     ("EmployeeService", "Salary_GetCurrent"): salary_get_current,
     ("EmployeeService", "Salary_UpdateCurrent"): salary_update_current,
     ("EmployeeService", "Salary_Update"): salary_update,
+    ("EmployeeService", "Salary_GetAll_AllEmployeesByCompany"): (
+        salary_get_all_all_employees_by_company
+    ),
     ("EmployeeService", "Schedule_GetCurrent"): schedule_get_current,
     ("EmployeeService", "Schedule_UpdateCurrent"): schedule_update_current,
     ("EmployeeService", "Schedule_Update"): schedule_update,

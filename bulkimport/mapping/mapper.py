@@ -44,7 +44,17 @@ from bulkimport.mapping.template import (
     StepSource,
     Template,
 )
-from bulkimport.model import Call, Cell, EmployeeRef, RowPlan, SourceInfo, SourceRow, StepRef
+from bulkimport.model import (
+    CLEAR,
+    CLEAR_MARKER,
+    Call,
+    Cell,
+    EmployeeRef,
+    RowPlan,
+    SourceInfo,
+    SourceRow,
+    StepRef,
+)
 from bulkimport.sources.headers import HeaderHint, normalise_header
 
 # How alike an unknown header and a template header must be (difflib's ratio of their matching
@@ -76,6 +86,14 @@ class _Invalid:
 
 
 _INVALID: Final = _Invalid()
+
+# The optional intent column any template takes (normalised headers), and its words.
+INTENT_HEADERS: Final = frozenset({"action", "actie", "atgard", "intent"})
+INTENT_WORDS: Final = {
+    "hire": "hire", "new": "hire", "indienst": "hire", "nieuw": "hire", "anstall": "hire",
+    "change": "change", "update": "change", "wijziging": "change", "wijzig": "change",
+    "andring": "change",
+}  # fmt: skip
 
 # Leaf kinds, as small ints because they are compared for every leaf of every row.
 _COLUMN, _CONSTANT, _EMPLOYEE, _CONTEXT = range(4)
@@ -141,6 +159,13 @@ class ColumnBinding:
     _unfilled: tuple[tuple[int, Column], ...] = field(repr=False)  # columns not in the file
     _key_slot: int = field(repr=False)
     _uses_employee: bool = field(repr=False)
+    # The file's intent column (`action`: hire / change), as (index, header); None: it has none.
+    _intent: tuple[int, str] | None = field(default=None, repr=False)
+
+    @property
+    def intent_index(self) -> int | None:
+        """Where the file has the intent column (`action`: hire / change), if it has one."""
+        return None if self._intent is None else self._intent[0]
 
     @property
     def absent_columns(self) -> tuple[str, ...]:
@@ -200,6 +225,7 @@ def bind_columns(
     unused: list[str] = []
     ignored: list[str] = []
     matched_ignores: set[str] = set()
+    intent: tuple[int, str] | None = None
     for index, header in enumerate(info.headers):
         if not header.strip():
             continue
@@ -209,6 +235,9 @@ def bind_columns(
             matched_ignores.add(key)
             continue
         column = owner.get(key)
+        if column is None and key in INTENT_HEADERS and intent is None:
+            intent = (index, header)
+            continue
         if column is None:
             unused.append(header)
             continue
@@ -255,6 +284,7 @@ def bind_columns(
         unmatched_ignores=tuple(
             name for key, name in ignore_keys.items() if key not in matched_ignores
         ),
+        _intent=intent,
         _steps=steps,
         _cells=tuple(
             sorted(
@@ -388,6 +418,8 @@ def map_row(
     values, given = _coerce_row(binding, row, context.country, problems)
     _check_rules(binding, row, values, given, context, problems)
 
+    if binding._intent is not None:
+        _check_intent(binding, row, binding._intent, problems)
     key = values[binding._key_slot]
     employee: object = _INVALID
     if binding._uses_employee and isinstance(key, int):
@@ -401,6 +433,8 @@ def map_row(
             skipped.append(step.step)
             continue
         request = _fill(step.request, values, employee, context, missing, step.step)
+        if step.merge_from is None and _clears(request):
+            problems.extend(_unclearable(binding, row, values, step))
         calls.append(Call(step.step, step.service, step.operation, request, step.merge_from))
     for slot, reason in missing.items():
         bound = binding.columns[slot]
@@ -415,6 +449,56 @@ def map_row(
         employee_key=str(key),
         skipped_steps=tuple(skipped),
     )
+
+
+def _check_intent(
+    binding: ColumnBinding, row: SourceRow, intent: tuple[int, str], problems: list[CellProblem]
+) -> None:
+    """The row's `action` must be what the template does: a mistyped employee number in a file
+    of changes then fails instead of hiring someone, and a new hire cannot change someone."""
+    index, header = intent
+    cell = row.cells[index] if index < len(row.cells) else None
+    text = normalise_header(str(cell)) if cell is not None else ""
+    if not text:
+        return
+    said = INTENT_WORDS.get(text)
+    does = "hire" if binding.template.creates_employee else "change"
+    if said is None:
+        problems.append(
+            CellProblem(row.row_number, header, str(cell), "action must be hire or change")
+        )
+    elif said != does:
+        what = "hires new employees" if does == "hire" else "changes existing employees"
+        problems.append(
+            CellProblem(
+                row.row_number,
+                header,
+                str(cell),
+                f"the row says {said}, but template {binding.template.name} {what}; "
+                f"check the employee number, or use a template that does {said}",
+            )
+        )
+
+
+def _clears(values: object) -> bool:
+    if values is CLEAR:
+        return True
+    return isinstance(values, dict) and any(map(_clears, values.values()))
+
+
+def _unclearable(
+    binding: ColumnBinding, row: SourceRow, values: list[object], step: _CompiledStep
+) -> list[CellProblem]:
+    """Only a whole-record update (`merge_from`) clears a field by leaving it out."""
+    reason = (
+        f"{CLEAR_MARKER} cannot clear a field of {step.operation}: only whole-record updates "
+        "clear; leave the cell empty to keep the field as it is"
+    )
+    return [
+        CellProblem(row.row_number, binding.columns[slot].header, CLEAR_MARKER, reason)
+        for slot, value in enumerate(values)
+        if value is CLEAR
+    ]
 
 
 def _coerce_row(
@@ -432,6 +516,15 @@ def _coerce_row(
         if slot in postal_countries:
             continue  # after the loop, once the row's country is known
         raw: Cell = cells[plan.index] if plan.index < count else None
+        if isinstance(raw, str) and raw.strip().lower() == CLEAR_MARKER:
+            if plan.column.required or plan.column.name == binding.template.key:
+                reason = f"{CLEAR_MARKER} clears a field, and this column is required"
+                problems.append(CellProblem(row.row_number, plan.header, raw, reason))
+                values[slot] = _INVALID
+            else:
+                values[slot] = CLEAR
+            given[slot] = True
+            continue
         try:
             value = plan.coerce(raw, country)
         except CoercionError as exc:

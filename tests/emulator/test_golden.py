@@ -140,6 +140,8 @@ GOLDEN_VALUES: Final[dict[str, dict[str, Any]]] = {
         "Start": date(2027, 2, 1),
         "CompanyRoosterNr": 0,
     },
+    "Salary_GetAll_AllEmployeesByCompany": {"CompanyID": 54613},
+    "PersonalInfo_GetAll_AllEmployeesByCompany": {"CompanyID": 54613},
     "List_GetAll": {},
     "Company_GetCurrentPeriod": {"CompanyId": 54613},
     "Address_GetCurrent": {"CompanyId": 61001},

@@ -81,6 +81,61 @@ EMPLOYEE_PERSONAL_INFO = ComplexType(
         Field("TitleAfter", S, 0, 1, False),
     ),
 )
+EMPLOYEE_PERSONAL_INFO__V2 = ComplexType(
+    "PersonalInfo_V2",
+    (
+        Field("Id", INT, 1, 1, False),
+        Field("DisplayName", S, 0, 1, False),
+        Field("EmployeeNumber", INT, 1, 1, False),
+        Field("BSN", S, 0, 1, False),
+        Field("Title", S, 0, 1, False),
+        Field("FirstName", S, 0, 1, False),
+        Field("Initials", S, 0, 1, False),
+        Field("Prefix", S, 0, 1, False),
+        Field("LastName", S, 0, 1, False),
+        Field("Nickname", S, 0, 1, False),
+        Field("Gender", EMPLOYEE_GENDER, 1, 1, False),
+        Field("NationalityCode", INT, 1, 1, False),
+        Field("PlaceOfBirth", S, 0, 1, False),
+        Field("CountryOfBirthISOCode", S, 0, 1, False),
+        Field("IdentificationNumber", S, 0, 1, False),
+        Field("IdentificationType", INT, 1, 1, False),
+        Field("PartnerPrefix", S, 0, 1, False),
+        Field("PartnerLastName", S, 0, 1, False),
+        Field("TelephonePrivate", S, 0, 1, False),
+        Field("TelephoneWork", S, 0, 1, False),
+        Field("TelephoneMobilePrivate", S, 0, 1, False),
+        Field("TelephoneMobileWork", S, 0, 1, False),
+        Field("TelephoneOther", S, 0, 1, False),
+        Field("EmailPrivate", S, 0, 1, False),
+        Field("EmailWork", S, 0, 1, False),
+        Field("BurgerlijkeStaat", INT, 1, 1, False),
+        Field("Naamstelling", INT, 1, 1, False),
+        Field("Birthday", DT, 1, 1, True),
+        Field("CreationDate", DT, 1, 1, True),
+        Field("StartPeriod", INT, 1, 1, False),
+        Field("StartYear", INT, 1, 1, False),
+        Field("DeceasedDate", DT, 0, 1, True),
+        Field("InCaseOfEmergency", S, 0, 1, False),
+        Field("InCaseOfEmergencyPhone", S, 0, 1, False),
+        Field("InCaseOfEmergencyRelation", S, 0, 1, False),
+        Field("TitleAfter", S, 0, 1, False),
+    ),
+)
+EMPLOYEE_ARRAY_OF_PERSONAL_INFO__V2 = ComplexType(
+    "ArrayOfPersonalInfo_V2", (Field("PersonalInfo_V2", EMPLOYEE_PERSONAL_INFO__V2, 0, None, True),)
+)
+EMPLOYEE_PERSONAL_INFO_ITEM = ComplexType(
+    "PersonalInfoItem",
+    (
+        Field("EmployeeId", INT, 1, 1, False),
+        Field("EmployeePersonalInfos", EMPLOYEE_ARRAY_OF_PERSONAL_INFO__V2, 0, 1, False),
+    ),
+)
+EMPLOYEE_ARRAY_OF_PERSONAL_INFO_ITEM = ComplexType(
+    "ArrayOfPersonalInfoItem",
+    (Field("PersonalInfoItem", EMPLOYEE_PERSONAL_INFO_ITEM, 0, None, True),),
+)
 EMPLOYEE_ADDRESS_TYPE = EnumType(
     "AddressType",
     ("HomeAddress", "PostAddress", "AbsenceAddress", "HolidaysAddress", "WeekendAddress"),
@@ -235,6 +290,31 @@ EMPLOYEE_SALARY_INPUT = ComplexType(
         Field("SalaryTable", EMPLOYEE_SALARY_TABLE_EMPLOYEE_INPUT, 0, 1, False),
     ),
 )
+EMPLOYEE_SALARY__V2 = ComplexType(
+    "Salary_V2",
+    (
+        Field("ID", INT, 1, 1, False),
+        Field("Value", D, 1, 1, False),
+        Field("Type", INT, 1, 1, False),
+        Field("SalaryTable", EMPLOYEE_SALARY_TABLE_EMPLOYEE, 0, 1, False),
+        Field("StartDate", DT, 1, 1, False),
+        Field("CreationDate", DT, 1, 1, False),
+    ),
+)
+EMPLOYEE_ARRAY_OF_SALARY__V2 = ComplexType(
+    "ArrayOfSalary_V2", (Field("Salary_V2", EMPLOYEE_SALARY__V2, 0, None, True),)
+)
+EMPLOYEE_EMPLOYEE_SALARY_ITEM = ComplexType(
+    "EmployeeSalaryItem",
+    (
+        Field("EmployeeId", INT, 1, 1, False),
+        Field("EmployeeSalaries", EMPLOYEE_ARRAY_OF_SALARY__V2, 0, 1, False),
+    ),
+)
+EMPLOYEE_ARRAY_OF_EMPLOYEE_SALARY_ITEM = ComplexType(
+    "ArrayOfEmployeeSalaryItem",
+    (Field("EmployeeSalaryItem", EMPLOYEE_EMPLOYEE_SALARY_ITEM, 0, None, True),),
+)
 EMPLOYEE_SCHEDULE = ComplexType(
     "Schedule",
     (
@@ -367,6 +447,19 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
     ),
     Operation(
         "EmployeeService",
+        "PersonalInfo_GetAll_AllEmployeesByCompany",
+        (Field("CompanyID", INT, 1, 1, False),),
+        Field(
+            "PersonalInfo_GetAll_AllEmployeesByCompanyResult",
+            EMPLOYEE_ARRAY_OF_PERSONAL_INFO_ITEM,
+            0,
+            1,
+            False,
+        ),
+        ("Get all personal infos of all employees."),
+    ),
+    Operation(
+        "EmployeeService",
         "Address_GetListCurrent",
         (Field("EmployeeId", INT, 1, 1, False),),
         Field("Address_GetListCurrentResult", EMPLOYEE_ARRAY_OF_EMPLOYEE_ADDRESS, 0, 1, False),
@@ -465,6 +558,19 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         ),
         None,
         ("Update salary. This salary will start from the date given."),
+    ),
+    Operation(
+        "EmployeeService",
+        "Salary_GetAll_AllEmployeesByCompany",
+        (Field("CompanyID", INT, 1, 1, False),),
+        Field(
+            "Salary_GetAll_AllEmployeesByCompanyResult",
+            EMPLOYEE_ARRAY_OF_EMPLOYEE_SALARY_ITEM,
+            0,
+            1,
+            False,
+        ),
+        ("Get all salary, untill given period."),
     ),
     Operation(
         "EmployeeService",

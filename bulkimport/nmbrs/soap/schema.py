@@ -120,6 +120,58 @@ PERSONAL_INFO = ComplexType(
         _opt("TitleAfter", S),
     ),
 )
+# A personal-info record as the company-wide list gives it, with the period it starts in; its
+# marital status and name format are numbers whose meaning is not published [wsdl2020].
+PERSONAL_INFO_V2 = ComplexType(
+    "PersonalInfo_V2",
+    (
+        _one("Id", INT),
+        _opt("DisplayName", S),
+        _one("EmployeeNumber", INT),
+        *(_opt(name, S) for name in ("BSN", "Title", "FirstName", "Initials", "Prefix")),
+        _opt("LastName", S),
+        _opt("Nickname", S),
+        _one("Gender", GENDER),
+        _one("NationalityCode", INT),
+        _opt("PlaceOfBirth", S),
+        _opt("CountryOfBirthISOCode", S),
+        _opt("IdentificationNumber", S),
+        _one("IdentificationType", INT),
+        _opt("PartnerPrefix", S),
+        _opt("PartnerLastName", S),
+        _opt("TelephonePrivate", S),
+        _opt("TelephoneWork", S),
+        _opt("TelephoneMobilePrivate", S),
+        _opt("TelephoneMobileWork", S),
+        _opt("TelephoneOther", S),
+        _opt("EmailPrivate", S),
+        _opt("EmailWork", S),
+        _one("BurgerlijkeStaat", INT),
+        _one("Naamstelling", INT),
+        _one("Birthday", DT, nillable=True),
+        _one("CreationDate", DT, nillable=True),
+        _one("StartPeriod", INT),
+        _one("StartYear", INT),
+        _opt("DeceasedDate", DT, nillable=True),
+        _opt("InCaseOfEmergency", S),
+        _opt("InCaseOfEmergencyPhone", S),
+        _opt("InCaseOfEmergencyRelation", S),
+        _opt("TitleAfter", S),
+    ),
+)
+PERSONAL_INFO_ITEM = ComplexType(
+    "PersonalInfoItem",
+    (
+        _one("EmployeeId", INT),
+        _opt(
+            "EmployeePersonalInfos",
+            ComplexType("ArrayOfPersonalInfo_V2", (_many("PersonalInfo_V2", PERSONAL_INFO_V2),)),
+        ),
+    ),
+)
+ARRAY_OF_PERSONAL_INFO_ITEM = ComplexType(
+    "ArrayOfPersonalInfoItem", (_many("PersonalInfoItem", PERSONAL_INFO_ITEM),)
+)
 
 EMPLOYEE_ADDRESS = ComplexType(
     "EmployeeAddress",
@@ -222,6 +274,29 @@ SALARY = ComplexType(
         _opt("SalaryTable", SALARY_TABLE_EMPLOYEE),
         _one("StartDate", DT),
     ),
+)
+# A salary as the company-wide list gives it: its type as an int (the SalaryType's position,
+# inferred), and every salary of the employee, future ones included [wsdl2020].
+SALARY_V2 = ComplexType(
+    "Salary_V2",
+    (
+        _one("ID", INT),
+        _one("Value", D),
+        _one("Type", INT),
+        _opt("SalaryTable", SALARY_TABLE_EMPLOYEE),
+        _one("StartDate", DT),
+        _one("CreationDate", DT),
+    ),
+)
+EMPLOYEE_SALARY_ITEM = ComplexType(
+    "EmployeeSalaryItem",
+    (
+        _one("EmployeeId", INT),
+        _opt("EmployeeSalaries", ComplexType("ArrayOfSalary_V2", (_many("Salary_V2", SALARY_V2),))),
+    ),
+)
+ARRAY_OF_EMPLOYEE_SALARY_ITEM = ComplexType(
+    "ArrayOfEmployeeSalaryItem", (_many("EmployeeSalaryItem", EMPLOYEE_SALARY_ITEM),)
 )
 
 SCHEDULE = ComplexType(
@@ -361,6 +436,13 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         "Update personal info starting from the given period.",
     ),
     _op(
+        "PersonalInfo_GetAll_AllEmployeesByCompany",
+        (_one("CompanyID", INT),),  # capital ID [wsdl2020]
+        ARRAY_OF_PERSONAL_INFO_ITEM,
+        Effect.READ,
+        "Get all personal infos of all employees.",
+    ),
+    _op(
         "Address_GetListCurrent",
         (_EMPLOYEE_ID,),
         ARRAY_OF_EMPLOYEE_ADDRESS,
@@ -437,6 +519,13 @@ OPERATIONS: Final[tuple[Operation, ...]] = (
         None,
         Effect.UPDATE,
         "Update salary. This salary will start from the date given.",
+    ),
+    _op(
+        "Salary_GetAll_AllEmployeesByCompany",
+        (_one("CompanyID", INT),),  # capital ID [wsdl2020]
+        ARRAY_OF_EMPLOYEE_SALARY_ITEM,
+        Effect.READ,
+        "Get all salary, untill given period.",
     ),
     _op(
         "Schedule_GetCurrent",
