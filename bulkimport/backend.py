@@ -7,6 +7,7 @@ The import-linter contracts in pyproject.toml keep the core from importing a bac
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -91,6 +92,8 @@ class Xsd(StrEnum):
     DECIMAL = "decimal"
     BOOLEAN = "boolean"
     DATETIME = "dateTime"
+    DATE = "date"  # a day without a time (REST's `format: date`)
+    UUID = "uuid"  # an opaque id as text (REST's `format: uuid`); SOAP ids are xs:int
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +165,7 @@ SALARY_TYPE = EnumType(
 )  # fmt: skip
 
 
+_UUID: Final = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 _INT32_MIN: Final = -(2**31)
 _INT32_MAX: Final = 2**31 - 1
 
@@ -170,7 +174,8 @@ def check_simple(type_: Xsd | EnumType, value: Any, path: str) -> None:
     """Refuse a Python value the simple type cannot hold (SchemaViolation naming `path`).
 
     Python values per type: string -> str, int -> int (32 bits), decimal -> Decimal or int,
-    boolean -> bool, dateTime -> date or datetime, enumeration -> one of its values.
+    boolean -> bool, dateTime and date -> date or datetime, uuid -> its text, enumeration ->
+    one of its values.
     """
     if isinstance(type_, EnumType):
         if value not in type_.values:
@@ -191,9 +196,12 @@ def check_simple(type_: Xsd | EnumType, value: Any, path: str) -> None:
             raise SchemaViolation(path, f"expected a decimal, got {value!r}")
         if not Decimal(value).is_finite():
             raise SchemaViolation(path, f"{value!r} is not a finite decimal")
-    elif type_ is Xsd.DATETIME:
+    elif type_ is Xsd.DATETIME or type_ is Xsd.DATE:
         if not isinstance(value, date):  # a datetime is a date too
             raise SchemaViolation(path, f"expected a date, got {value!r}")
+    elif type_ is Xsd.UUID:
+        if not isinstance(value, str) or not _UUID.fullmatch(value):
+            raise SchemaViolation(path, f"expected a UUID, got {value!r}")
     else:  # pragma: no cover - exhaustive above
         raise AssertionError(f"unhandled type {type_!r}")
 
