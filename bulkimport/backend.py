@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from bulkimport.model import RowPlan
+from bulkimport.model import NmbrsId, RowPlan
 from bulkimport.reconcile import EmployeeEntry, RecordCheck
 
 if TYPE_CHECKING:  # guards imports mapping, which imports this module
@@ -253,7 +253,7 @@ class EmployeeLister(Protocol):
     """Lists a company's employees; one per directory, so what it learns is cached per run."""
 
     async def list_employees(
-        self, read: ReadFunction, company_id: int
+        self, read: ReadFunction, company_id: NmbrsId
     ) -> tuple[EmployeeEntry, ...]: ...
 
 
@@ -263,6 +263,11 @@ class Backend(Protocol):
     The reads are built on the core's `read`, so retries, counting and the rate cap stay in
     the core while what to ask and how to read the answer stay with the API.
     """
+
+    @property
+    def template_section(self) -> str:
+        """Where a template lists its calls for this API ("operations", "rest_operations")."""
+        ...
 
     def operation(self, service: str, name: str) -> BackendOperation:
         """The operation a template's call names; KeyError when the API has none such."""
@@ -286,19 +291,24 @@ class Backend(Protocol):
         """What a lost employee insert is recognised by (its name); "" for other calls."""
         ...
 
+    def inserted_employee(self, values: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The names an employee insert sends, keyed as reconciliation reads them (FirstName,
+        LastName)."""
+        ...
+
     def planned_employee(self, plan: RowPlan) -> Mapping[str, Any]:
         """The personal record the row writes: it tells the row's own employee after a crash."""
         ...
 
-    async def list_companies(self, read: ReadFunction) -> Mapping[int, str]:
+    async def list_companies(self, read: ReadFunction) -> Mapping[NmbrsId, str]:
         """The companies the account reaches: id -> name."""
         ...
 
-    async def company_country_code(self, read: ReadFunction, company_id: int) -> str | None:
+    async def company_country_code(self, read: ReadFunction, company_id: NmbrsId) -> str | None:
         """The ISO country code of the company's address, if it has one."""
         ...
 
-    async def current_period(self, read: ReadFunction, company_id: int) -> CompanyPeriod:
+    async def current_period(self, read: ReadFunction, company_id: NmbrsId) -> CompanyPeriod:
         """The company's current payroll period; ValueError when the answer is not one."""
         ...
 
@@ -318,6 +328,6 @@ class Backend(Protocol):
         """What `check` reads to find the record a lost insert of `values` may have made."""
         ...
 
-    async def personal_info(self, read: ReadFunction, employee_id: int) -> Any:
+    async def personal_info(self, read: ReadFunction, employee_id: NmbrsId) -> Any:
         """An employee's current personal info (confirms a reconciliation candidate)."""
         ...

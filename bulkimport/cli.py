@@ -33,6 +33,7 @@ from bulkimport.settings import DEFAULT_CONFIG, Setting, read_config_file, soap_
 
 if TYPE_CHECKING:
     from bulkimport.job import ImportJob, ImportOutcome
+    from bulkimport.nmbrs.rest.auth import ClientConfig
 
 EXIT_OK: Final = 0
 EXIT_ROWS_FAILED: Final = 1
@@ -97,7 +98,20 @@ def _say_unless_quiet(message: str) -> None:
 def _add_run(parser: argparse.ArgumentParser) -> Handler:
     parser.add_argument("file", type=Path, help="the CSV or XLSX file to import")
     parser.add_argument("--template", required=True, help="template name or .toml path")
-    parser.add_argument("--company", type=int, required=True, help="Nmbrs company id")
+    parser.add_argument(
+        "--company",
+        type=_company,
+        required=True,
+        help="the company: its id in the API used (a number on SOAP, a UUID on REST), its "
+        "company number (REST) or its exact name",
+    )
+    parser.add_argument(
+        "--api",
+        choices=("soap", "rest"),
+        default="soap",
+        help="Nmbrs' SOAP API (default) or its REST API (sign in once with `bulkimport login`)",
+    )
+    parser.add_argument("--profile", default="default", help="REST: the stored login to use")
     target = parser.add_argument_group("target (without credentials: the built-in emulator)")
     target.add_argument("--endpoint", help="base URL of the SOAP services, e.g. .../soap/v3/")
     target.add_argument("--environment", choices=sorted(ENVIRONMENTS), help="Nmbrs environment")
@@ -181,6 +195,20 @@ def _credentials(args: argparse.Namespace) -> Credentials | None:
     return Credentials(username, token, domain)
 
 
+def _company(text: str) -> int | str:
+    """A SOAP company id is a number; anything else is resolved against the company list."""
+    return int(text) if text.strip().isdigit() else text.strip()
+
+
+def _rest_client(args: argparse.Namespace) -> ClientConfig | None:
+    """REST runs against Nmbrs need the application's values; the emulator's are built in."""
+    if args.api != "rest" or not (args.endpoint or args.environment):
+        return None
+    from bulkimport.nmbrs.rest.login import load_client_config
+
+    return load_client_config(args.config)
+
+
 def _soap_settings(args: argparse.Namespace) -> dict[str, Setting]:
     return soap_settings(
         read_config_file(args.config),
@@ -201,6 +229,9 @@ def _run(args: argparse.Namespace) -> int:
         input_path=args.file,
         template=args.template,
         company_id=args.company,
+        api=args.api,
+        profile=args.profile,
+        rest_client=_rest_client(args),
         endpoint=args.endpoint,
         environment=args.environment,
         emulator=args.emulator,

@@ -7,16 +7,17 @@ line in the report whatever stopped the run.
 
 from __future__ import annotations
 
+import random
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import anyio
 
-from bulkimport.backend import Backend
+from bulkimport.backend import Backend, BackendOperation
 from bulkimport.config import (
     ENVIRONMENTS,
     NMBRS_CALLS_PER_SECOND,
@@ -25,7 +26,7 @@ from bulkimport.config import (
     RetryPolicy,
     TransportSettings,
 )
-from bulkimport.errors import ConfigError, FatalError, TemplateError
+from bulkimport.errors import ConfigError, FatalError, RetryableError, TemplateError
 from bulkimport.guards import RowGuard, date_headers, employee_number_of, repeated_numbers
 from bulkimport.journal import (
     DryRunJournal,
@@ -37,6 +38,18 @@ from bulkimport.journal import (
 )
 from bulkimport.mapping.mapper import ColumnBinding, bind_columns, header_hint
 from bulkimport.mapping.template import Template, load_builtin_template, load_template
+from bulkimport.model import NmbrsId
+from bulkimport.nmbrs.rest.auth import ClientConfig
+from bulkimport.nmbrs.rest.backend import RestBackend
+from bulkimport.nmbrs.rest.session import (
+    demo_client,
+    emulator_tokens,
+    pick_company,
+    rest_api_url,
+    stored_tokens,
+)
+from bulkimport.nmbrs.rest.tokens import TokenSource
+from bulkimport.nmbrs.rest.transport import DryRunRestTransport, RestSettings, RestTransport
 from bulkimport.nmbrs.soap.backend import SoapBackend
 from bulkimport.nmbrs.soap.transport import (
     AiohttpTransport,
@@ -53,6 +66,7 @@ from bulkimport.report import (
     default_failed_path,
     default_report_base,
 )
+from bulkimport.retry import call_with_retries
 from bulkimport.sources import RowSource, open_source
 from bulkimport.validation import check_input_file, prepare_output_folders, validate_job
 
@@ -60,8 +74,10 @@ from bulkimport.validation import check_input_file, prepare_output_folders, vali
 # for: against a calendar-driven emulator their December 2026 dates would one day fall into a
 # protected past period and every sample row would fault.
 DEMO_PERIOD: Final = (2026, 11)
-# The API the calls go through; part of a run's target, since REST will be another one.
-API: Final = "soap"
+# The APIs a run can go through; part of a run's target.
+SOAP_API: Final = "soap"
+REST_API: Final = "rest"
+APIS: Final = (SOAP_API, REST_API)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +90,7 @@ class ImportJob:
 
     input_path: Path
     template: str  # a built-in template name or a path to a .toml file
-    company_id: int
+    company_id: NmbrsId
     endpoint: str | None = None
     environment: str | None = None  # nl, se or sandbox: picks the host and the country
     emulator: bool = False  # the built-in emulator on purpose, also when credentials are set
@@ -97,6 +113,9 @@ class ImportJob:
     allow_past_periods: bool = False  # send changes dated before the current period (Unprotected)
     ignore_columns: tuple[str, ...] = ()  # columns the user knowingly leaves out of the import
     include_hidden_rows: bool = False  # import rows hidden in a workbook instead of skipping them
+    api: str = SOAP_API  # "rest": Nmbrs' REST API (OAuth login, UUID ids) instead of SOAP
+    profile: str = "default"  # REST: the stored login (`bulkimport login --profile`)
+    rest_client: ClientConfig | None = None  # REST: application id, secret, subscription key
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,29 +135,73 @@ class ImportOutcome:
 
 def resolve_template(name_or_path: str, backend: Backend | None = None) -> Template:
     """A template by shipped name or file path, checked against the backend's operations."""
-    operations = (backend or SoapBackend()).template_operation
+    backend = backend or SoapBackend()
+    operations, section = backend.template_operation, backend.template_section
     path = Path(name_or_path)
     if path.suffix == ".toml" or path.exists():
         if path.is_dir():
             raise TemplateError(f"template {path} is a folder; give a template name or .toml file")
         if not path.is_file():
             raise TemplateError(f"template file {path} does not exist")
-        return load_template(path, operations)
-    return load_builtin_template(name_or_path, operations)
+        return load_template(path, operations, section)
+    return load_builtin_template(name_or_path, operations, section)
+
+
+def backend_for(api: str) -> SoapBackend | RestBackend:
+    if api not in APIS:
+        raise ConfigError(f"unknown API {api!r}; choose one of {', '.join(APIS)}")
+    return RestBackend() if api == REST_API else SoapBackend()
 
 
 @dataclass(frozen=True, slots=True)
 class _Target:
     base_url: str
-    credentials: Credentials
+    credentials: Credentials | None  # SOAP's; REST signs in with `tokens`
     country: Country  # what the environment implies; the company's address decides
     description: str
     ephemeral: bool  # the in-process emulator forgets everything when the run ends
+    tokens: TokenSource | None = None
+
+
+@asynccontextmanager
+async def _open_rest_target(job: ImportJob) -> AsyncIterator[_Target]:
+    """REST: Nmbrs' one host with the stored login, or the emulator with a login of its own."""
+    if job.endpoint or job.environment:
+        api_url = rest_api_url(job.endpoint, job.environment)
+        check_endpoint(api_url + "/", insecure=job.insecure)
+        if job.rest_client is None:
+            raise ConfigError(
+                "no REST application: set NMBRS_CLIENT_ID, NMBRS_CLIENT_SECRET and "
+                "NMBRS_SUBSCRIPTION_KEY or put them under [rest] in the config file"
+            )
+        environment = ENVIRONMENTS.get(job.environment or "nl")
+        country = job.country or (environment.country if environment else Country.NL)
+        async with stored_tokens(job.rest_client, job.profile) as tokens:
+            yield _Target(api_url, None, country, api_url, ephemeral=False, tokens=tokens)
+        return
+    from bulkimport.emulator import EmulatorConfig, emulator_in_thread
+
+    async with (
+        emulator_in_thread(EmulatorConfig(current_period=DEMO_PERIOD)) as emulator,
+        emulator_tokens(emulator.origin, job.profile) as tokens,
+    ):
+        yield _Target(
+            emulator.origin,
+            None,
+            Country.NL,
+            f"the built-in Nmbrs emulator's REST API at {emulator.origin}",
+            ephemeral=True,
+            tokens=tokens,
+        )
 
 
 @asynccontextmanager
 async def _open_target(job: ImportJob) -> AsyncIterator[_Target]:
     """Where the calls go: an explicit endpoint, an Nmbrs environment, or the emulator."""
+    if job.api == REST_API:
+        async with _open_rest_target(job) as target:
+            yield target
+        return
     if job.endpoint or job.environment:
         environment = ENVIRONMENTS.get(job.environment or "nl")
         if environment is None:
@@ -190,7 +253,8 @@ async def run_job(
     """
     validate_job(job)
     check_input_file(job.input_path)
-    template = resolve_template(job.template)
+    backend = backend_for(job.api)
+    template = resolve_template(job.template, backend)
     input_path = job.input_path
     report_base = job.report_base or default_report_base(input_path)
     failed_path = job.failed_path or default_failed_path(input_path)
@@ -207,21 +271,20 @@ async def run_job(
         if on_warning is not None:
             for warning in warnings:
                 on_warning(warning)
-        settings = TransportSettings(
-            base_url=target.base_url,
-            credentials=target.credentials,
-            rate=job.rate,
-            concurrency=job.concurrency,
-            timeout=job.timeout,
-            insecure=job.insecure,
-        )
-        network = await stack.enter_async_context(AiohttpTransport(settings))
-        backend = SoapBackend()
+        unopened = _network(job, target)
+        network: AiohttpTransport | RestTransport
+        if isinstance(unopened, RestTransport):
+            network = await stack.enter_async_context(unopened)
+        else:
+            network = await stack.enter_async_context(unopened)
         first_call_at = time.monotonic()  # the pre-flight's reads count at the cap too
+        company_id = job.company_id
+        if isinstance(backend, RestBackend):
+            company_id = await _rest_company(network, backend, job, target.description)
         facts = await check_target(
             network,
             backend,
-            job.company_id,
+            company_id,
             target=target.description,
             requested_country=job.country,
             default_country=target.country,
@@ -233,11 +296,11 @@ async def run_job(
                 on_start(f"warning: {note}")
         guard = _row_guard(job, template, binding, facts, backend)
         run_target = RunTarget(
-            api=API,
+            api=job.api,
             endpoint=target.base_url,
             environment=job.environment,
-            domain=target.credentials.domain,
-            company_id=job.company_id,
+            domain=target.credentials.domain if target.credentials else f"profile {job.profile}",
+            company_id=company_id,
         )
         journal_path = _journal_path(job, target, report_base, run_target)
         journal: Journal | MemoryJournal | DryRunJournal
@@ -263,7 +326,11 @@ async def run_job(
                 on_journal(journal_path)
         report = files.enter_context(ReportWriter(report_base, source.info, xlsx=job.xlsx_report))
         failed = files.enter_context(FailedRowsWriter(failed_path, source.info))
-        sender: Transport = DryRunTransport(target.credentials) if job.dry_run else network
+        sender: Transport = network
+        if job.dry_run:
+            sender = (
+                DryRunTransport(target.credentials) if target.credentials else DryRunRestTransport()
+            )
         importer = Importer(
             template=template,
             binding=binding,
@@ -273,7 +340,7 @@ async def run_job(
             journal=journal,
             sinks=(report, failed),
             options=RunOptions(
-                company_id=job.company_id,
+                company_id=company_id,
                 country=facts.country,
                 concurrency=job.concurrency,
                 retry=job.retry,
@@ -330,6 +397,52 @@ async def run_job(
         call_latencies_s=latencies,
         dropped_columns=binding.unused_headers,
     )
+
+
+def _network(job: ImportJob, target: _Target) -> AiohttpTransport | RestTransport:
+    """The run's transport for its API (not yet entered)."""
+    if target.tokens is not None:
+        assert job.rest_client is not None or target.ephemeral
+        client = job.rest_client or demo_client()
+        settings = RestSettings(
+            api_url=target.base_url,
+            subscription_key=client.subscription_key,
+            rate=job.rate,
+            concurrency=job.concurrency,
+            timeout=job.timeout,
+            insecure=job.insecure,
+        )
+        return RestTransport(settings, target.tokens)
+    assert target.credentials is not None
+    return AiohttpTransport(
+        TransportSettings(
+            base_url=target.base_url,
+            credentials=target.credentials,
+            rate=job.rate,
+            concurrency=job.concurrency,
+            timeout=job.timeout,
+            insecure=job.insecure,
+        )
+    )
+
+
+async def _rest_company(
+    network: RestTransport | AiohttpTransport, backend: RestBackend, job: ImportJob, target: str
+) -> NmbrsId:
+    """The companyId `--company` names (id, number or exact name); the backend reads for it."""
+    rng = random.Random(job.seed)
+
+    async def read(operation: BackendOperation, values: Mapping[str, Any]) -> Any:
+        outcome = await call_with_retries(network, operation, values, policy=job.retry, rng=rng)
+        return outcome.value
+
+    try:
+        companies = await backend.companies(read)
+    except RetryableError as exc:
+        raise ConfigError(f"cannot reach {target} (nothing was sent): {exc}") from exc
+    company_id = pick_company(str(job.company_id), companies)
+    backend.company_id = company_id
+    return company_id
 
 
 def _open_input(job: ImportJob, template: Template) -> RowSource:
@@ -401,11 +514,17 @@ def job_options(job: ImportJob, target_url: str) -> dict[str, object]:
         "insecure": job.insecure,
         "ignore_columns": list(job.ignore_columns),
         "include_hidden_rows": job.include_hidden_rows,
+        "api": job.api,
+        "profile": job.profile,
     }
 
 
 def job_from_journal(
-    journal_path: Path, credentials: Credentials | None, *, retry_failed: bool
+    journal_path: Path,
+    credentials: Credentials | None,
+    *,
+    retry_failed: bool,
+    rest_client: ClientConfig | None = None,
 ) -> ImportJob:
     """The job a journal was started for, to resume it exactly as it was begun."""
     info = read_run_info(journal_path)
@@ -433,6 +552,9 @@ def job_from_journal(
         insecure=bool(options["insecure"]),
         ignore_columns=tuple(str(name) for name in _listed(options.get("ignore_columns"))),
         include_hidden_rows=bool(options.get("include_hidden_rows", False)),
+        api=str(options.get("api") or SOAP_API),
+        profile=str(options.get("profile") or "default"),
+        rest_client=rest_client,
     )
 
 

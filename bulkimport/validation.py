@@ -29,7 +29,7 @@ def validate_job(job: ImportJob) -> None:
     Raises:
         ConfigError: naming the setting, the value given and what would be accepted.
     """
-    if job.company_id <= 0:
+    if isinstance(job.company_id, int) and job.company_id <= 0:
         raise ConfigError(f"company {job.company_id} is not a Nmbrs company id (a positive number)")
     _validate_rate(job)
     if not 1 <= job.concurrency <= MAX_CONCURRENCY:

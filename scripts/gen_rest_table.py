@@ -205,10 +205,14 @@ def generate(document: dict[str, Any], digest: str) -> str:
     missing = set(USED) - set(found)
     if missing:
         raise SystemExit(f"not in the document: {', '.join(sorted(missing))}")
+    # One record object for the read and the PUT: the template loader and the mapper know the
+    # record a merge supplies by identity.
+    records = ""
     for reader, writer in MERGE_READS.items():
-        found[reader] = found[reader].replace(
-            "result=None", f"result=Field(BODY, {put_bodies[writer]})"
-        )
+        constant = f"_{writer.upper()}_BODY"
+        records += f"{constant}: Final = {put_bodies[writer]}\n\n"
+        found[writer] = found[writer].replace(put_bodies[writer], constant)
+        found[reader] = found[reader].replace("result=None", f"result=Field(BODY, {constant})")
     entries = "".join(f"    {name!r}: {found[name]},\n" for name in USED)
     return (
         '"""The REST operations the client uses, from Nmbrs\' OpenAPI document. Generated: do '
@@ -225,6 +229,7 @@ def generate(document: dict[str, Any], digest: str) -> str:
         ")\n"
         "from bulkimport.nmbrs.rest.table import BODY, RestOperation\n\n"
         '__all__ = ["OPERATIONS", "lookup_operation"]\n\n'
+        f"{records}"
         f"OPERATIONS: Final[Mapping[str, RestOperation]] = {{\n{entries}}}\n\n\n"
         "def lookup_operation(name: str) -> RestOperation:\n"
         '    """The operation by operationId; KeyError when the client does not use it."""\n'

@@ -44,7 +44,16 @@ from bulkimport.mapping.template import (
     StepSource,
     Template,
 )
-from bulkimport.model import Call, Cell, EmployeeRef, RowPlan, SourceInfo, SourceRow, StepRef
+from bulkimport.model import (
+    Call,
+    Cell,
+    EmployeeRef,
+    NmbrsId,
+    RowPlan,
+    SourceInfo,
+    SourceRow,
+    StepRef,
+)
 from bulkimport.sources.headers import HeaderHint, normalise_header
 
 # How alike an unknown header and a template header must be (difflib's ratio of their matching
@@ -61,7 +70,7 @@ _YYYYMMDD_FROM: Final = 19_000_101  # coerce reads an int from here on as yyyymm
 class MappingContext:
     """What the run knows that rows do not: the company, and its country's identity rule."""
 
-    company_id: int
+    company_id: NmbrsId
     country: Country
     today: date = field(default_factory=date.today)  # what birth dates may not be after
 

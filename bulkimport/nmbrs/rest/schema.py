@@ -25,6 +25,81 @@ from bulkimport.nmbrs.rest.table import BODY, RestOperation
 
 __all__ = ["OPERATIONS", "lookup_operation"]
 
+_UPDATEEMPLOYEEPERSONALINFO_BODY: Final = ComplexType(
+    "UpdatePersonalInfo",
+    (
+        Field(
+            "basicInfo",
+            ComplexType(
+                "UpdateEmployeeBasic",
+                (
+                    Field("employeeNumber", Xsd.INT, min_occurs=0, nillable=True),
+                    Field("firstName", Xsd.STRING, min_occurs=0, nillable=True),
+                    Field("firstNameInFull", Xsd.STRING, min_occurs=0, nillable=True),
+                    Field("prefix", Xsd.STRING, min_occurs=0, nillable=True),
+                    Field("initials", Xsd.STRING, min_occurs=0, nillable=True),
+                    Field("lastName", Xsd.STRING, nillable=True),
+                ),
+            ),
+            min_occurs=0,
+        ),
+        Field(
+            "birthInfo",
+            ComplexType(
+                "UpdateEmployeeBirth",
+                (
+                    Field("birthDate", Xsd.DATETIME, min_occurs=0, nillable=True),
+                    Field("birthCountryCodeISO", Xsd.STRING, min_occurs=0, nillable=True),
+                    Field("nationalityCodeISO", Xsd.STRING, min_occurs=0, nillable=True),
+                    Field("deceasedOn", Xsd.DATETIME, min_occurs=0, nillable=True),
+                    Field("gender", GENDER, min_occurs=0, nillable=True),
+                ),
+            ),
+            min_occurs=0,
+        ),
+        Field(
+            "contactInfo",
+            ComplexType(
+                "EmployeeContact",
+                (
+                    Field("privateEmail", Xsd.STRING, min_occurs=0, nillable=True),
+                    Field("businessEmail", Xsd.STRING, min_occurs=0, nillable=True),
+                    Field("businessPhone", Xsd.STRING, min_occurs=0, nillable=True),
+                    Field("businessMobilePhone", Xsd.STRING, min_occurs=0, nillable=True),
+                    Field("privatePhone", Xsd.STRING, min_occurs=0, nillable=True),
+                    Field("privateMobilePhone", Xsd.STRING, min_occurs=0, nillable=True),
+                    Field("otherPhone", Xsd.STRING, min_occurs=0, nillable=True),
+                ),
+            ),
+            min_occurs=0,
+        ),
+        Field(
+            "partnerInfo",
+            ComplexType(
+                "UpdatePartnerInfo",
+                (
+                    Field("partnerPrefix", Xsd.STRING, min_occurs=0, nillable=True),
+                    Field("partnerName", Xsd.STRING, min_occurs=0, nillable=True),
+                    Field("maritalStatus", Xsd.STRING, min_occurs=0, nillable=True),
+                    Field("ascriptionCode", Xsd.INT, min_occurs=0, nillable=True),
+                ),
+            ),
+            min_occurs=0,
+        ),
+        Field(
+            "period",
+            ComplexType(
+                "Period",
+                (
+                    Field("year", Xsd.INT, min_occurs=0),
+                    Field("period", Xsd.INT, min_occurs=0),
+                ),
+            ),
+            min_occurs=0,
+        ),
+    ),
+)
+
 OPERATIONS: Final[Mapping[str, RestOperation]] = {
     "getCompanies": RestOperation(
         name="getCompanies",
@@ -67,91 +142,7 @@ OPERATIONS: Final[Mapping[str, RestOperation]] = {
         path="/api/employees/{employeeId}",
         effect=Effect.READ,
         request=(Field("employeeId", Xsd.UUID),),
-        result=Field(
-            BODY,
-            ComplexType(
-                "UpdatePersonalInfo",
-                (
-                    Field(
-                        "basicInfo",
-                        ComplexType(
-                            "UpdateEmployeeBasic",
-                            (
-                                Field("employeeNumber", Xsd.INT, min_occurs=0, nillable=True),
-                                Field("firstName", Xsd.STRING, min_occurs=0, nillable=True),
-                                Field("firstNameInFull", Xsd.STRING, min_occurs=0, nillable=True),
-                                Field("prefix", Xsd.STRING, min_occurs=0, nillable=True),
-                                Field("initials", Xsd.STRING, min_occurs=0, nillable=True),
-                                Field("lastName", Xsd.STRING, nillable=True),
-                            ),
-                        ),
-                        min_occurs=0,
-                    ),
-                    Field(
-                        "birthInfo",
-                        ComplexType(
-                            "UpdateEmployeeBirth",
-                            (
-                                Field("birthDate", Xsd.DATETIME, min_occurs=0, nillable=True),
-                                Field(
-                                    "birthCountryCodeISO", Xsd.STRING, min_occurs=0, nillable=True
-                                ),
-                                Field(
-                                    "nationalityCodeISO", Xsd.STRING, min_occurs=0, nillable=True
-                                ),
-                                Field("deceasedOn", Xsd.DATETIME, min_occurs=0, nillable=True),
-                                Field("gender", GENDER, min_occurs=0, nillable=True),
-                            ),
-                        ),
-                        min_occurs=0,
-                    ),
-                    Field(
-                        "contactInfo",
-                        ComplexType(
-                            "EmployeeContact",
-                            (
-                                Field("privateEmail", Xsd.STRING, min_occurs=0, nillable=True),
-                                Field("businessEmail", Xsd.STRING, min_occurs=0, nillable=True),
-                                Field("businessPhone", Xsd.STRING, min_occurs=0, nillable=True),
-                                Field(
-                                    "businessMobilePhone", Xsd.STRING, min_occurs=0, nillable=True
-                                ),
-                                Field("privatePhone", Xsd.STRING, min_occurs=0, nillable=True),
-                                Field(
-                                    "privateMobilePhone", Xsd.STRING, min_occurs=0, nillable=True
-                                ),
-                                Field("otherPhone", Xsd.STRING, min_occurs=0, nillable=True),
-                            ),
-                        ),
-                        min_occurs=0,
-                    ),
-                    Field(
-                        "partnerInfo",
-                        ComplexType(
-                            "UpdatePartnerInfo",
-                            (
-                                Field("partnerPrefix", Xsd.STRING, min_occurs=0, nillable=True),
-                                Field("partnerName", Xsd.STRING, min_occurs=0, nillable=True),
-                                Field("maritalStatus", Xsd.STRING, min_occurs=0, nillable=True),
-                                Field("ascriptionCode", Xsd.INT, min_occurs=0, nillable=True),
-                            ),
-                        ),
-                        min_occurs=0,
-                    ),
-                    Field(
-                        "period",
-                        ComplexType(
-                            "Period",
-                            (
-                                Field("year", Xsd.INT, min_occurs=0),
-                                Field("period", Xsd.INT, min_occurs=0),
-                            ),
-                        ),
-                        min_occurs=0,
-                    ),
-                ),
-            ),
-        ),
+        result=Field(BODY, _UPDATEEMPLOYEEPERSONALINFO_BODY),
         paged=True,
         creates_employee=False,
     ),
@@ -472,105 +463,7 @@ OPERATIONS: Final[Mapping[str, RestOperation]] = {
         effect=Effect.UPDATE,
         request=(
             Field("employeeId", Xsd.UUID),
-            Field(
-                BODY,
-                ComplexType(
-                    "UpdatePersonalInfo",
-                    (
-                        Field(
-                            "basicInfo",
-                            ComplexType(
-                                "UpdateEmployeeBasic",
-                                (
-                                    Field("employeeNumber", Xsd.INT, min_occurs=0, nillable=True),
-                                    Field("firstName", Xsd.STRING, min_occurs=0, nillable=True),
-                                    Field(
-                                        "firstNameInFull", Xsd.STRING, min_occurs=0, nillable=True
-                                    ),
-                                    Field("prefix", Xsd.STRING, min_occurs=0, nillable=True),
-                                    Field("initials", Xsd.STRING, min_occurs=0, nillable=True),
-                                    Field("lastName", Xsd.STRING, nillable=True),
-                                ),
-                            ),
-                            min_occurs=0,
-                        ),
-                        Field(
-                            "birthInfo",
-                            ComplexType(
-                                "UpdateEmployeeBirth",
-                                (
-                                    Field("birthDate", Xsd.DATETIME, min_occurs=0, nillable=True),
-                                    Field(
-                                        "birthCountryCodeISO",
-                                        Xsd.STRING,
-                                        min_occurs=0,
-                                        nillable=True,
-                                    ),
-                                    Field(
-                                        "nationalityCodeISO",
-                                        Xsd.STRING,
-                                        min_occurs=0,
-                                        nillable=True,
-                                    ),
-                                    Field("deceasedOn", Xsd.DATETIME, min_occurs=0, nillable=True),
-                                    Field("gender", GENDER, min_occurs=0, nillable=True),
-                                ),
-                            ),
-                            min_occurs=0,
-                        ),
-                        Field(
-                            "contactInfo",
-                            ComplexType(
-                                "EmployeeContact",
-                                (
-                                    Field("privateEmail", Xsd.STRING, min_occurs=0, nillable=True),
-                                    Field("businessEmail", Xsd.STRING, min_occurs=0, nillable=True),
-                                    Field("businessPhone", Xsd.STRING, min_occurs=0, nillable=True),
-                                    Field(
-                                        "businessMobilePhone",
-                                        Xsd.STRING,
-                                        min_occurs=0,
-                                        nillable=True,
-                                    ),
-                                    Field("privatePhone", Xsd.STRING, min_occurs=0, nillable=True),
-                                    Field(
-                                        "privateMobilePhone",
-                                        Xsd.STRING,
-                                        min_occurs=0,
-                                        nillable=True,
-                                    ),
-                                    Field("otherPhone", Xsd.STRING, min_occurs=0, nillable=True),
-                                ),
-                            ),
-                            min_occurs=0,
-                        ),
-                        Field(
-                            "partnerInfo",
-                            ComplexType(
-                                "UpdatePartnerInfo",
-                                (
-                                    Field("partnerPrefix", Xsd.STRING, min_occurs=0, nillable=True),
-                                    Field("partnerName", Xsd.STRING, min_occurs=0, nillable=True),
-                                    Field("maritalStatus", Xsd.STRING, min_occurs=0, nillable=True),
-                                    Field("ascriptionCode", Xsd.INT, min_occurs=0, nillable=True),
-                                ),
-                            ),
-                            min_occurs=0,
-                        ),
-                        Field(
-                            "period",
-                            ComplexType(
-                                "Period",
-                                (
-                                    Field("year", Xsd.INT, min_occurs=0),
-                                    Field("period", Xsd.INT, min_occurs=0),
-                                ),
-                            ),
-                            min_occurs=0,
-                        ),
-                    ),
-                ),
-            ),
+            Field(BODY, _UPDATEEMPLOYEEPERSONALINFO_BODY),
         ),
         result=None,
         paged=False,

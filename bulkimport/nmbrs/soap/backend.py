@@ -11,7 +11,7 @@ import anyio
 
 from bulkimport.backend import BackendOperation, ReadFunction
 from bulkimport.guards import CompanyPeriod, parse_company_period
-from bulkimport.model import RowPlan
+from bulkimport.model import NmbrsId, RowPlan
 from bulkimport.nmbrs.soap.dating import SoapDating
 from bulkimport.nmbrs.soap.schema import (
     COMPANY_SERVICE,
@@ -79,7 +79,7 @@ class SoapEmployeeLister:
         self._employee_types: tuple[int, ...] | None = None
 
     async def list_employees(
-        self, read: ReadFunction, company_id: int
+        self, read: ReadFunction, company_id: NmbrsId
     ) -> tuple[EmployeeEntry, ...]:
         if self._employee_types is None:
             listed = await read(lookup_operation("EmployeeType_GetList"), {})
@@ -111,6 +111,8 @@ class SoapEmployeeLister:
 class SoapBackend:
     """Nmbrs SOAP v3 behind the core's Backend protocol."""
 
+    template_section = "operations"  # where a template lists its calls for this API
+
     def operation(self, service: str, name: str) -> Operation:
         return find_operation(service, name)
 
@@ -131,6 +133,9 @@ class SoapBackend:
             return ""
         return normalise_text(display_name_of(values.get("FirstName"), values.get("LastName")))
 
+    def inserted_employee(self, values: Mapping[str, Any]) -> Mapping[str, Any]:
+        return values  # Employee_Insert's FirstName and LastName are top-level parameters
+
     def planned_employee(self, plan: RowPlan) -> Mapping[str, Any]:
         for call in plan.calls:
             record = call.values.get("PersonalInfo")
@@ -138,7 +143,7 @@ class SoapBackend:
                 return record
         return {}
 
-    async def list_companies(self, read: ReadFunction) -> Mapping[int, str]:
+    async def list_companies(self, read: ReadFunction) -> Mapping[NmbrsId, str]:
         companies = await read(find_operation(COMPANY_SERVICE, "List_GetAll"), {})
         return {
             item["ID"]: item.get("Name") or ""
@@ -146,14 +151,14 @@ class SoapBackend:
             if item
         }
 
-    async def company_country_code(self, read: ReadFunction, company_id: int) -> str | None:
+    async def company_country_code(self, read: ReadFunction, company_id: NmbrsId) -> str | None:
         address = await read(
             find_operation(COMPANY_SERVICE, "Address_GetCurrent"), {"CompanyId": company_id}
         )
         code: str | None = (address or {}).get("CountryISOCode")
         return code
 
-    async def current_period(self, read: ReadFunction, company_id: int) -> CompanyPeriod:
+    async def current_period(self, read: ReadFunction, company_id: NmbrsId) -> CompanyPeriod:
         period_text = await read(
             find_operation(COMPANY_SERVICE, "Company_GetCurrentPeriod"), {"CompanyId": company_id}
         )
@@ -176,7 +181,7 @@ class SoapBackend:
             {"EmployeeId": values[check.employee_field]},
         )
 
-    async def personal_info(self, read: ReadFunction, employee_id: int) -> Any:
+    async def personal_info(self, read: ReadFunction, employee_id: NmbrsId) -> Any:
         return await read(
             find_operation(EMPLOYEE_SERVICE, "PersonalInfo_GetCurrent"), {"EmployeeId": employee_id}
         )
