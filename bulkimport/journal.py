@@ -57,7 +57,9 @@ _SCHEMA: Final = (
         options TEXT NOT NULL
     )""",
     # A company listed here has a baseline, even an empty one (a company with no employees yet).
-    "CREATE TABLE IF NOT EXISTS baseline_company (company_id INTEGER PRIMARY KEY)",
+    # Ids are SOAP's ints or REST's UUID text: an INTEGER column keeps text that is no number,
+    # but an INTEGER PRIMARY KEY (the rowid) refuses it, so this key has no declared type.
+    "CREATE TABLE IF NOT EXISTS baseline_company (company_id NOT NULL PRIMARY KEY)",
     """CREATE TABLE IF NOT EXISTS baseline (
         company_id INTEGER NOT NULL,
         employee_id INTEGER NOT NULL,

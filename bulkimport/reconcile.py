@@ -215,7 +215,7 @@ def read_candidate(
 
 def judge_employee_insert(
     sent: Mapping[str, Any],
-    readings: Mapping[NmbrsId, Mapping[str, Any] | None],
+    readings: Mapping[Any, Mapping[str, Any] | None],  # candidate id -> its personal info
     planned: Mapping[str, Any],
     *,
     rivals: Collection[int] = (),

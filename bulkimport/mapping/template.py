@@ -837,7 +837,8 @@ class _StepLoader:
                 )
             if target not in _ID_TYPES:
                 raise self.fail(
-                    f"an employee id cannot fill a field of type {_type_name(target)}", key
+                    f"an EmployeeId (int or UUID) cannot fill a field of type {_type_name(target)}",
+                    key,
                 )
             return EmployeeSource()
         if not isinstance(raw, str) or raw not in CONTEXT_VALUES:
