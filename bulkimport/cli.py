@@ -205,6 +205,9 @@ def _rest_client(args: argparse.Namespace) -> ClientConfig | None:
     if args.api != "rest" or not (args.endpoint or args.environment):
         return None
     from bulkimport.nmbrs.rest.login import load_client_config
+    from bulkimport.nmbrs.rest.session import rest_api_url
+
+    rest_api_url(args.endpoint, args.environment)  # no sandbox: said before any credentials
 
     return load_client_config(args.config)
 

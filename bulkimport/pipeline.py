@@ -13,7 +13,7 @@ import random
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 import anyio
 import structlog
@@ -268,7 +268,7 @@ class Importer:
 
     def _emit(self, row: SourceRow, result: RowResult) -> None:
         self._counts[result.status] += 1
-        if result.status is not RowStatus.SKIPPED:
+        if result.status is not RowStatus.SKIPPED and not result.details.get(_RUN_STOPPED):
             self._journal.record_result(result)
         for sink in self._sinks:
             sink.write(row, result)
@@ -294,7 +294,11 @@ class Importer:
             # Every further call would fail the same way: stop, report, exit fatal.
             self._fatal = self._fatal or error
             self.stop()
-            return RowResult(plan.row_number, RowStatus.FAILED, message=str(error))
+            # Reported failed, but not settled in the journal: the error is the run's, not
+            # the row's, so a resume goes on with the row (settling what it had sent).
+            return RowResult(
+                plan.row_number, RowStatus.FAILED, message=str(error), details={_RUN_STOPPED: True}
+            )
         except Exception as error:  # a defect must cost one row, never the run
             log.exception("row crashed", row=plan.row_number)
             return RowResult(
@@ -310,6 +314,10 @@ class Importer:
 
     async def _execute(self, plan: RowPlan) -> RowResult:
         return await self._rows.run(plan)
+
+
+# A row result's detail: the row was cut short by an error that stopped the whole run.
+_RUN_STOPPED: Final = "run_stopped"
 
 
 def _invalid(row: SourceRow, invalid: RowInvalid) -> RowResult:
