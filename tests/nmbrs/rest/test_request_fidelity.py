@@ -7,6 +7,7 @@ emulator on loopback, and every request leaving the transport is kept and valida
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import AsyncIterator
@@ -77,7 +78,7 @@ def recording(monkeypatch: pytest.MonkeyPatch) -> list[SpecRequest]:
         request: EncodedRequest,
         token: str,
     ) -> tuple[int, Any, float | None]:
-        body = None if request.body is None else rest_transport.json.dumps(request.body).encode()
+        body = None if request.body is None else json.dumps(request.body).encode()
         headers = {"Authorization": f"Bearer {token}", "X-Subscription-Key": "key"}
         if body is not None:
             headers["Content-Type"] = "application/json"
