@@ -44,7 +44,6 @@ from bulkimport.nmbrs.rest.backend import RestBackend
 from bulkimport.nmbrs.rest.session import (
     demo_client,
     emulator_tokens,
-    pick_company,
     rest_api_url,
     stored_tokens,
 )
@@ -58,7 +57,7 @@ from bulkimport.nmbrs.soap.transport import (
     check_endpoint,
 )
 from bulkimport.pipeline import Importer, RunOptions
-from bulkimport.preflight import TargetFacts, check_target
+from bulkimport.preflight import TargetFacts, check_target, pick_company
 from bulkimport.report import (
     FailedRowsWriter,
     ReportWriter,
@@ -279,8 +278,8 @@ async def run_job(
             network = await stack.enter_async_context(unopened)
         first_call_at = time.monotonic()  # the pre-flight's reads count at the cap too
         company_id = job.company_id
-        if isinstance(backend, RestBackend):
-            company_id = await _rest_company(network, backend, job, target.description)
+        if isinstance(backend, RestBackend) or not isinstance(company_id, int):
+            company_id = await _resolve_company(network, backend, job, target.description)
         facts = await check_target(
             network,
             backend,
@@ -426,22 +425,35 @@ def _network(job: ImportJob, target: _Target) -> AiohttpTransport | RestTranspor
     )
 
 
-async def _rest_company(
-    network: RestTransport | AiohttpTransport, backend: RestBackend, job: ImportJob, target: str
+async def _resolve_company(
+    network: RestTransport | AiohttpTransport,
+    backend: RestBackend | SoapBackend,
+    job: ImportJob,
+    target: str,
 ) -> NmbrsId:
-    """The companyId `--company` names (id, number or exact name); the backend reads for it."""
+    """The company id `--company` names (id, number or exact name), from the company list."""
     rng = random.Random(job.seed)
 
     async def read(operation: BackendOperation, values: Mapping[str, Any]) -> Any:
         outcome = await call_with_retries(network, operation, values, policy=job.retry, rng=rng)
         return outcome.value
 
+    companies: list[tuple[NmbrsId, str, str]]
     try:
-        companies = await backend.companies(read)
+        if isinstance(backend, RestBackend):
+            listed = await backend.companies(read)
+            companies = [
+                (str(c["companyId"]), str(c.get("number") or ""), str(c.get("name") or ""))
+                for c in listed
+            ]
+        else:  # SOAP lists ids and names; its id is the number a person uses
+            named = await backend.list_companies(read)
+            companies = [(key, str(key), name) for key, name in named.items()]
     except RetryableError as exc:
         raise ConfigError(f"cannot reach {target} (nothing was sent): {exc}") from exc
-    company_id = pick_company(str(job.company_id), companies)
-    backend.company_id = company_id
+    company_id = pick_company(job.company_id, companies)
+    if isinstance(backend, RestBackend):
+        backend.company_id = company_id
     return company_id
 
 

@@ -11,7 +11,7 @@ run's long backoff: a target that does not answer now is reported now.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -149,3 +149,27 @@ def _unknown_company(company_id: NmbrsId, listed: Mapping[NmbrsId, Any], target:
         f"company {company_id} is not one this account can reach at {target} ({reachable}): "
         "check --company and the credentials; nothing was sent"
     )
+
+
+def pick_company(given: NmbrsId, companies: Sequence[tuple[NmbrsId, str, str]]) -> NmbrsId:
+    """The company id `given` names among `companies` (id, number, name): the id itself, the
+    company number, or the exact name. Pure.
+
+    Raises:
+        ConfigError: no company or several match (the candidates are named).
+    """
+    text = str(given).strip()
+    found = [c for c in companies if str(c[0]).lower() == text.lower()]
+    found = (
+        found or [c for c in companies if c[1] == text] or [c for c in companies if c[2] == text]
+    )
+    if len(found) == 1:
+        return found[0][0]
+    if not found:
+        listed = ", ".join(f"{name!r} (number {number})" for _, number, name in companies[:10])
+        raise ConfigError(
+            f"no company {text!r} (give its id, number or exact name; the login reaches "
+            f"{listed or 'no company'}); nothing was sent"
+        )
+    candidates = ", ".join(f"{company_id} (number {number})" for company_id, number, _ in found)
+    raise ConfigError(f"company {text!r} is ambiguous: {candidates}; give its id")

@@ -9,12 +9,11 @@ signs in by itself, into a token store that lives as long as the run.
 from __future__ import annotations
 
 import asyncio
-import re
 import tempfile
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 import aiohttp
 
@@ -23,9 +22,8 @@ from bulkimport.nmbrs.rest.auth import NMBRS_API_URL, ClientConfig, service_for
 from bulkimport.nmbrs.rest.login import sign_in
 from bulkimport.nmbrs.rest.tokens import FileTokenStore, TokenSource, open_token_store
 
-__all__ = ["demo_client", "emulator_tokens", "pick_company", "stored_tokens"]
+__all__ = ["NO_REST_SANDBOX", "demo_client", "emulator_tokens", "rest_api_url", "stored_tokens"]
 
-_UUID: Final = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 NO_REST_SANDBOX: Final = (
     "Nmbrs has no REST sandbox: test against a demo environment on production (a company "
     "named extdev-<AppName>, affiliate code DEMO), or run against the built-in emulator "
@@ -76,27 +74,3 @@ def rest_api_url(endpoint: str | None, environment: str | None) -> str:
     if environment == "sandbox":
         raise ConfigError(NO_REST_SANDBOX)
     return (endpoint or NMBRS_API_URL).rstrip("/")
-
-
-def pick_company(given: str, companies: Sequence[Mapping[str, Any]]) -> str:
-    """The companyId that `given` names: the id itself, the company number, or the exact name.
-
-    Raises:
-        ConfigError: no company or several match (the candidates are named).
-    """
-    text = given.strip()
-    if _UUID.fullmatch(text):
-        return text.lower()
-    found = [c for c in companies if str(c.get("number")) == text] or [
-        c for c in companies if c.get("name") == text
-    ]
-    if len(found) == 1:
-        return str(found[0]["companyId"])
-    if not found:
-        listed = ", ".join(f"{c.get('number')} {c.get('name')!r}" for c in companies[:10])
-        raise ConfigError(
-            f"no company {text!r} (give its id, number or exact name; the login reaches "
-            f"{listed or 'no company'})"
-        )
-    candidates = ", ".join(f"{c['companyId']} (number {c.get('number')})" for c in found)
-    raise ConfigError(f"company {text!r} is ambiguous: {candidates}; give its id")
