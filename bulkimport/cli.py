@@ -384,13 +384,16 @@ def _add_drill(parser: argparse.ArgumentParser) -> Handler:
     parser.add_argument("--kills", type=int, default=defaults.kills, help="SIGKILLs to survive")
     parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of data and faults")
     parser.add_argument("--workdir", type=Path, help="keep the files here (default: a temp dir)")
+    parser.add_argument("--api", choices=("soap", "rest"), default="soap", help="the API drilled")
     return _drill
 
 
 def _drill(args: argparse.Namespace) -> int:
     from bulkimport.drill import DrillSettings, format_drill, run_drill
 
-    settings = DrillSettings(rows=args.rows, kills=args.kills, seed=args.seed, workdir=args.workdir)
+    settings = DrillSettings(
+        rows=args.rows, kills=args.kills, seed=args.seed, workdir=args.workdir, api=args.api
+    )
     result = run_drill(settings, say=_say)
     print(format_drill(result, settings))
     return EXIT_OK if result.passed else EXIT_ROWS_FAILED

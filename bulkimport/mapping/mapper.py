@@ -74,6 +74,11 @@ class MappingContext:
     country: Country
     today: date = field(default_factory=date.today)  # what birth dates may not be after
 
+    @property
+    def company_country(self) -> str:
+        """The company's ISO country code (a template's `company_country` context value)."""
+        return self.country.value
+
 
 class _Invalid:
     """Marks a cell that already has a problem, so it counts as filled but is never sent."""
@@ -95,7 +100,8 @@ class _Leaf:
     name: str
     kind: int
     slot: int  # column slot for _COLUMN, else -1
-    constant: Any  # literal or StepRef for _CONSTANT, attribute name for _CONTEXT
+    constant: Any  # literal or StepRef for _CONSTANT, attribute name for _CONTEXT, and for
+    # _COLUMN the attribute sent when the cell is empty ("": none)
     required: bool
     label: str  # "Operation Field.Path", for problems
 
@@ -374,7 +380,7 @@ def _compile_leaf(
     label = f"{operation} {mapping.dotted}"
     source = mapping.source
     if isinstance(source, ColumnSource):
-        return _Leaf(name, _COLUMN, slots[source.column], None, required, label)
+        return _Leaf(name, _COLUMN, slots[source.column], source.otherwise, required, label)
     if isinstance(source, LiteralSource):
         return _Leaf(name, _CONSTANT, -1, source.value, required, label)
     if isinstance(source, StepSource):
@@ -604,6 +610,8 @@ def _fill(
         kind = node.kind
         if kind == _COLUMN:
             value = values[node.slot]
+            if value is None and node.constant:
+                value = getattr(context, node.constant)
             if value is None:
                 if node.required:
                     missing.setdefault(node.slot, f"required for step {step!r} ({node.label})")

@@ -94,7 +94,10 @@ BUILTIN_TEMPLATES_FOLDER: Final = "templates"
 LABEL_LANGUAGES: Final = ("nl", "sv", "en")
 
 # What the run itself provides to templates, and the schema type each value has.
-CONTEXT_VALUES: Final[Mapping[str, frozenset[Xsd]]] = {"company_id": frozenset({Xsd.INT, Xsd.UUID})}
+CONTEXT_VALUES: Final[Mapping[str, frozenset[Xsd]]] = {
+    "company_id": frozenset({Xsd.INT, Xsd.UUID}),
+    "company_country": frozenset({Xsd.STRING}),  # the company's ISO country code (NL, SE)
+}
 
 _TOP_KEYS: Final = frozenset(
     {"name", "description", "creates_employee", "key", "columns", "operations", "rest_operations"}
@@ -220,6 +223,7 @@ class Column:
 @dataclass(frozen=True, slots=True)
 class ColumnSource:
     column: str
+    otherwise: str = ""  # a context value sent when the cell is empty (`otherwise = ...`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -809,7 +813,8 @@ class _StepLoader:
                 "{ step = ... }, { employee = true } or { context = ... }",
                 key,
             )
-        kinds = sorted(spec)
+        otherwise = spec.get(_OTHERWISE)
+        kinds = sorted(k for k in spec if k != _OTHERWISE)
         unknown = [k for k in kinds if k not in _SOURCE_KINDS]
         if unknown:
             raise self.fail(f"unknown source {unknown[0]!r} (use one of {_SOURCE_LIST})", key)
@@ -820,8 +825,18 @@ class _StepLoader:
         raw = spec[kind]
         target = field.type
         assert not isinstance(target, ComplexType)  # _walk only calls this for simple fields
+        if otherwise is not None and kind != "column":
+            raise self.fail(f"{_OTHERWISE!r} goes with a column source only", key)
         if kind == "column":
-            return self._column_source(raw, target, key)
+            source = self._column_source(raw, target, key)
+            if otherwise is None:
+                return source
+            if not isinstance(otherwise, str) or otherwise not in CONTEXT_VALUES:
+                known = ", ".join(CONTEXT_VALUES)
+                raise self.fail(f"otherwise: unknown context value {otherwise!r} ({known})", key)
+            if target not in CONTEXT_VALUES[otherwise]:
+                raise self.fail(f"otherwise: {otherwise} cannot fill {_type_name(target)}", key)
+            return ColumnSource(source.column, otherwise)
         if kind == "value":
             return LiteralSource(self._literal(raw, target, key))
         if kind == "step":
@@ -923,6 +938,9 @@ class _StepLoader:
 
 
 _SOURCE_KINDS: Final = ("column", "value", "step", "employee", "context")
+# With a column: the context value sent when the cell is empty ({ column = "country_code",
+# otherwise = "company_country" }).
+_OTHERWISE: Final = "otherwise"
 _SOURCE_LIST: Final = ", ".join(_SOURCE_KINDS)
 
 
