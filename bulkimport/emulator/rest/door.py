@@ -94,6 +94,8 @@ async def _serve(request: web.Request, operation: RestOperation) -> web.StreamRe
     try:
         door.admit(request.headers, now)
     except RestError as error:
+        if error.status == 429:
+            emulator.stats.refusal(now)
         return _counted(emulator, _problem(emulator, error))
     decision = emulator.faults.decide(operation.operation_id)
     if decision.latency:
