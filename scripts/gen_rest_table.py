@@ -35,6 +35,7 @@ OUTPUT: Final = Path("bulkimport/nmbrs/rest/schema.py")
 USED: Final = (
     "getCompanies",
     "getCurrentPeriod",
+    "getCompanyAddresses",
     "getEmployeesByCompany",
     "getEmployee",
     "getEmployeePersonalInfoByCompany",

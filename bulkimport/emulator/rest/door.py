@@ -271,6 +271,9 @@ ACTIONS: Final[Mapping[str, Action]] = {
     "getCurrentPeriod": lambda resources, call: resources.current_period(
         resources.company(call.path["companyId"])
     ),
+    "getCompanyAddresses": lambda resources, call: resources.company_addresses(
+        resources.company(call.path["companyId"])
+    ),
     "getEmployeesByCompany": _employee_list,
     "createEmployee": lambda resources, call: resources.create_employee(
         resources.company(call.path["companyId"]), call.body

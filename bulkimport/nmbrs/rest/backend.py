@@ -192,8 +192,13 @@ class RestBackend:
         return [item for item in listed or [] if isinstance(item, Mapping)]
 
     async def company_country_code(self, read: ReadFunction, company_id: NmbrsId) -> str | None:
-        # The client reads no company address over REST: the environment's country stands.
-        return None
+        listed = await read(lookup_operation("getCompanyAddresses"), {"companyId": company_id})
+        addresses = [item for item in listed or [] if isinstance(item, Mapping)]
+        # The company's own address, the default one first (a post address may lie abroad).
+        addresses.sort(key=lambda item: (item.get("type") != "companyAddress",
+                                         not item.get("isDefault")))  # fmt: skip
+        code = addresses[0].get("countryISOCode") if addresses else None
+        return code if isinstance(code, str) else None
 
     async def current_period(self, read: ReadFunction, company_id: NmbrsId) -> CompanyPeriod:
         listed = await read(lookup_operation("getCurrentPeriod"), {"companyId": company_id})

@@ -121,6 +121,16 @@ OPERATIONS: Final[Mapping[str, RestOperation]] = {
         paged=False,
         creates_employee=False,
     ),
+    "getCompanyAddresses": RestOperation(
+        name="getCompanyAddresses",
+        method="GET",
+        path="/api/companies/{companyId}/addresses",
+        effect=Effect.READ,
+        request=(Field("companyId", Xsd.UUID),),
+        result=None,
+        paged=True,
+        creates_employee=False,
+    ),
     "getEmployeesByCompany": RestOperation(
         name="getEmployeesByCompany",
         method="GET",
