@@ -158,6 +158,19 @@ async def test_new_hires_over_rest_are_in_the_one_state_soap_reads(
     assert len(employee.addresses) == 1 and len(employee.contracts) == 1
 
 
+async def test_a_personal_info_put_keeps_what_the_row_leaves_empty(
+    rest_emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    before = dict(rest_emulator.state.employees[503293].personal_info.records[-1])
+    outcome = await run_job(job_for(rest_emulator, "personal_info", "personal_info.csv", tmp_path))
+    assert outcome.summary.counts.get(RowStatus.OK, 0) > 0
+    after = rest_emulator.state.employees[503293].personal_info.records[-1]
+    assert after["EmailPrivate"] == "j.dejong@example.nl"  # the row's new value
+    assert after["TelephoneMobilePrivate"] == "06-41234567"
+    for kept in ("FirstName", "Prefix", "LastName", "Initials", "Birthday", "BSN", "Gender"):
+        assert after[kept] == before[kept], kept  # empty in the row: not cleared by the PUT
+
+
 async def test_a_lost_reply_to_a_post_is_settled_without_a_duplicate(
     rest_emulator: RunningEmulator, tmp_path: Path
 ) -> None:
