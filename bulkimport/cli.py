@@ -372,6 +372,12 @@ def _resume(args: argparse.Namespace) -> int:
 
     configure_logging_from(args)
     job = job_from_journal(args.journal, _credentials(args), retry_failed=args.retry_failed)
+    if job.api == "rest" and (job.endpoint or job.environment):
+        from dataclasses import replace
+
+        from bulkimport.nmbrs.rest.login import load_client_config
+
+        job = replace(job, rest_client=load_client_config(args.config))
     return _execute(args, job)
 
 
