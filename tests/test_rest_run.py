@@ -18,7 +18,7 @@ import pytest
 from bulkimport.emulator import EmulatorConfig, RunningEmulator, running_emulator
 from bulkimport.emulator.app import CORE
 from bulkimport.emulator.rest import DEMO_APPLICATION, RestConfig, uuid_of
-from bulkimport.errors import LoginExpired, QuotaExceeded, RowFault
+from bulkimport.errors import ConfigError, LoginExpired, QuotaExceeded, RowFault
 from bulkimport.job import ImportJob, run_job
 from bulkimport.model import RowStatus
 from bulkimport.nmbrs.rest.auth import ClientConfig, service_for
@@ -295,6 +295,10 @@ async def test_nmbrs_refusals_become_row_faults_naming_code_and_fields(
                      "body": {"socialSecurityNumber": "111222333"}},
                 )  # fmt: skip
         assert missing.value.fault_code == 40401
+        with pytest.raises(ConfigError, match="40404"):  # the company: the whole run
+            await rest.call(
+                lookup_operation("getCurrentPeriod"), {"companyId": uuid_of("company", 1)}
+            )
 
 
 @pytest.fixture(autouse=True)
