@@ -9,7 +9,6 @@ into the core's values: the seam's enumeration values, dates and Decimals.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import date
 from typing import Any, Final
 
@@ -128,7 +127,7 @@ class RestDating:
         return None
 
     def unprotected(self, call: Call) -> Call:
-        return replace(call)
+        return call
 
 
 class RestBackend:
@@ -203,10 +202,10 @@ class RestBackend:
     async def current_period(self, read: ReadFunction, company_id: NmbrsId) -> CompanyPeriod:
         listed = await read(lookup_operation("getCurrentPeriod"), {"companyId": company_id})
         first = listed[0] if isinstance(listed, list) and listed else None
-        period = first.get("period") if isinstance(first, Mapping) else None
-        if not isinstance(period, Mapping):
+        if not isinstance(first, Mapping) or not isinstance(first.get("period"), Mapping):
             raise ValueError(f"not a current period: {listed!r}")
-        kind = _PERIOD_KINDS.get(str(first.get("periodType")), PeriodKind.MONTH)  # type: ignore[union-attr]
+        period = first["period"]
+        kind = _PERIOD_KINDS.get(str(first.get("periodType")), PeriodKind.MONTH)
         year, number = period.get("year"), period.get("period")
         if not isinstance(year, int) or not isinstance(number, int):
             raise ValueError(f"not a current period: {listed!r}")
