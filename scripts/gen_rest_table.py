@@ -66,7 +66,6 @@ SEAM_ENUMS: Final = {
 }
 # Enumerations filled from text columns whose values the codec translates (marital status).
 TEXT_ENUMS: Final = frozenset({"maritalStatus"})
-PAGING: Final = frozenset({"pageNumber", "pageSize"})
 EFFECTS: Final = {"GET": "Effect.READ", "PUT": "Effect.UPDATE", "POST": "Effect.INSERT"}
 
 
@@ -160,7 +159,7 @@ def operation_source(
     for name in re.findall(r"{(\w+)}", path):
         schema = by_name.get(name, {}).get("schema", {"type": "string", "format": "uuid"})
         request.append(f"Field({name!r}, {emit.simple(name, schema)})")
-    query = [p for p in params if p.get("in") == "query" and p["name"] not in PAGING]
+    query = [p for p in params if p.get("in") == "query"]
     for parameter in query:
         schema = parameter.get("schema", {})
         request.append(f"Field({parameter['name']!r}, {emit.simple(parameter['name'], schema)}, "

@@ -768,6 +768,8 @@ class _StepLoader:
             )
         own = {f.name: f.type for f in operation.request}
         for parameter in reader.request:
+            if parameter.min_occurs < 1:
+                continue  # optional (a page number): the read does without it
             if own.get(parameter.name) != parameter.type:
                 raise self.fail(
                     f"{name} takes {parameter.name}, which {operation.name} does not have, "

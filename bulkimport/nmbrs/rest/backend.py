@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any, Final
 
 from bulkimport.backend import BackendOperation, ComplexType, ReadFunction
+from bulkimport.errors import ProtocolError
 from bulkimport.guards import ChangeDate, CompanyPeriod, PeriodKind
 from bulkimport.model import Call, NmbrsId, RowPlan
 from bulkimport.nmbrs.rest.codec import decode_record
@@ -22,6 +23,7 @@ from bulkimport.reconcile import EmployeeEntry, RecordCheck, display_name_of, no
 
 __all__ = ["RestBackend", "RestDating", "RestEmployeeLister"]
 
+PAGE_SIZE: Final = 100  # the most a page may hold (the document's pageSize maximum)
 # Where the list of records sits in what `listed_records` hands reconciliation.
 _RECORDS: Final = "records"
 # How each REST insert's record is found again in the employee's history.
@@ -81,6 +83,25 @@ _PERIOD_KINDS: Final = {"month": PeriodKind.MONTH, "4-weeks": PeriodKind.FOUR_WE
 _DATED: Final = (("startDate",), ("AdditionalEmployeeInfo", "inServiceDate"))
 
 
+async def read_all(
+    read: ReadFunction, operation: RestOperation, values: Mapping[str, Any]
+) -> list[Any]:
+    """Every record of a list read, a page per read (each retried and counted on its own)."""
+    records: list[Any] = []
+    page = 1
+    while True:
+        answer = await read(operation, {**values, "pageNumber": page, "pageSize": PAGE_SIZE})
+        data = answer.get("data") if isinstance(answer, Mapping) else None
+        if not isinstance(data, list):
+            raise ProtocolError(f"{operation.name}: the answer holds no data list")
+        records.extend(data)
+        pagination = answer.get("pagination")
+        pages = pagination.get("totalPages") if isinstance(pagination, Mapping) else None
+        if not data or not isinstance(pages, int) or page >= pages:
+            return records
+        page += 1
+
+
 def _basic_info(values: Mapping[str, Any]) -> Mapping[str, Any]:
     """The basicInfo a createEmployee call sends."""
     body = values.get(BODY) or {}
@@ -95,7 +116,9 @@ class RestEmployeeLister:
     async def list_employees(
         self, read: ReadFunction, company_id: NmbrsId
     ) -> tuple[EmployeeEntry, ...]:
-        listed = await read(lookup_operation("getEmployeesByCompany"), {"companyId": company_id})
+        listed = await read_all(
+            read, lookup_operation("getEmployeesByCompany"), {"companyId": company_id}
+        )
         entries = []
         for item in listed or []:
             basic = item.get("employeeBasicInfo") or item.get("basicInfo") or {}
@@ -187,11 +210,13 @@ class RestBackend:
 
     async def companies(self, read: ReadFunction) -> list[Mapping[str, Any]]:
         """Every company the login reaches: companyId, number, name."""
-        listed = await read(lookup_operation("getCompanies"), {})
+        listed = await read_all(read, lookup_operation("getCompanies"), {})
         return [item for item in listed or [] if isinstance(item, Mapping)]
 
     async def company_country_code(self, read: ReadFunction, company_id: NmbrsId) -> str | None:
-        listed = await read(lookup_operation("getCompanyAddresses"), {"companyId": company_id})
+        listed = await read_all(
+            read, lookup_operation("getCompanyAddresses"), {"companyId": company_id}
+        )
         addresses = [item for item in listed or [] if isinstance(item, Mapping)]
         # The company's own address, the default one first (a post address may lie abroad).
         addresses.sort(key=lambda item: (item.get("type") != "companyAddress",
@@ -200,7 +225,8 @@ class RestBackend:
         return code if isinstance(code, str) else None
 
     async def current_period(self, read: ReadFunction, company_id: NmbrsId) -> CompanyPeriod:
-        listed = await read(lookup_operation("getCurrentPeriod"), {"companyId": company_id})
+        answer = await read(lookup_operation("getCurrentPeriod"), {"companyId": company_id})
+        listed = answer.get("data") if isinstance(answer, Mapping) else None
         first = listed[0] if isinstance(listed, list) and listed else None
         if not isinstance(first, Mapping) or not isinstance(first.get("period"), Mapping):
             raise ValueError(f"not a current period: {listed!r}")
@@ -215,7 +241,7 @@ class RestBackend:
         self, read: ReadFunction, read_operation: str, values: Mapping[str, Any]
     ) -> Any:
         reader = lookup_operation(read_operation)
-        listed = await read(reader, {"employeeId": values["employeeId"]})
+        listed = await read_all(read, reader, {"employeeId": values["employeeId"]})
         info = listed[0].get("personalInfo") if isinstance(listed, list) and listed else None
         if not isinstance(info, Mapping) or reader.result is None:
             return None
@@ -230,7 +256,8 @@ class RestBackend:
         values: Mapping[str, Any],
     ) -> Any:
         employee = values[check.employee_field]
-        listed = await read(
+        listed = await read_all(
+            read,
             lookup_operation(check.read_operation),
             {"companyId": self.company_id, "employeeId": employee},
         )
@@ -248,7 +275,7 @@ class RestBackend:
         return {_RECORDS: records}
 
     async def personal_info(self, read: ReadFunction, employee_id: NmbrsId) -> Any:
-        listed = await read(lookup_operation("getEmployee"), {"employeeId": employee_id})
+        listed = await read_all(read, lookup_operation("getEmployee"), {"employeeId": employee_id})
         info = listed[0].get("personalInfo") if isinstance(listed, list) and listed else None
         if not isinstance(info, Mapping):
             return None

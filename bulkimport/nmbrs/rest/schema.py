@@ -106,7 +106,10 @@ OPERATIONS: Final[Mapping[str, RestOperation]] = {
         method="GET",
         path="/api/companies",
         effect=Effect.READ,
-        request=(),
+        request=(
+            Field("pageNumber", Xsd.INT, min_occurs=0),
+            Field("pageSize", Xsd.INT, min_occurs=0),
+        ),
         result=None,
         paged=True,
         creates_employee=False,
@@ -126,7 +129,11 @@ OPERATIONS: Final[Mapping[str, RestOperation]] = {
         method="GET",
         path="/api/companies/{companyId}/addresses",
         effect=Effect.READ,
-        request=(Field("companyId", Xsd.UUID),),
+        request=(
+            Field("companyId", Xsd.UUID),
+            Field("pageNumber", Xsd.INT, min_occurs=0),
+            Field("pageSize", Xsd.INT, min_occurs=0),
+        ),
         result=None,
         paged=True,
         creates_employee=False,
@@ -138,6 +145,8 @@ OPERATIONS: Final[Mapping[str, RestOperation]] = {
         effect=Effect.READ,
         request=(
             Field("companyId", Xsd.UUID),
+            Field("pageNumber", Xsd.INT, min_occurs=0),
+            Field("pageSize", Xsd.INT, min_occurs=0),
             Field("employeeType", Xsd.STRING, min_occurs=0),
             Field("employeeId", Xsd.UUID, min_occurs=0),
             Field("createdFrom", Xsd.DATETIME, min_occurs=0),
@@ -151,7 +160,11 @@ OPERATIONS: Final[Mapping[str, RestOperation]] = {
         method="GET",
         path="/api/employees/{employeeId}",
         effect=Effect.READ,
-        request=(Field("employeeId", Xsd.UUID),),
+        request=(
+            Field("employeeId", Xsd.UUID),
+            Field("pageNumber", Xsd.INT, min_occurs=0),
+            Field("pageSize", Xsd.INT, min_occurs=0),
+        ),
         result=Field(BODY, _UPDATEEMPLOYEEPERSONALINFO_BODY),
         paged=True,
         creates_employee=False,
@@ -163,6 +176,8 @@ OPERATIONS: Final[Mapping[str, RestOperation]] = {
         effect=Effect.READ,
         request=(
             Field("companyId", Xsd.UUID),
+            Field("pageNumber", Xsd.INT, min_occurs=0),
+            Field("pageSize", Xsd.INT, min_occurs=0),
             Field("createdFrom", Xsd.DATETIME, min_occurs=0),
             Field("employeeId", Xsd.UUID, min_occurs=0),
         ),
@@ -177,6 +192,8 @@ OPERATIONS: Final[Mapping[str, RestOperation]] = {
         effect=Effect.READ,
         request=(
             Field("companyId", Xsd.UUID),
+            Field("pageNumber", Xsd.INT, min_occurs=0),
+            Field("pageSize", Xsd.INT, min_occurs=0),
             Field("createdFrom", Xsd.DATETIME, min_occurs=0),
             Field("employeeId", Xsd.UUID, min_occurs=0),
         ),
@@ -191,6 +208,8 @@ OPERATIONS: Final[Mapping[str, RestOperation]] = {
         effect=Effect.READ,
         request=(
             Field("companyId", Xsd.UUID),
+            Field("pageNumber", Xsd.INT, min_occurs=0),
+            Field("pageSize", Xsd.INT, min_occurs=0),
             Field("createdFrom", Xsd.DATETIME, min_occurs=0),
             Field("employeeId", Xsd.UUID, min_occurs=0),
         ),
@@ -205,6 +224,8 @@ OPERATIONS: Final[Mapping[str, RestOperation]] = {
         effect=Effect.READ,
         request=(
             Field("companyId", Xsd.UUID),
+            Field("pageNumber", Xsd.INT, min_occurs=0),
+            Field("pageSize", Xsd.INT, min_occurs=0),
             Field("createdFrom", Xsd.DATETIME, min_occurs=0),
             Field("employeeId", Xsd.UUID, min_occurs=0),
         ),
@@ -219,6 +240,8 @@ OPERATIONS: Final[Mapping[str, RestOperation]] = {
         effect=Effect.READ,
         request=(
             Field("companyId", Xsd.UUID),
+            Field("pageNumber", Xsd.INT, min_occurs=0),
+            Field("pageSize", Xsd.INT, min_occurs=0),
             Field("createdFrom", Xsd.DATETIME, min_occurs=0),
             Field("employeeId", Xsd.UUID, min_occurs=0),
         ),
@@ -233,6 +256,8 @@ OPERATIONS: Final[Mapping[str, RestOperation]] = {
         effect=Effect.READ,
         request=(
             Field("companyId", Xsd.UUID),
+            Field("pageNumber", Xsd.INT, min_occurs=0),
+            Field("pageSize", Xsd.INT, min_occurs=0),
             Field("createdFrom", Xsd.DATETIME, min_occurs=0),
             Field("employeeId", Xsd.UUID, min_occurs=0),
         ),

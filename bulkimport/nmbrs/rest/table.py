@@ -28,7 +28,7 @@ class RestOperation:
     effect: Effect
     request: tuple[Field, ...]
     result: Field | None = None
-    paged: bool = False  # a list read: pageNumber / pageSize, answered in a page wrapper
+    paged: bool = False  # a list read: one page per call (pageNumber, pageSize), in a wrapper
     creates_employee: bool = False
 
     @property

@@ -2,8 +2,9 @@
 Does I/O.
 
 `RestTransport` fills `bulkimport.backend.Transport` for REST: ONE attempt per `call` (a list
-read fetches every page, each through the limiter), every outcome a value or one error of
-`bulkimport.errors`; retrying is the caller's job (`bulkimport.retry`).
+read is one page: the backend asks for each page as a read of its own, so a lost page is
+retried alone), every outcome a value or one error of `bulkimport.errors`; retrying is the
+caller's job (`bulkimport.retry`).
 
     no connection (refused, DNS, connect timeout)  RetryableError   certainly not sent
     reply timeout, disconnect, reset               OutcomeUnknown   the request may have run
@@ -57,7 +58,6 @@ from bulkimport.nmbrs.soap.transport import check_endpoint
 from bulkimport.retry import parse_retry_after
 
 __all__ = [
-    "MAX_PAGE_SIZE",
     "DryRunRestTransport",
     "RestSettings",
     "RestTransport",
@@ -65,7 +65,6 @@ __all__ = [
     "describe_problem",
 ]
 
-MAX_PAGE_SIZE: Final = 100  # the most a page may hold (the document's pageSize maximum)
 MAX_REPLY_BYTES: Final = 32 * 1024 * 1024
 TOO_MANY_CALLS: Final = 42908
 QUOTA_EXCEEDED: Final = 42909
@@ -194,23 +193,7 @@ class RestTransport:
     async def call(self, step: BackendOperation, values: Mapping[str, Any]) -> Any:
         operation = lookup_operation(step.name)
         request = encode_request(operation, values)  # SchemaViolation before anything is sent
-        if not operation.paged:
-            return _result(operation, await self._send(operation, request))
-        records: list[Any] = []
-        page = 1
-        while True:
-            query = {**request.query, "pageNumber": str(page), "pageSize": str(MAX_PAGE_SIZE)}
-            paged = EncodedRequest(request.path, query, request.body)
-            reply = await self._send(operation, paged)
-            data = reply.get("data") if isinstance(reply, Mapping) else None
-            if not isinstance(data, list):
-                raise ProtocolError(f"{operation.name}: the answer holds no data list")
-            records.extend(data)
-            pagination = reply.get("pagination") or {}
-            total_pages = pagination.get("totalPages") if isinstance(pagination, Mapping) else 0
-            if not data or not isinstance(total_pages, int) or page >= total_pages:
-                return records
-            page += 1
+        return _result(operation, await self._send(operation, request))
 
     async def _send(self, operation: RestOperation, request: EncodedRequest) -> Any:
         token = await self._tokens.access_token()
@@ -313,8 +296,8 @@ _NOT_JSON: Final = object()
 
 
 def _result(operation: RestOperation, body: Any) -> Any:
-    """What a call gives the core: a POST's new id; a read's answer (a non-paged list read's
-    `data`); nothing for a PUT."""
+    """What a call gives the core: a POST's new id; a read's answer as it came (the backend
+    reads it); nothing for a PUT."""
     if operation.effect is Effect.INSERT and operation.result is not None:
         new_id = body.get(operation.result.name) if isinstance(body, Mapping) else None
         if not isinstance(new_id, str) or not new_id:
@@ -322,8 +305,8 @@ def _result(operation: RestOperation, body: Any) -> Any:
         return new_id
     if operation.effect is Effect.UPDATE:
         return None
-    if isinstance(body, Mapping) and isinstance(body.get("data"), list):
-        return body["data"]
+    if not isinstance(body, Mapping):
+        raise ProtocolError(f"{operation.name}: the answer is not a JSON object")
     return body
 
 
