@@ -26,6 +26,7 @@ from bulkimport.config import (
     RetryPolicy,
     TransportSettings,
 )
+from bulkimport.endpoints import check_endpoint
 from bulkimport.errors import ConfigError, FatalError, RetryableError, TemplateError
 from bulkimport.guards import RowGuard, date_headers, employee_number_of, repeated_numbers
 from bulkimport.journal import (
@@ -54,7 +55,6 @@ from bulkimport.nmbrs.soap.transport import (
     AiohttpTransport,
     DryRunTransport,
     Transport,
-    check_endpoint,
 )
 from bulkimport.pipeline import Importer, RunOptions
 from bulkimport.preflight import TargetFacts, check_target, pick_company

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
 from bulkimport.config import MAX_CONCURRENCY, NMBRS_CALLS_PER_SECOND
+from bulkimport.endpoints import is_loopback
 from bulkimport.errors import ConfigError, InputFileError
-from bulkimport.nmbrs.soap.transport import _is_loopback
 from bulkimport.report import report_paths
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def _validate_rate(job: ImportJob) -> None:
 
 def _is_loopback_url(url: str | None) -> bool:
     host = urlsplit(url).hostname if url else None
-    return host is not None and _is_loopback(host)
+    return host is not None and is_loopback(host)
 
 
 def _validate_target(job: ImportJob) -> None:

@@ -39,6 +39,7 @@ from typing import Any, Final, Protocol
 import aiohttp
 
 from bulkimport.backend import BackendOperation, Effect, TransportStats
+from bulkimport.endpoints import check_endpoint
 from bulkimport.errors import (
     AuthenticationError,
     ConfigError,
@@ -54,7 +55,6 @@ from bulkimport.limiter import CallRateLimiter
 from bulkimport.nmbrs.rest.codec import EncodedRequest, encode_request
 from bulkimport.nmbrs.rest.schema import lookup_operation
 from bulkimport.nmbrs.rest.table import RestOperation
-from bulkimport.nmbrs.soap.transport import check_endpoint
 from bulkimport.retry import parse_retry_after
 
 __all__ = [
