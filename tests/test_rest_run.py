@@ -184,6 +184,21 @@ async def test_a_lost_reply_to_a_post_is_settled_without_a_duplicate(
         assert len(employee.addresses) <= 1  # seeded and new employees have one address at most
 
 
+async def test_refusals_for_the_rate_slow_the_run_down_and_lose_nothing(
+    rest_emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    rest_emulator.app[CORE].rest.throttle.calls_per_second = 20  # a low hidden limit
+    outcome = await run_job(
+        job_for(rest_emulator, "new_hire", "new_hires.csv", tmp_path, rate=60.0)
+    )
+    summary = outcome.summary
+    assert summary.counts.get(RowStatus.OK, 0) == 22
+    assert summary.refused_calls > 0  # 429 42908, retried
+    assert summary.found_rate is not None and summary.found_rate < 60  # the governor found it
+    assert not summary.limit_published
+    assert len(set(employee_numbers(rest_emulator))) == len(employee_numbers(rest_emulator))
+
+
 async def test_the_quota_stops_the_run_and_a_resume_finishes_it(
     rest_emulator: RunningEmulator, tmp_path: Path
 ) -> None:
