@@ -176,12 +176,17 @@ async def test_a_lost_reply_to_a_post_is_settled_without_a_duplicate(
 ) -> None:
     rest_emulator.script("lost_reply", operation="createEmployeeAddress", count=3)
     rest_emulator.script("lost_reply", operation="createEmployee", count=2)
+    rest_emulator.script("hostile_reply", operation="createEmployeeContract", count=2)
+    rest_emulator.script("http_500", operation="createEmployeeBankAccount", count=2)
     outcome = await run_job(job_for(rest_emulator, "new_hire", "new_hires.csv", tmp_path))
     assert outcome.summary.counts.get(RowStatus.OK, 0) == 22
     numbers = employee_numbers(rest_emulator)
     assert len(numbers) == len(set(numbers))  # no employee twice
     for employee in rest_emulator.state.employees.values():
-        assert len(employee.addresses) <= 1  # seeded and new employees have one address at most
+        # seeded and new employees have one record of each at most
+        assert len(employee.addresses) <= 1
+        assert len(employee.contracts) <= 1
+        assert len(employee.bank_accounts) <= 1
 
 
 async def test_refusals_for_the_rate_slow_the_run_down_and_lose_nothing(

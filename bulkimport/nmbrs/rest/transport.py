@@ -234,7 +234,7 @@ class RestTransport:
                 headers=headers,
                 allow_redirects=False,
             ) as response:
-                raw = await response.content.read(MAX_REPLY_BYTES + 1)
+                raw = await _read_bounded(operation, response)
                 status = response.status
                 retry_after = parse_retry_after(
                     response.headers.get("Retry-After"), datetime.now(UTC)
@@ -251,8 +251,6 @@ class RestTransport:
         except aiohttp.ClientError as exc:  # disconnected, reset, broken payload, ...
             raise OutcomeUnknown(f"{operation.name}: connection lost: {exc!r}") from exc
         self._latencies.append(self._clock() - started)
-        if len(raw) > MAX_REPLY_BYTES:
-            raise ProtocolError(f"{operation.name}: the reply is larger than {MAX_REPLY_BYTES}")
         body: Any = None
         if raw and content_type in ("application/json", "application/problem+json"):
             try:
@@ -293,6 +291,21 @@ class RestTransport:
 
 
 _NOT_JSON: Final = object()
+
+
+async def _read_bounded(operation: RestOperation, response: aiohttp.ClientResponse) -> bytes:
+    """The whole reply body, refused beyond MAX_REPLY_BYTES (no unbounded memory)."""
+    length = response.content_length
+    if length is not None and length > MAX_REPLY_BYTES:
+        raise ProtocolError(f"{operation.name}: a reply of {length} bytes is too large")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.content.iter_any():
+        size += len(chunk)
+        if size > MAX_REPLY_BYTES:
+            raise ProtocolError(f"{operation.name}: the reply exceeds {MAX_REPLY_BYTES} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _result(operation: RestOperation, body: Any) -> Any:
