@@ -273,7 +273,7 @@ async def plan_for_run(
     policy = RiskPolicy()
     saved: Mapping[int, PlannedRow] | None = None
     if job.plan_path is not None:
-        header, saved = load_plan(job.plan_path, job, template)
+        header, saved = load_plan(job.plan_path, job, template, facts.company_id)
         policy = RiskPolicy(Decimal(header.salary_threshold))
     try:
         now = await current_plan(
@@ -306,10 +306,11 @@ def _rows_until_broken(source: RowSource) -> Iterator[SourceRow]:
 
 
 def load_plan(
-    plan_path: Path, job: ImportJob, template: Template
+    plan_path: Path, job: ImportJob, template: Template, company_id: NmbrsId
 ) -> tuple[PlanHeader, dict[int, PlannedRow]]:
-    """The plan for this job; ConfigError (exit 2) when it was made for another file,
-    template or company, or the file changed since."""
+    """The plan for this job at `company_id` (the company `job.company_id` names); ConfigError
+    (exit 2) when it was made for another file, template, API or company, or the file changed
+    since."""
     header, rows = read_plan(plan_path)
     if digest_file(job.input_path).sha256 != header.input_sha256:
         raise ConfigError(
@@ -320,9 +321,12 @@ def load_plan(
         raise ConfigError(
             f"template {job.template} changed since plan {plan_path} was made: make a new plan"
         )
-    if job.company_id != header.company_id:
+    planned_api = str(header.options.get("api") or "soap")
+    if job.api != planned_api:
+        raise ConfigError(f"plan {plan_path} was made over {planned_api}, not {job.api}")
+    if company_id != header.company_id:
         raise ConfigError(
-            f"plan {plan_path} was made for company {header.company_id}, not {job.company_id}"
+            f"plan {plan_path} was made for company {header.company_id}, not {company_id}"
         )
     return header, rows
 

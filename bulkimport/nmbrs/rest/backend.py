@@ -76,7 +76,18 @@ _HISTORY_KEYS: Final = {
     "getContractsByCompany": "contracts",
     "getSalariesByCompany": "salaries",
     "getSchedulesByCompany": "schedules",
+    "getEmployeePersonalInfoByCompany": "info",
 }
+# The history a step's before values come from, and the body field that tells which record of
+# an insert's kind it supersedes ("" where the step is not an insert of that sort).
+_BEFORE_READS: Final[Mapping[str, tuple[str, str]]] = {
+    "createEmployeeSalary": ("getSalariesByCompany", ""),
+    "UpdateEmployeePersonalInfo": ("getEmployeePersonalInfoByCompany", ""),
+    "createEmployeeAddress": ("getAddressesByCompany", "type"),
+    "createEmployeeBankAccount": ("getBankAccountsByCompany", "bankAccountType"),
+}
+# Body fields that date or place a write rather than being the data it changes.
+_NOT_COMPARED: Final = frozenset({"startDate", "period"})
 _PERIOD_KINDS: Final = {"month": PeriodKind.MONTH, "4-weeks": PeriodKind.FOUR_WEEKS,
                         "1-week": PeriodKind.WEEK}  # fmt: skip
 # The dates that date a REST write, by where they sit in its body.
@@ -277,8 +288,61 @@ class RestBackend:
     async def current_values(
         self, read: ReadFunction, company_id: NmbrsId, steps: Sequence[StepRead]
     ) -> list[Mapping[str, Any] | None]:
-        """Not read over REST yet: every step's before values are not known."""
-        return [None] * len(steps)
+        """From the company-wide histories, one list read (page by page) per kind the steps
+        write: the salary valid on the row's startDate, the personal info of the current
+        period, the employee's latest address or bank account of the row's type. Other
+        steps (the BSN, contracts, schedules): not known.
+        """
+        wanted = {
+            _BEFORE_READS[step.operation][0] for step in steps if step.operation in _BEFORE_READS
+        }
+        histories = {name: await self._histories(read, company_id, name) for name in sorted(wanted)}
+        period = None
+        if "getEmployeePersonalInfoByCompany" in wanted:
+            current = await self.current_period(read, company_id)
+            period = (current.year, current.number)
+        found: list[Mapping[str, Any] | None] = []
+        for step in steps:
+            kind = _BEFORE_READS.get(step.operation)
+            if kind is None:
+                found.append(None)
+                continue
+            read_name, same_kind = kind
+            records = histories[read_name].get(str(step.employee_id), [])
+            body = lookup_operation(step.operation).body
+            assert body is not None
+            if read_name == "getEmployeePersonalInfoByCompany":
+                assert period is not None
+                info = _valid_in(records, period)
+                found.append(
+                    _flatten(BODY, decode_record(body, _as_update(info)), body) if info else {}
+                )
+            elif read_name == "getSalariesByCompany":
+                salary = _valid_on(records, (step.values.get(BODY) or {}).get("startDate"))
+                found.append(_flatten(BODY, decode_record(body, salary), body) if salary else {})
+            else:
+                kind_value = (step.values.get(BODY) or {}).get(same_kind)
+                same = [
+                    decoded
+                    for record in records
+                    if (decoded := decode_record(body, record)).get(same_kind) == kind_value
+                ]
+                found.append(_flatten(BODY, same[-1], body) if same else None)
+        return found
+
+    async def _histories(
+        self, read: ReadFunction, company_id: NmbrsId, read_name: str
+    ) -> dict[str, list[Mapping[str, Any]]]:
+        """A company-wide history read: each employee's records, by employee id."""
+        listed = await read_all(read, lookup_operation(read_name), {"companyId": company_id})
+        key = _HISTORY_KEYS[read_name]
+        return {
+            str(item.get("employeeId")): [
+                record for record in item.get(key) or [] if isinstance(record, Mapping)
+            ]
+            for item in listed
+            if isinstance(item, Mapping)
+        }
 
     async def personal_info(self, read: ReadFunction, employee_id: NmbrsId) -> Any:
         listed = await read_all(read, lookup_operation("getEmployee"), {"employeeId": employee_id})
@@ -296,6 +360,44 @@ class RestBackend:
             "EmployeeNumber": basic.get("employeeNumber"),
             "Birthday": date.fromisoformat(birthday[:10]) if isinstance(birthday, str) else None,
         }
+
+
+def _flatten(prefix: str, record: Mapping[str, Any], shape: ComplexType) -> dict[str, Any]:
+    """Every field of the body by dotted path, as a call's values name them; a field the
+    record leaves out (an empty one) is there as None."""
+    flat: dict[str, Any] = {}
+    for field in shape.fields:
+        if field.name in _NOT_COMPARED or field.repeated:
+            continue
+        path = f"{prefix}.{field.name}"
+        value = record.get(field.name)
+        if isinstance(field.type, ComplexType):
+            flat.update(_flatten(path, value if isinstance(value, Mapping) else {}, field.type))
+        else:
+            flat[path] = value
+    return flat
+
+
+def _valid_in(records: Sequence[Mapping[str, Any]], period: tuple[int, int]) -> Any:
+    """The personal info valid in `period`: the latest that starts by it (None: none)."""
+
+    def start(record: Mapping[str, Any]) -> tuple[int, int]:
+        started = record.get("period") or {}
+        return (int(started.get("year") or 0), int(started.get("period") or 0))
+
+    started = [record for record in records if start(record) <= period]
+    return sorted(started, key=start)[-1] if started else None  # the last made of a day
+
+
+def _valid_on(records: Sequence[Mapping[str, Any]], day: Any) -> Any:
+    """The salary valid on `day` (a date; None: the latest): the latest that starts by it."""
+
+    def start(record: Mapping[str, Any]) -> str:
+        return str(record.get("startDate") or "")[:10]
+
+    limit = day.isoformat()[:10] if isinstance(day, date) else None
+    started = [record for record in records if limit is None or start(record) <= limit]
+    return sorted(started, key=start)[-1] if started else None  # the last made of a day
 
 
 def _as_update(info: Mapping[str, Any]) -> dict[str, Any]:
