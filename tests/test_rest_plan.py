@@ -7,16 +7,23 @@ bank accounts): one list read per kind, whatever the number of rows.
 from __future__ import annotations
 
 import csv
+import json
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
+
+import lxml.html
+from lxml.html import HtmlElement
 
 from bulkimport.emulator import RunningEmulator
+from bulkimport.emulator.app import CORE
+from bulkimport.emulator.rest import uuid_of
 from bulkimport.job import ImportJob, run_job
 from bulkimport.model import RowStatus
 from bulkimport.plan import NOT_READ, PlanAction, PlannedRow, RiskPolicy
 from bulkimport.planfile import read_plan
 from bulkimport.planning import PlanOutcome, make_plan
+from bulkimport.validate import validate_file
 from tests.test_rest_run import CLIENT, DEMO_COMPANY, SAMPLES, rest_emulator, token_dir
 
 __all__ = ["rest_emulator", "token_dir"]  # the fixtures this module uses
@@ -152,3 +159,53 @@ async def test_address_and_bank_account_plans_over_rest_settle_to_no_change(
         again = await _plan(emulator, path, template)
 
         assert {row.action for row in again.rows} == {PlanAction.NO_CHANGE}, template
+
+
+async def test_a_rest_run_s_page_charts_every_call_and_its_429s_and_its_receipt_says_rest(
+    rest_emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    rest_emulator.app[CORE].rest.throttle.calls_per_second = 20  # a low hidden limit
+    path = tmp_path / "new_hires.csv"
+    path.write_bytes((SAMPLES / "new_hires.csv").read_bytes())
+
+    outcome = await run_job(_job(rest_emulator, path, "new_hire", rate=60.0))
+
+    assert outcome.summary.refused_calls > 0
+    root = lxml.html.document_fromstring(
+        (tmp_path / "new_hires.csv.report.html").read_text(encoding="utf-8")
+    )
+
+    def per_second(kind: str) -> int:
+        xpath = f'//svg[@id="throughput-chart"]//rect[@class="{kind}"]/title'
+        titles = cast(list[HtmlElement], root.xpath(xpath))
+        return sum(int(title.text_content().split(": ")[1].split()[0]) for title in titles)
+
+    assert per_second("bar") == outcome.summary.calls  # every call sent is in the chart
+    assert per_second("pen") == outcome.summary.refused_calls  # each 429 42908 in red
+    assert outcome.receipt_path is not None
+    receipt = json.loads(outcome.receipt_path.read_text(encoding="utf-8"))
+    assert receipt["api"] == "rest" and receipt["company_id"] == str(
+        uuid_of("company", DEMO_COMPANY)
+    )
+    assert receipt["penalised_calls"] == outcome.summary.refused_calls
+
+
+async def test_validate_over_rest_holds_the_rows_against_the_company_and_sends_nothing(
+    rest_emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    path = _write(
+        tmp_path / "salary.csv",
+        ["Personeelsnummer", "Salaris", "Soort salaris", "Ingangsdatum"],
+        [
+            ["1001", "4.100,00", "Maandsalaris", "01-12-2026"],
+            ["9999", "5.000,00", "Maandsalaris", "01-12-2026"],
+        ],
+    )
+    writes = _reads(rest_emulator, "createEmployeeSalary")
+
+    outcome = await validate_file(_job(rest_emulator, path, "salary"), with_target=True)
+
+    assert outcome.against == f"company {uuid_of('company', DEMO_COMPANY)} DEMO B.V."
+    assert (outcome.rows, outcome.rows_with_problems) == (2, 1)
+    assert "9999 does not exist" in outcome.first[0].expected
+    assert _reads(rest_emulator, "createEmployeeSalary") == writes
