@@ -7,6 +7,7 @@ The import-linter contracts in pyproject.toml keep the core from importing a bac
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -14,7 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
-from bulkimport.model import RowPlan
+from bulkimport.model import NmbrsId, RowPlan
 from bulkimport.reconcile import EmployeeEntry, RecordCheck
 
 if TYPE_CHECKING:  # guards imports mapping, which imports this module
@@ -92,6 +93,8 @@ class Xsd(StrEnum):
     DECIMAL = "decimal"
     BOOLEAN = "boolean"
     DATETIME = "dateTime"
+    DATE = "date"  # a day without a time (REST's `format: date`)
+    UUID = "uuid"  # an opaque id as text (REST's `format: uuid`); SOAP ids are xs:int
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +166,7 @@ SALARY_TYPE = EnumType(
 )  # fmt: skip
 
 
+_UUID: Final = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 _INT32_MIN: Final = -(2**31)
 _INT32_MAX: Final = 2**31 - 1
 
@@ -171,7 +175,8 @@ def check_simple(type_: Xsd | EnumType, value: Any, path: str) -> None:
     """Refuse a Python value the simple type cannot hold (SchemaViolation naming `path`).
 
     Python values per type: string -> str, int -> int (32 bits), decimal -> Decimal or int,
-    boolean -> bool, dateTime -> date or datetime, enumeration -> one of its values.
+    boolean -> bool, dateTime and date -> date or datetime, uuid -> its text, enumeration ->
+    one of its values.
     """
     if isinstance(type_, EnumType):
         if value not in type_.values:
@@ -192,9 +197,12 @@ def check_simple(type_: Xsd | EnumType, value: Any, path: str) -> None:
             raise SchemaViolation(path, f"expected a decimal, got {value!r}")
         if not Decimal(value).is_finite():
             raise SchemaViolation(path, f"{value!r} is not a finite decimal")
-    elif type_ is Xsd.DATETIME:
+    elif type_ is Xsd.DATETIME or type_ is Xsd.DATE:
         if not isinstance(value, date):  # a datetime is a date too
             raise SchemaViolation(path, f"expected a date, got {value!r}")
+    elif type_ is Xsd.UUID:
+        if not isinstance(value, str) or not _UUID.fullmatch(value):
+            raise SchemaViolation(path, f"expected a UUID, got {value!r}")
     else:  # pragma: no cover - exhaustive above
         raise AssertionError(f"unhandled type {type_!r}")
 
@@ -249,7 +257,7 @@ class StepRead:
     resolved) that tell which record (a salary's Start, an address's Type)."""
 
     operation: str
-    employee_id: int
+    employee_id: NmbrsId
     values: Mapping[str, Any]
 
 
@@ -257,7 +265,7 @@ class EmployeeLister(Protocol):
     """Lists a company's employees; one per directory, so what it learns is cached per run."""
 
     async def list_employees(
-        self, read: ReadFunction, company_id: int
+        self, read: ReadFunction, company_id: NmbrsId
     ) -> tuple[EmployeeEntry, ...]: ...
 
 
@@ -267,6 +275,11 @@ class Backend(Protocol):
     The reads are built on the core's `read`, so retries, counting and the rate cap stay in
     the core while what to ask and how to read the answer stay with the API.
     """
+
+    @property
+    def template_section(self) -> str:
+        """Where a template lists its calls for this API ("operations", "rest_operations")."""
+        ...
 
     def operation(self, service: str, name: str) -> BackendOperation:
         """The operation a template's call names; KeyError when the API has none such."""
@@ -290,19 +303,24 @@ class Backend(Protocol):
         """What a lost employee insert is recognised by (its name); "" for other calls."""
         ...
 
+    def inserted_employee(self, values: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The names an employee insert sends, keyed as reconciliation reads them (FirstName,
+        LastName)."""
+        ...
+
     def planned_employee(self, plan: RowPlan) -> Mapping[str, Any]:
         """The personal record the row writes: it tells the row's own employee after a crash."""
         ...
 
-    async def list_companies(self, read: ReadFunction) -> Mapping[int, str]:
+    async def list_companies(self, read: ReadFunction) -> Mapping[NmbrsId, str]:
         """The companies the account reaches: id -> name."""
         ...
 
-    async def company_country_code(self, read: ReadFunction, company_id: int) -> str | None:
+    async def company_country_code(self, read: ReadFunction, company_id: NmbrsId) -> str | None:
         """The ISO country code of the company's address, if it has one."""
         ...
 
-    async def current_period(self, read: ReadFunction, company_id: int) -> CompanyPeriod:
+    async def current_period(self, read: ReadFunction, company_id: NmbrsId) -> CompanyPeriod:
         """The company's current payroll period; ValueError when the answer is not one."""
         ...
 
@@ -322,12 +340,12 @@ class Backend(Protocol):
         """What `check` reads to find the record a lost insert of `values` may have made."""
         ...
 
-    async def personal_info(self, read: ReadFunction, employee_id: int) -> Any:
+    async def personal_info(self, read: ReadFunction, employee_id: NmbrsId) -> Any:
         """An employee's current personal info (confirms a reconciliation candidate)."""
         ...
 
     async def current_values(
-        self, read: ReadFunction, company_id: int, steps: Sequence[StepRead]
+        self, read: ReadFunction, company_id: NmbrsId, steps: Sequence[StepRead]
     ) -> list[Mapping[str, Any] | None]:
         """What each step would overwrite, by the call's dotted field path ("Salary.Value"),
         in `steps` order: the plan's before values. Every field of the record the step writes

@@ -48,7 +48,12 @@ if TYPE_CHECKING:
 BENCH_COMPANY = 54613
 DEMO_EMPLOYEE_NUMBERS = tuple(range(1001, 1011))  # the seeded employees of company 54613
 # What `--scenarios` can pick, in the order they run (zeep's speedup needs loopback's figure).
-SCENARIOS = ("loopback", "network", "shared", "engine", "streaming", "zeep", "accounts")
+SCENARIOS = ("loopback", "network", "shared", "engine", "streaming", "zeep", "accounts", "rest")
+# What `bench` runs by default: the SOAP figures; `--api rest` runs the REST one.
+SOAP_SCENARIOS = SCENARIOS[:-1]
+REST_SCENARIOS = ("rest",)
+# REST: the first seconds are the governor's search for the unpublished limit.
+REST_SEARCH_S = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +75,10 @@ class BenchSettings:
     account_rows: int = 300  # new hires per account, about 2,100 calls
     rate: float = NMBRS_CALLS_PER_SECOND
     concurrency: int = 100
-    scenarios: tuple[str, ...] = SCENARIOS
+    scenarios: tuple[str, ...] = SOAP_SCENARIOS
+    rest_rows: int = 1200  # about 8,400 calls: some 85 s at 100 calls/s
+    rest_limit: int = 100  # the emulator's hidden REST limit, calls/s
+    rest_start_rate: float = NMBRS_CALLS_PER_SECOND  # the governor's first guess
 
 
 def _latency_arguments(settings: BenchSettings) -> list[str]:
@@ -185,6 +193,76 @@ def _run_at_the_cap(
         outcome = anyio.run(_run_job, job)
         stats = fetch_json(base_url.split("/soap/")[0] + "/stats")
     return stats, outcome
+
+
+def measure_rest(settings: BenchSettings, workdir: Path) -> dict[str, float]:
+    """New hires over REST against a hidden limit: the rate the governor finds, the calls
+    per second after its first search, and the share of calls refused with 429."""
+    from bulkimport.drill import rest_company_id, rest_login
+    from bulkimport.job import ImportJob
+    from bulkimport.nmbrs.rest.session import demo_client
+
+    path = write_new_hires_csv(
+        workdir / "rest.csv",
+        NewHireSpec(rows=settings.rest_rows, start_date=next_month_start(date.today())),
+    )
+    options = [
+        *_latency_arguments(settings),
+        "--seed=1",
+        f"--rest-calls-per-second={settings.rest_limit}",
+    ]
+    with emulator_process(options) as base_url:
+        root = base_url.split("/soap/")[0]
+        environment = rest_login(root, workdir / "tokens")
+        saved = {name: os.environ.get(name) for name in environment}
+        os.environ.update(environment)  # the run finds the login where `login` stored it
+        try:
+            job = ImportJob(
+                input_path=path,
+                template="new_hire",
+                company_id=rest_company_id(BENCH_COMPANY),
+                endpoint=root,
+                api="rest",
+                rest_client=demo_client(),
+                country=Country.NL,
+                rate=settings.rest_start_rate,
+                concurrency=settings.concurrency,
+                retry=RetryPolicy(max_attempts=10, base_delay=0.05, max_delay=1.0),
+                xlsx_report=False,
+                keep_journal=False,
+            )
+            outcome = anyio.run(_run_job, job)
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+        stats = fetch_json(root + "/stats")
+    summary = outcome.summary
+    arrivals = list(stats["arrivals_per_second"])
+    refused = list(stats.get("refused_per_second", []))
+    refused += [0] * (len(arrivals) - len(refused))
+    accepted = [a - r for a, r in zip(arrivals, refused, strict=False)]
+    after = accepted[REST_SEARCH_S:-1]  # full seconds after the search, the last one partial
+    calls = int(stats["calls_total"])
+    refusals = int(stats.get("faults_by_code", {}).get("42908", 0))
+    return {
+        "rest_rows": float(summary.rows),
+        "rest_rows_ok": float(summary.counts.get(RowStatus.OK, 0)),
+        "rest_calls": float(calls),
+        "rest_seconds": summary.duration_s,
+        "rest_hidden_limit_calls_per_s": float(settings.rest_limit),
+        "rest_start_rate_calls_per_s": settings.rest_start_rate,
+        "rest_calls_per_s": calls / summary.duration_s if summary.duration_s else 0.0,
+        "rest_accepted_per_s_after_30s": statistics.fmean(after) if after else 0.0,
+        "rest_share_of_limit_after_30s": (
+            statistics.fmean(after) / settings.rest_limit if after else 0.0
+        ),
+        "rest_found_rate_calls_per_s": summary.found_rate or 0.0,
+        "rest_found_rate_share_of_limit": (summary.found_rate or 0.0) / settings.rest_limit,
+        "rest_share_429": refusals / max(1, calls),
+    }
 
 
 def _penalised_share(stats: Mapping[str, Any]) -> float:
@@ -385,6 +463,7 @@ def run_bench(settings: BenchSettings, say: Callable[[str], None]) -> dict[str, 
                 f"{settings.accounts} accounts at their caps in one process",
                 lambda: measure_accounts(settings, workdir),
             ),
+            "rest": ("REST against a hidden limit", lambda: measure_rest(settings, workdir)),
         }
         for scenario in SCENARIOS:
             if scenario not in settings.scenarios:

@@ -34,6 +34,7 @@ from bulkimport.settings import DEFAULT_CONFIG, Setting, read_config_file, soap_
 
 if TYPE_CHECKING:
     from bulkimport.job import ImportJob, ImportOutcome
+    from bulkimport.nmbrs.rest.auth import ClientConfig
     from bulkimport.progress import ProgressObserver
 
 EXIT_OK: Final = 0
@@ -101,7 +102,12 @@ def _add_run(parser: argparse.ArgumentParser) -> Handler:
         "file", type=Path, nargs="?", help="the CSV or XLSX file to import (with --plan: its own)"
     )
     parser.add_argument("--template", help="template name or .toml path (required without --plan)")
-    parser.add_argument("--company", type=int, help="Nmbrs company id (required without --plan)")
+    parser.add_argument(
+        "--company",
+        type=company_argument,
+        help="the company (required without --plan): its id in the API used (a number on SOAP, "
+        "a UUID on REST), its company number (REST) or its exact name",
+    )
     parser.add_argument(
         "--plan",
         type=Path,
@@ -114,6 +120,7 @@ def _add_run(parser: argparse.ArgumentParser) -> Handler:
         action="store_true",
         help="go on without asking: a real Nmbrs host, risky changes in the plan",
     )
+    add_api_options(parser, default=None)  # with --plan: the plan's API
     target = parser.add_argument_group("target (without credentials: the built-in emulator)")
     target.add_argument("--endpoint", help="base URL of the SOAP services, e.g. .../soap/v3/")
     target.add_argument("--environment", choices=sorted(ENVIRONMENTS), help="Nmbrs environment")
@@ -181,6 +188,17 @@ def _add_run(parser: argparse.ArgumentParser) -> Handler:
     return _run
 
 
+def add_api_options(parser: argparse.ArgumentParser, default: str | None = "soap") -> None:
+    """--api and --profile, as run, plan and validate take them."""
+    parser.add_argument(
+        "--api",
+        choices=("soap", "rest"),
+        default=default,
+        help="Nmbrs' SOAP API (default) or its REST API (sign in once with `bulkimport login`)",
+    )
+    parser.add_argument("--profile", default="default", help="REST: the stored login to use")
+
+
 def _credentials(args: argparse.Namespace) -> Credentials | None:
     """From NMBRS_* variables, else the config file; never from a plain flag."""
     settings = _soap_settings(args)
@@ -195,6 +213,23 @@ def _credentials(args: argparse.Namespace) -> Credentials | None:
 
     register_secret(token)
     return Credentials(username, token, domain)
+
+
+def company_argument(text: str) -> int | str:
+    """A SOAP company id is a number; anything else is resolved against the company list."""
+    return int(text) if text.strip().isdigit() else text.strip()
+
+
+def rest_client(args: argparse.Namespace) -> ClientConfig | None:
+    """REST runs against Nmbrs need the application's values; the emulator's are built in."""
+    if args.api != "rest" or not (args.endpoint or args.environment):
+        return None
+    from bulkimport.nmbrs.rest.login import load_client_config
+    from bulkimport.nmbrs.rest.session import rest_api_url
+
+    rest_api_url(args.endpoint, args.environment)  # no sandbox: said before any credentials
+
+    return load_client_config(args.config)
 
 
 def _soap_settings(args: argparse.Namespace) -> dict[str, Setting]:
@@ -214,11 +249,15 @@ def _run(args: argparse.Namespace) -> int:
 
     configure_logging_from(args)
     risky = take_plan(args)
+    args.api = args.api or "soap"
     credentials = _credentials(args)  # may also take endpoint/environment from the file
     job = ImportJob(
         input_path=args.file,
         template=args.template,
         company_id=args.company,
+        api=args.api,
+        profile=args.profile,
+        rest_client=rest_client(args),
         endpoint=args.endpoint,
         environment=args.environment,
         emulator=args.emulator,
@@ -390,6 +429,12 @@ def _resume(args: argparse.Namespace) -> int:
 
     configure_logging_from(args)
     job = job_from_journal(args.journal, _credentials(args), retry_failed=args.retry_failed)
+    if job.api == "rest" and (job.endpoint or job.environment):
+        from dataclasses import replace
+
+        from bulkimport.nmbrs.rest.login import load_client_config
+
+        job = replace(job, rest_client=load_client_config(args.config))
     return _execute(args, job)
 
 
@@ -402,13 +447,16 @@ def _add_drill(parser: argparse.ArgumentParser) -> Handler:
     parser.add_argument("--kills", type=int, default=defaults.kills, help="SIGKILLs to survive")
     parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of data and faults")
     parser.add_argument("--workdir", type=Path, help="keep the files here (default: a temp dir)")
+    parser.add_argument("--api", choices=("soap", "rest"), default="soap", help="the API drilled")
     return _drill
 
 
 def _drill(args: argparse.Namespace) -> int:
     from bulkimport.drill import DrillSettings, format_drill, run_drill
 
-    settings = DrillSettings(rows=args.rows, kills=args.kills, seed=args.seed, workdir=args.workdir)
+    settings = DrillSettings(
+        rows=args.rows, kills=args.kills, seed=args.seed, workdir=args.workdir, api=args.api
+    )
     result = run_drill(settings, say=_say)
     print(format_drill(result, settings))
     return EXIT_OK if result.passed else EXIT_ROWS_FAILED
@@ -419,7 +467,8 @@ def _add_bench(parser: argparse.ArgumentParser) -> Handler:
 
     defaults = BenchSettings()
     for name in ("capped_rows", "uncapped_rows", "csv_rows", "csv_small_rows", "xlsx_rows",
-                 "new_hire_rows", "zeep_rows", "accounts", "account_rows"):  # fmt: skip
+                 "new_hire_rows", "zeep_rows", "accounts", "account_rows",
+                 "rest_rows"):  # fmt: skip
         parser.add_argument(
             f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name)
         )
@@ -431,6 +480,12 @@ def _add_bench(parser: argparse.ArgumentParser) -> Handler:
         help="run only these (default: all): " + ", ".join(defaults.scenarios),
     )
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument(
+        "--api",
+        choices=("soap", "rest"),
+        default="soap",
+        help="rest: new hires over REST against the emulator's hidden limit (scenario rest)",
+    )
     return _bench
 
 
@@ -439,7 +494,13 @@ def _scenario_list(value: str) -> tuple[str, ...]:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from bulkimport.bench import BenchSettings, figures_json, format_table, run_bench
+    from bulkimport.bench import (
+        REST_SCENARIOS,
+        BenchSettings,
+        figures_json,
+        format_table,
+        run_bench,
+    )
 
     settings = BenchSettings(
         capped_rows=args.capped_rows,
@@ -451,7 +512,8 @@ def _bench(args: argparse.Namespace) -> int:
         zeep_rows=args.zeep_rows,
         accounts=args.accounts,
         account_rows=args.account_rows,
-        scenarios=args.scenarios,
+        rest_rows=args.rest_rows,
+        scenarios=REST_SCENARIOS if args.api == "rest" else args.scenarios,
     )
     figures = run_bench(settings, say=_say)
     print(format_table(figures))

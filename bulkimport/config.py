@@ -66,28 +66,55 @@ class TransportSettings:
     insecure: bool = False
 
 
+REST_API_HOST: Final = "https://api.nmbrsapp.com"  # Nmbrs' one REST host, every environment
+
+
+@dataclass(frozen=True, slots=True)
+class RestApplication:
+    """A REST account's registered application and the subscription key its calls carry (the
+    key is what Nmbrs' hidden rate limit counts)."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
+    subscription_key: str = field(repr=False)
+
+
 @dataclass(frozen=True, slots=True)
 class NamedAccount:
     """An `[accounts.NAME]` table of the config file: one Nmbrs account a job step names.
 
     The secret is never in the file: `token_source` says where it was found (an environment
-    variable or the keyring), `credentials` is None when it was found nowhere.
+    variable or the keyring), `credentials` is None when it was found nowhere. A REST account
+    signs in with its own stored login (`profile`, made once with `bulkimport login
+    --profile`) and carries its application's values in `rest_application` (None when a
+    value was found nowhere).
     """
 
     name: str
-    api: str  # "soap" (REST is being added: it signs in with a stored login instead)
+    api: str  # "soap" or "rest"
     endpoint: str | None
     environment: str | None
-    username: str
-    domain: str
+    username: str  # SOAP
+    domain: str  # SOAP
     token_source: str
-    credentials: Credentials | None = None
+    credentials: Credentials | None = None  # SOAP
     rate: float = NMBRS_CALLS_PER_SECOND  # lower it when other tools share the account
+    profile: str = ""  # REST: the stored login this account's runs use and refresh
+    rest_application: RestApplication | None = None  # REST
+
+    @property
+    def has_secrets(self) -> bool:
+        """What a run on it needs was found: the token (SOAP), the application's values (REST)."""
+        if self.api == "rest":
+            return self.rest_application is not None
+        return self.credentials is not None
 
     @property
     def target(self) -> str:
         """Where its calls go, as a person reads it."""
         if self.endpoint:
             return self.endpoint
+        if self.api == "rest":
+            return REST_API_HOST
         environment = ENVIRONMENTS.get(self.environment or "nl")
         return environment.base_url if environment else f"environment {self.environment!r}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import anyio
 
 from bulkimport.backend import EmployeeLister, ReadFunction
+from bulkimport.model import NmbrsId
 from bulkimport.reconcile import EmployeeEntry
 
 
@@ -18,10 +19,10 @@ class EmployeeDirectory:
     def __init__(self, read: ReadFunction, lister: EmployeeLister) -> None:
         self._read = read
         self._lister = lister
-        self._by_company: dict[int, dict[int, EmployeeEntry]] = {}
+        self._by_company: dict[NmbrsId, dict[int, EmployeeEntry]] = {}
         self._lock = anyio.Lock()
 
-    async def resolve(self, company_id: int, employee_number: int) -> int | None:
+    async def resolve(self, company_id: NmbrsId, employee_number: int) -> NmbrsId | None:
         """The EmployeeId for an employee number, or None when the company has no such number."""
         if company_id not in self._by_company:
             async with self._lock:
@@ -30,13 +31,13 @@ class EmployeeDirectory:
         entry = self._by_company[company_id].get(employee_number)
         return entry.id if entry else None
 
-    async def refresh(self, company_id: int) -> tuple[EmployeeEntry, ...]:
+    async def refresh(self, company_id: NmbrsId) -> tuple[EmployeeEntry, ...]:
         """Read the company's employees now (all types) and update the cache."""
         employees = await self._lister.list_employees(self._read, company_id)
         self.remember(company_id, employees)
         return employees
 
-    def remember(self, company_id: int, employees: tuple[EmployeeEntry, ...]) -> None:
+    def remember(self, company_id: NmbrsId, employees: tuple[EmployeeEntry, ...]) -> None:
         """Take a list read elsewhere (the pre-flight) as the company's cache."""
         by_number: dict[int, EmployeeEntry] = {}
         for entry in employees:

@@ -9,6 +9,7 @@ invalid rows created nothing, and every row has a final status.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 import os
@@ -50,6 +51,7 @@ class DrillSettings:
     rate: float = 150.0
     max_runs: int = 12
     workdir: Path | None = None
+    api: str = "soap"  # "rest": the importer runs with --api rest, signed in once beforehand
 
 
 @dataclass(slots=True)
@@ -166,6 +168,11 @@ def run_drill(settings: DrillSettings, say: Any = print) -> DrillResult:
                 "--report", str(workdir / "drill.report"),
             ]  # fmt: skip
             credentials = demo_environment()
+            if settings.api == "rest":
+                credentials |= rest_login(root, workdir / "tokens")
+                command[command.index("--company") + 1] = rest_company_id(DRILL_COMPANY)
+                command[command.index("--endpoint") + 1] = root
+                command += ["--api", "rest"]
             expected_seconds = settings.rows * 7 / settings.rate
             errors_path = workdir / "drill.importer.log"
             while result.runs < settings.max_runs:
@@ -199,6 +206,52 @@ def run_drill(settings: DrillSettings, say: Any = print) -> DrillResult:
         _check(result, input_path, workdir / "drill.report.csv", state, baseline)
     result.seconds = time.monotonic() - started
     return result
+
+
+def rest_company_id(company: int) -> str:
+    """The REST companyId of an emulator company (the emulator maps SOAP ids to UUIDs)."""
+    from bulkimport.emulator.rest import uuid_of
+
+    return uuid_of("company", company)
+
+
+def rest_login(origin: str, token_dir: Path) -> dict[str, str]:
+    """Sign in once at the emulator, as `bulkimport login` would; the child importers' REST
+    variables (demo application, token directory)."""
+    from bulkimport.nmbrs.rest.auth import service_for
+    from bulkimport.nmbrs.rest.login import sign_in
+    from bulkimport.nmbrs.rest.session import demo_client
+    from bulkimport.nmbrs.rest.tokens import TOKEN_DIR_VARIABLE, FileTokenStore
+
+    client = demo_client()
+
+    async def login() -> None:
+        urls: asyncio.Queue[str] = asyncio.Queue()
+        service = service_for(origin, origin)
+        store = FileTokenStore(token_dir)
+        task = asyncio.create_task(
+            sign_in(service, client, store, "default", announce=urls.put_nowait,
+                    open_browser=False)
+        )  # fmt: skip
+        url = await urls.get()
+        await asyncio.to_thread(fetch_page, url)
+        await task
+
+    asyncio.run(login())
+    return {
+        TOKEN_DIR_VARIABLE: str(token_dir),
+        "NMBRS_CLIENT_ID": client.client_id,
+        "NMBRS_CLIENT_SECRET": client.client_secret,
+        "NMBRS_SUBSCRIPTION_KEY": client.subscription_key,
+    }
+
+
+def fetch_page(url: str) -> None:
+    """Open a loopback URL and follow its redirects, as a browser would."""
+    if not url.startswith("http://127.0.0.1:"):
+        raise ValueError(f"the drill only talks to loopback, not {url}")
+    with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - loopback only
+        response.read()
 
 
 def demo_environment() -> dict[str, str]:

@@ -142,7 +142,9 @@ class NeedsReview(RowError):
     The row is reported as `needs_review` with the candidate ids, and never resent by itself.
     """
 
-    def __init__(self, candidates: tuple[int, ...], reason: str, *, operation: str = "") -> None:
+    def __init__(
+        self, candidates: tuple[int | str, ...], reason: str, *, operation: str = ""
+    ) -> None:
         listed = ", ".join(str(c) for c in candidates) or "none"
         where = f"{operation}: " if operation else ""
         super().__init__(f"{where}outcome unknown ({reason}); candidates: {listed}")

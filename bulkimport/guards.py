@@ -20,7 +20,7 @@ from bulkimport.errors import CellProblem, RowInvalid
 from bulkimport.mapping.coerce import CoercionError, coercer_for
 from bulkimport.mapping.mapper import ColumnBinding
 from bulkimport.mapping.template import ColumnSource, Template
-from bulkimport.model import Call, RowPlan, SourceRow
+from bulkimport.model import Call, NmbrsId, RowPlan, SourceRow
 
 
 class PeriodKind(StrEnum):
@@ -117,10 +117,10 @@ class RowGuard:
     """The facts a row is checked against: what the target has, and what the file repeats."""
 
     template: Template
-    company_id: int
+    company_id: NmbrsId
     current_period: CompanyPeriod
     allow_past_periods: bool
-    existing_numbers: Mapping[int, int]  # employee number -> EmployeeId, before this run
+    existing_numbers: Mapping[int, NmbrsId]  # employee number -> EmployeeId, before this run
     repeated_numbers: Mapping[int, int]  # employee number -> how often the file has it
     number_header: str  # the file's header of the employee-number column
     headers: Mapping[tuple[str, tuple[str, ...]], str]  # (step, request path) -> file header

@@ -23,7 +23,7 @@ from typing import Final
 
 from bulkimport.logs import is_sensitive_name, mask_text
 from bulkimport.mapping.mapper import ColumnBinding
-from bulkimport.model import RowResult, RowStatus, SourceRow
+from bulkimport.model import NmbrsId, RowResult, RowStatus, SourceRow
 from bulkimport.report import RunSummary
 
 MAX_LISTED_ROWS: Final = 2000  # the page stays light; the CSV report lists every row
@@ -64,7 +64,7 @@ class RunPage:
     input_name: str
     template: str
     target: str
-    company_id: int
+    company_id: NmbrsId
     finished_at: str
     summary: RunSummary
     cap: float

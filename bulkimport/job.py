@@ -7,18 +7,19 @@ line in the report whatever stopped the run.
 
 from __future__ import annotations
 
+import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
 import anyio
 import structlog
 
-from bulkimport.backend import Backend, TransportStats
+from bulkimport.backend import Backend, BackendOperation, TransportStats
 from bulkimport.config import (
     ENVIRONMENTS,
     NMBRS_CALLS_PER_SECOND,
@@ -27,7 +28,8 @@ from bulkimport.config import (
     RetryPolicy,
     TransportSettings,
 )
-from bulkimport.errors import ConfigError, FatalError, TemplateError
+from bulkimport.endpoints import check_endpoint
+from bulkimport.errors import ConfigError, FatalError, RetryableError, TemplateError
 from bulkimport.guards import RowGuard, date_headers, employee_number_of, repeated_numbers
 from bulkimport.htmlreport import (
     RowsNotOkCollector,
@@ -48,19 +50,28 @@ from bulkimport.journal import (
 from bulkimport.limiter import CallRateLimiter
 from bulkimport.mapping.mapper import ColumnBinding, bind_columns, header_hint
 from bulkimport.mapping.template import Template, load_builtin_template, load_template
-from bulkimport.model import RowStatus, SourceRow
+from bulkimport.model import NmbrsId, RowStatus, SourceRow
+from bulkimport.nmbrs.rest.auth import ClientConfig
+from bulkimport.nmbrs.rest.backend import RestBackend
+from bulkimport.nmbrs.rest.session import (
+    demo_client,
+    emulator_tokens,
+    rest_api_url,
+    stored_tokens,
+)
+from bulkimport.nmbrs.rest.tokens import TokenSource
+from bulkimport.nmbrs.rest.transport import DryRunRestTransport, RestSettings, RestTransport
 from bulkimport.nmbrs.soap.backend import SoapBackend
 from bulkimport.nmbrs.soap.faults import FAULT_MEANINGS
 from bulkimport.nmbrs.soap.transport import (
     AiohttpTransport,
     DryRunTransport,
     Transport,
-    check_endpoint,
 )
 from bulkimport.notable import FirstRowsNotOk, RowNotOk
 from bulkimport.pipeline import Importer, ResultSink, RunOptions
 from bulkimport.planning import plan_for_run
-from bulkimport.preflight import TargetFacts, check_target
+from bulkimport.preflight import TargetFacts, check_target, pick_company
 from bulkimport.progress import ProgressObserver, RunProgress
 from bulkimport.receipt import Receipt, beside_report, write_receipt
 from bulkimport.report import (
@@ -72,6 +83,7 @@ from bulkimport.report import (
     html_report_path,
     write_text_atomically,
 )
+from bulkimport.retry import call_with_retries
 from bulkimport.sources import RowSource, open_source
 from bulkimport.timeline import CallTimeline
 from bulkimport.undo import UndoWriter
@@ -81,8 +93,10 @@ from bulkimport.validation import check_input_file, prepare_output_folders, vali
 # for: against a calendar-driven emulator their December 2026 dates would one day fall into a
 # protected past period and every sample row would fault.
 DEMO_PERIOD: Final = (2026, 11)
-# The API the calls go through; part of a run's target, since REST will be another one.
-API: Final = "soap"
+# The APIs a run can go through; part of a run's target.
+SOAP_API: Final = "soap"
+REST_API: Final = "rest"
+APIS: Final = (SOAP_API, REST_API)
 
 log = structlog.get_logger()
 
@@ -97,7 +111,7 @@ class ImportJob:
 
     input_path: Path
     template: str  # a built-in template name or a path to a .toml file
-    company_id: int
+    company_id: NmbrsId
     endpoint: str | None = None
     environment: str | None = None  # nl, se or sandbox: picks the host and the country
     emulator: bool = False  # the built-in emulator on purpose, also when credentials are set
@@ -124,6 +138,9 @@ class ImportJob:
     # the account's, so its imports draw on one budget. None: this import gets its own.
     limiter: CallRateLimiter | None = field(default=None, compare=False)
     plan_path: Path | None = None  # apply exactly this plan (`bulkimport plan`), nothing else
+    api: str = SOAP_API  # "rest": Nmbrs' REST API (OAuth login, UUID ids) instead of SOAP
+    profile: str = "default"  # REST: the stored login (`bulkimport login --profile`)
+    rest_client: ClientConfig | None = None  # REST: application id, secret, subscription key
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,29 +165,73 @@ class ImportOutcome:
 
 def resolve_template(name_or_path: str, backend: Backend | None = None) -> Template:
     """A template by shipped name or file path, checked against the backend's operations."""
-    operations = (backend or SoapBackend()).template_operation
+    backend = backend or SoapBackend()
+    operations, section = backend.template_operation, backend.template_section
     path = Path(name_or_path)
     if path.suffix == ".toml" or path.exists():
         if path.is_dir():
             raise TemplateError(f"template {path} is a folder; give a template name or .toml file")
         if not path.is_file():
             raise TemplateError(f"template file {path} does not exist")
-        return load_template(path, operations)
-    return load_builtin_template(name_or_path, operations)
+        return load_template(path, operations, section)
+    return load_builtin_template(name_or_path, operations, section)
+
+
+def backend_for(api: str) -> Backend:
+    if api not in APIS:
+        raise ConfigError(f"unknown API {api!r}; choose one of {', '.join(APIS)}")
+    return RestBackend() if api == REST_API else SoapBackend()
 
 
 @dataclass(frozen=True, slots=True)
 class Target:
     base_url: str
-    credentials: Credentials
+    credentials: Credentials | None  # SOAP's; REST signs in with `tokens`
     country: Country  # what the environment implies; the company's address decides
     description: str
     ephemeral: bool  # the in-process emulator forgets everything when the run ends
+    tokens: TokenSource | None = None
+
+
+@asynccontextmanager
+async def _open_rest_target(job: ImportJob) -> AsyncIterator[Target]:
+    """REST: Nmbrs' one host with the stored login, or the emulator with a login of its own."""
+    if job.endpoint or job.environment:
+        api_url = rest_api_url(job.endpoint, job.environment)
+        check_endpoint(api_url + "/", insecure=job.insecure)
+        if job.rest_client is None:
+            raise ConfigError(
+                "no REST application: set NMBRS_CLIENT_ID, NMBRS_CLIENT_SECRET and "
+                "NMBRS_SUBSCRIPTION_KEY or put them under [rest] in the config file"
+            )
+        environment = ENVIRONMENTS.get(job.environment or "nl")
+        country = job.country or (environment.country if environment else Country.NL)
+        async with stored_tokens(job.rest_client, job.profile) as tokens:
+            yield Target(api_url, None, country, api_url, ephemeral=False, tokens=tokens)
+        return
+    from bulkimport.emulator import EmulatorConfig, emulator_in_thread
+
+    async with (
+        emulator_in_thread(EmulatorConfig(current_period=DEMO_PERIOD)) as emulator,
+        emulator_tokens(emulator.origin, job.profile) as tokens,
+    ):
+        yield Target(
+            emulator.origin,
+            None,
+            Country.NL,
+            f"the built-in Nmbrs emulator's REST API at {emulator.origin}",
+            ephemeral=True,
+            tokens=tokens,
+        )
 
 
 @asynccontextmanager
 async def open_target(job: ImportJob) -> AsyncIterator[Target]:
     """Where the calls go: an explicit endpoint, an Nmbrs environment, or the emulator."""
+    if job.api == REST_API:
+        async with _open_rest_target(job) as target:
+            yield target
+        return
     if job.endpoint or job.environment:
         environment = ENVIRONMENTS.get(job.environment or "nl")
         if environment is None:
@@ -227,7 +288,8 @@ async def run_job(
     """
     validate_job(job)
     check_input_file(job.input_path)
-    template = resolve_template(job.template)
+    backend = backend_for(job.api)
+    template = resolve_template(job.template, backend)
     input_path = job.input_path
     report_base = job.report_base or default_report_base(input_path)
     failed_path = job.failed_path or default_failed_path(input_path)
@@ -244,22 +306,14 @@ async def run_job(
         if on_warning is not None:
             for warning in warnings:
                 on_warning(warning)
-        settings = TransportSettings(
-            base_url=target.base_url,
-            credentials=target.credentials,
-            rate=job.rate,
-            concurrency=job.concurrency,
-            timeout=job.timeout,
-            insecure=job.insecure,
-        )
-        network = await stack.enter_async_context(AiohttpTransport(settings, limiter=job.limiter))
-        backend = SoapBackend()
+        network = await stack.enter_async_context(open_network(job, target))
         first_call_at = time.monotonic()  # the pre-flight's reads count at the cap too
         first_call_time = datetime.now(UTC)
+        company_id = await resolve_company(network, backend, job, target.description)
         facts = await check_target(
             network,
             backend,
-            job.company_id,
+            company_id,
             target=target.description,
             requested_country=job.country,
             default_country=target.country,
@@ -281,11 +335,11 @@ async def run_job(
         if confirm_risky is not None and planned.risky:
             await confirm_risky(planned.risky)  # raises to stop the run: nothing is sent
         run_target = RunTarget(
-            api=API,
+            api=job.api,
             endpoint=target.base_url,
             environment=job.environment,
-            domain=target.credentials.domain,
-            company_id=job.company_id,
+            domain=target.credentials.domain if target.credentials else f"profile {job.profile}",
+            company_id=company_id,
         )
         journal_path = _journal_path(job, target, report_base, run_target)
         journal: Journal | MemoryJournal | DryRunJournal
@@ -330,7 +384,11 @@ async def run_job(
                 )
             )
             sinks = (*sinks, undo)
-        sender: Transport = DryRunTransport(target.credentials) if job.dry_run else network
+        sender: Transport = network
+        if job.dry_run:
+            sender = (
+                DryRunTransport(target.credentials) if target.credentials else DryRunRestTransport()
+            )
         importer = Importer(
             template=template,
             binding=binding,
@@ -340,7 +398,7 @@ async def run_job(
             journal=journal,
             sinks=sinks,
             options=RunOptions(
-                company_id=job.company_id,
+                company_id=company_id,
                 country=facts.country,
                 concurrency=job.concurrency,
                 retry=job.retry,
@@ -399,7 +457,9 @@ async def run_job(
             (first_call_time, datetime.now(UTC)),
         )  # fmt: skip
         if fatal is not None:
-            _write_html_report(job, template.name, target, summary, not_ok, network, report_base)
+            _write_html_report(
+                job, template.name, run_target, target, summary, not_ok, network, report_base
+            )
             raise fatal  # outside the task group: callers get the error, not a group around it
         for warning in source.warnings[read_warnings:]:  # found while the rows streamed
             warnings.append(warning)
@@ -409,7 +469,7 @@ async def run_job(
         if progress is not None:
             _shown(progress, RunProgress(summary, rows_total, job.rate, calls_per_row))
         html_path = _write_html_report(
-            job, template.name, target, summary, not_ok, network, report_base
+            job, template.name, run_target, target, summary, not_ok, network, report_base
         )
         resumed = journal.resumed
         latencies = network.latencies
@@ -432,15 +492,6 @@ async def run_job(
     )
 
 
-class TimedTransport(Protocol):
-    """What the HTML report reads of the transport the calls went through."""
-
-    @property
-    def timeline(self) -> CallTimeline: ...
-    @property
-    def latencies(self) -> tuple[float, ...]: ...
-
-
 def _summary_so_far(
     not_ok: RowsNotOkCollector, stats: TransportStats, first_call_at: float
 ) -> RunSummary:
@@ -459,6 +510,7 @@ def _summary_so_far(
 def _write_html_report(
     job: ImportJob,
     template: str,
+    run_target: RunTarget,
     target: Target,
     summary: RunSummary,
     not_ok: RowsNotOkCollector,
@@ -473,7 +525,7 @@ def _write_html_report(
         input_name=job.input_path.name,
         template=template,
         target=target.description,
-        company_id=job.company_id,
+        company_id=run_target.company_id,
         finished_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         summary=summary,
         cap=job.rate,
@@ -518,7 +570,7 @@ def _write_receipt(
         api=run_target.api,
         target=target.base_url,
         environment=job.environment,
-        company_id=job.company_id,
+        company_id=run_target.company_id,
         counts=counts,
         first_call_at=call_times[0] if stats.calls else None,
         last_call_at=call_times[1] if stats.calls else None,
@@ -531,6 +583,85 @@ def _write_receipt(
     # One per run, named by when it started: a later run of the same file keeps this one.
     started = call_times[0].strftime("%Y%m%dT%H%M%S%fZ")
     return write_receipt(beside_report(report_base, f".receipt.{started}.json"), receipt)
+
+
+class TimedTransport(Protocol):
+    """What the HTML report reads of the transport the calls went through."""
+
+    @property
+    def timeline(self) -> CallTimeline: ...
+    @property
+    def latencies(self) -> tuple[float, ...]: ...
+
+
+class NetworkTransport(Transport, TimedTransport, Protocol):
+    """A run's transport to the service, whichever the API: it sends, counts and times."""
+
+
+@asynccontextmanager
+async def open_network(job: ImportJob, target: Target) -> AsyncIterator[NetworkTransport]:
+    """The run's transport for its API, on the job's shared limiter if it has one."""
+    if target.tokens is not None:
+        assert job.rest_client is not None or target.ephemeral
+        client = job.rest_client or demo_client()
+        settings = RestSettings(
+            api_url=target.base_url,
+            subscription_key=client.subscription_key,
+            rate=job.rate,
+            concurrency=job.concurrency,
+            timeout=job.timeout,
+            insecure=job.insecure,
+        )
+        async with RestTransport(settings, target.tokens, limiter=job.limiter) as rest:
+            yield rest
+        return
+    assert target.credentials is not None
+    soap_settings = TransportSettings(
+        base_url=target.base_url,
+        credentials=target.credentials,
+        rate=job.rate,
+        concurrency=job.concurrency,
+        timeout=job.timeout,
+        insecure=job.insecure,
+    )
+    async with AiohttpTransport(soap_settings, limiter=job.limiter) as soap:
+        yield soap
+
+
+async def resolve_company(
+    network: Transport,
+    backend: Backend,
+    job: ImportJob,
+    target: str,
+) -> NmbrsId:
+    """The company id `--company` names (id, number or exact name), from the company list.
+    A SOAP company given by its id needs no read."""
+    company_id = job.company_id
+    if isinstance(backend, SoapBackend) and isinstance(company_id, int):
+        return company_id
+    rng = random.Random(job.seed)
+
+    async def read(operation: BackendOperation, values: Mapping[str, Any]) -> Any:
+        outcome = await call_with_retries(network, operation, values, policy=job.retry, rng=rng)
+        return outcome.value
+
+    companies: list[tuple[NmbrsId, str, str]]
+    try:
+        if isinstance(backend, RestBackend):
+            listed = await backend.companies(read)
+            companies = [
+                (str(c["companyId"]), str(c.get("number") or ""), str(c.get("name") or ""))
+                for c in listed
+            ]
+        else:  # SOAP lists ids and names; its id is the number a person uses
+            named = await backend.list_companies(read)
+            companies = [(key, str(key), name) for key, name in named.items()]
+    except RetryableError as exc:
+        raise ConfigError(f"cannot reach {target} (nothing was sent): {exc}") from exc
+    company_id = pick_company(company_id, companies)
+    if isinstance(backend, RestBackend):
+        backend.company_id = company_id
+    return company_id
 
 
 def open_input(job: ImportJob, template: Template) -> RowSource:
@@ -614,11 +745,17 @@ def job_options(job: ImportJob, target_url: str) -> dict[str, object]:
         "ignore_columns": list(job.ignore_columns),
         "include_hidden_rows": job.include_hidden_rows,
         "plan": str(job.plan_path.resolve()) if job.plan_path is not None else None,
+        "api": job.api,
+        "profile": job.profile,
     }
 
 
 def job_from_journal(
-    journal_path: Path, credentials: Credentials | None, *, retry_failed: bool
+    journal_path: Path,
+    credentials: Credentials | None,
+    *,
+    retry_failed: bool,
+    rest_client: ClientConfig | None = None,
 ) -> ImportJob:
     """The job a journal was started for, to resume it exactly as it was begun."""
     info = read_run_info(journal_path)
@@ -647,6 +784,9 @@ def job_from_journal(
         ignore_columns=tuple(str(name) for name in _listed(options.get("ignore_columns"))),
         include_hidden_rows=bool(options.get("include_hidden_rows", False)),
         plan_path=Path(str(options["plan"])) if options.get("plan") else None,
+        api=str(options.get("api") or SOAP_API),
+        profile=str(options.get("profile") or "default"),
+        rest_client=rest_client,
     )
 
 

@@ -30,13 +30,15 @@ from typing import Any, Final, Self
 
 from bulkimport.config import Credentials
 from bulkimport.errors import JournalMismatchError
-from bulkimport.model import RowResult, RowStatus
+from bulkimport.model import NmbrsId, RowResult, RowStatus
 
 SCHEMA_VERSION: Final = 3
 COMMIT_INTERVAL_S: Final = 0.05
 COMMIT_EVERY_WRITES: Final = 500
 _RESULT_PAGE: Final = 1000
 _LOCK_WAIT_S: Final = 0.5  # another run holds the journal: say so rather than wait
+# The operations that create an employee, per API (SOAP, REST): their results are employee ids.
+EMPLOYEE_INSERTS: Final = ("Employee_Insert", "createEmployee")
 # Option keys whose values are never written, wherever they sit in the options.
 _SECRET_KEY_PARTS: Final = ("token", "password", "secret")
 
@@ -55,7 +57,9 @@ _SCHEMA: Final = (
         options TEXT NOT NULL
     )""",
     # A company listed here has a baseline, even an empty one (a company with no employees yet).
-    "CREATE TABLE IF NOT EXISTS baseline_company (company_id INTEGER PRIMARY KEY)",
+    # Ids are SOAP's ints or REST's UUID text: an INTEGER column keeps text that is no number,
+    # but an INTEGER PRIMARY KEY (the rowid) refuses it, so this key has no declared type.
+    "CREATE TABLE IF NOT EXISTS baseline_company (company_id NOT NULL PRIMARY KEY)",
     """CREATE TABLE IF NOT EXISTS baseline (
         company_id INTEGER NOT NULL,
         employee_id INTEGER NOT NULL,
@@ -78,7 +82,7 @@ _SCHEMA: Final = (
         WHERE status != 'done'""",
     # Reconciliation asks for these ids; the partial index keeps that cheap on big runs.
     """CREATE INDEX IF NOT EXISTS step_employee_insert_done ON step (result_id)
-        WHERE operation = 'Employee_Insert' AND status = 'done'""",
+        WHERE operation IN ('Employee_Insert', 'createEmployee') AND status = 'done'""",
     """CREATE TABLE IF NOT EXISTS result (
         row_number INTEGER PRIMARY KEY,
         status TEXT NOT NULL,
@@ -107,7 +111,7 @@ class StepState:
     """What the journal knows of one step of one row, as resume needs it."""
 
     status: StepStatus
-    result_id: int | None = None
+    result_id: NmbrsId | None = None
     attempts: int = 0  # how many times the request was sent (mark_sent calls)
     operation: str = ""
     reason: str = ""
@@ -223,7 +227,7 @@ class RunTarget:
     endpoint: str  # the base URL the calls go to
     environment: str | None  # nl, se or sandbox when given: it also decides the country rules
     domain: str
-    company_id: int
+    company_id: NmbrsId
 
     @property
     def key(self) -> str:
@@ -380,7 +384,7 @@ class Journal:
 
     # -- the company baseline: who existed before this run created anyone -----------------------
 
-    def record_baseline(self, company_id: int, employee_ids: Iterable[int]) -> None:
+    def record_baseline(self, company_id: NmbrsId, employee_ids: Iterable[NmbrsId]) -> None:
         """Store the company's employee ids as they were when the run started; durable at once.
 
         The first baseline of a run stands: a resumed run must compare with the company as it
@@ -397,7 +401,7 @@ class Journal:
             )
         self._commit()
 
-    def baseline(self, company_id: int) -> frozenset[int] | None:
+    def baseline(self, company_id: NmbrsId) -> frozenset[NmbrsId] | None:
         """The ids recorded for the company, or None when no baseline was recorded."""
         known = self._db.execute(
             "SELECT 1 FROM baseline_company WHERE company_id = ?", (company_id,)
@@ -453,7 +457,7 @@ class Journal:
             )
         }
 
-    def mark_done(self, row_number: int, step: str, result_id: int | None) -> None:
+    def mark_done(self, row_number: int, step: str, result_id: NmbrsId | None) -> None:
         """The call succeeded (or reconciliation found its effect); result_id is the new id."""
         self._batched(
             "INSERT INTO step (row_number, step, operation, status, attempts, result_id)"
@@ -487,12 +491,12 @@ class Journal:
             for step, status, result_id, attempts, operation, reason, fault_code in rows
         }
 
-    def claimed_employee_ids(self) -> set[int]:
+    def claimed_employee_ids(self) -> set[NmbrsId]:
         """Employee ids that some row's Employee_Insert is done with (never adopt these twice)."""
         return {
             employee_id
             for (employee_id,) in self._db.execute(
-                "SELECT result_id FROM step WHERE operation = 'Employee_Insert'"
+                "SELECT result_id FROM step WHERE operation IN ('Employee_Insert', 'createEmployee')"  # noqa: E501
                 " AND status = 'done' AND result_id IS NOT NULL"
             )
         }
@@ -708,15 +712,15 @@ class MemoryJournal:
     resumed = False
 
     def __init__(self) -> None:
-        self._baselines: dict[int, frozenset[int]] = {}
+        self._baselines: dict[NmbrsId, frozenset[NmbrsId]] = {}
         self._steps: dict[int, dict[str, StepState]] = {}
         self._unsettled: dict[tuple[int, str], tuple[str, str]] = {}  # (row, step) -> (op, key)
-        self._claimed: set[int] = set()
+        self._claimed: set[NmbrsId] = set()
 
-    def record_baseline(self, company_id: int, employee_ids: Iterable[int]) -> None:
+    def record_baseline(self, company_id: NmbrsId, employee_ids: Iterable[NmbrsId]) -> None:
         self._baselines.setdefault(company_id, frozenset(employee_ids))
 
-    def baseline(self, company_id: int) -> frozenset[int] | None:
+    def baseline(self, company_id: NmbrsId) -> frozenset[NmbrsId] | None:
         return self._baselines.get(company_id)
 
     def record_plan(self, row_number: int, steps: Iterable[tuple[str, str]]) -> None:
@@ -740,7 +744,7 @@ class MemoryJournal:
             if op == operation and key == match_key
         }
 
-    def mark_done(self, row_number: int, step: str, result_id: int | None) -> None:
+    def mark_done(self, row_number: int, step: str, result_id: NmbrsId | None) -> None:
         steps = self._steps.setdefault(row_number, {})
         earlier = steps.get(step)
         operation = earlier.operation if earlier else ""
@@ -748,7 +752,7 @@ class MemoryJournal:
             StepStatus.DONE, result_id, earlier.attempts if earlier else 0, operation
         )
         self._unsettled.pop((row_number, step), None)
-        if operation == "Employee_Insert" and result_id is not None:
+        if operation in EMPLOYEE_INSERTS and result_id is not None:
             self._claimed.add(result_id)
 
     def mark_failed(
@@ -770,7 +774,7 @@ class MemoryJournal:
     def step_states(self, row_number: int) -> dict[str, StepState]:
         return dict(self._steps.get(row_number, {}))
 
-    def claimed_employee_ids(self) -> set[int]:
+    def claimed_employee_ids(self) -> set[NmbrsId]:
         return set(self._claimed)
 
     def record_result(self, result: RowResult) -> None:
@@ -789,10 +793,10 @@ class DryRunJournal:
 
     resumed = False
 
-    def record_baseline(self, company_id: int, employee_ids: Iterable[int]) -> None:
+    def record_baseline(self, company_id: NmbrsId, employee_ids: Iterable[NmbrsId]) -> None:
         """Nothing to remember."""
 
-    def baseline(self, company_id: int) -> frozenset[int] | None:
+    def baseline(self, company_id: NmbrsId) -> frozenset[NmbrsId] | None:
         return None
 
     def record_plan(self, row_number: int, steps: Iterable[tuple[str, str]]) -> None:
@@ -804,7 +808,7 @@ class DryRunJournal:
     def unsettled_rows(self, operation: str, match_key: str) -> set[int]:
         return set()
 
-    def mark_done(self, row_number: int, step: str, result_id: int | None) -> None:
+    def mark_done(self, row_number: int, step: str, result_id: NmbrsId | None) -> None:
         """Nothing to remember."""
 
     def mark_failed(
@@ -815,7 +819,7 @@ class DryRunJournal:
     def step_states(self, row_number: int) -> dict[str, StepState]:
         return {}
 
-    def claimed_employee_ids(self) -> set[int]:
+    def claimed_employee_ids(self) -> set[NmbrsId]:
         return set()
 
     def record_result(self, result: RowResult) -> None:

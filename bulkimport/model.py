@@ -15,6 +15,10 @@ from typing import Any
 
 from bulkimport.errors import CellProblem
 
+# An id as the API in use gives it: an int on SOAP, a UUID's text on REST. The core only
+# compares, stores (as text or number) and passes ids back.
+NmbrsId = int | str
+
 # What a reader hands over for one cell: text from CSV, typed values from XLSX.
 Cell = str | int | float | Decimal | bool | date | datetime | None
 
@@ -126,7 +130,7 @@ class RowResult:
 
     row_number: int
     status: RowStatus
-    created: tuple[tuple[str, int], ...] = ()  # (step, new Nmbrs id) for each insert done
+    created: tuple[tuple[str, NmbrsId], ...] = ()  # (step, new Nmbrs id) for each insert done
     failed_operation: str = ""
     fault_code: int | None = None
     message: str = ""

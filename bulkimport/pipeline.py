@@ -13,7 +13,7 @@ import random
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 import anyio
 import structlog
@@ -26,7 +26,7 @@ from bulkimport.guards import employee_number_of
 from bulkimport.journal import StepState, StepStatus
 from bulkimport.mapping.mapper import ColumnBinding, MappingContext, map_row
 from bulkimport.mapping.template import Template
-from bulkimport.model import RowPlan, RowResult, RowStatus, SourceRow
+from bulkimport.model import NmbrsId, RowPlan, RowResult, RowStatus, SourceRow
 from bulkimport.plan import RowUnchanged
 from bulkimport.reconcile import EmployeeEntry
 from bulkimport.report import RunSummary
@@ -40,19 +40,19 @@ class Journal(Protocol):
 
     resumed: bool
 
-    def record_baseline(self, company_id: int, employee_ids: Any) -> None: ...
-    def baseline(self, company_id: int) -> frozenset[int] | None: ...
+    def record_baseline(self, company_id: NmbrsId, employee_ids: Any) -> None: ...
+    def baseline(self, company_id: NmbrsId) -> frozenset[NmbrsId] | None: ...
     def mark_sent(
         self, row_number: int, step: str, operation: str, match_key: str = ""
     ) -> None: ...
-    def mark_done(self, row_number: int, step: str, result_id: int | None) -> None: ...
+    def mark_done(self, row_number: int, step: str, result_id: NmbrsId | None) -> None: ...
     def mark_failed(
         self, row_number: int, step: str, reason: str, fault_code: int | None
     ) -> None: ...
     def step_states(self, row_number: int) -> Mapping[str, StepState]: ...
     def record_result(self, result: RowResult) -> None: ...
     def result_for(self, row_number: int) -> RowResult | None: ...
-    def claimed_employee_ids(self) -> set[int]: ...
+    def claimed_employee_ids(self) -> set[NmbrsId]: ...
     def record_plan(self, row_number: int, steps: Iterable[tuple[str, str]]) -> None: ...
     def unsettled_rows(self, operation: str, match_key: str) -> set[int]: ...
     def flush(self) -> None: ...
@@ -74,7 +74,7 @@ class ResultSink(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class RunOptions:
-    company_id: int
+    company_id: NmbrsId
     country: Country
     concurrency: int = 100
     retry: RetryPolicy = field(default_factory=RetryPolicy)
@@ -290,7 +290,7 @@ class Importer:
 
     def _emit(self, row: SourceRow, result: RowResult) -> None:
         self._counts[result.status] += 1
-        if result.status is not RowStatus.SKIPPED:
+        if result.status is not RowStatus.SKIPPED and not result.details.get(_RUN_STOPPED):
             self._journal.record_result(result)
         for sink in self._sinks:
             sink.write(row, result)
@@ -316,7 +316,11 @@ class Importer:
             # Every further call would fail the same way: stop, report, exit fatal.
             self._fatal = self._fatal or error
             self.stop()
-            return RowResult(plan.row_number, RowStatus.FAILED, message=str(error))
+            # Reported failed, but not settled in the journal: the error is the run's, not
+            # the row's, so a resume goes on with the row (settling what it had sent).
+            return RowResult(
+                plan.row_number, RowStatus.FAILED, message=str(error), details={_RUN_STOPPED: True}
+            )
         except Exception as error:  # a defect must cost one row, never the run
             log.exception("row crashed", row=plan.row_number)
             return RowResult(
@@ -332,6 +336,10 @@ class Importer:
 
     async def _execute(self, plan: RowPlan) -> RowResult:
         return await self._rows.run(plan)
+
+
+# A row result's detail: the row was cut short by an error that stopped the whole run.
+_RUN_STOPPED: Final = "run_stopped"
 
 
 def _invalid(row: SourceRow, invalid: RowInvalid) -> RowResult:

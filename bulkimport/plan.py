@@ -39,8 +39,13 @@ __all__ = [
 NOT_READ: Final = "(not read)"  # the before value of a field the API gives no read for
 DEFAULT_SALARY_THRESHOLD: Final = Decimal("0.20")
 # Fields whose values stay off the console (the plan file has them; a terminal may be shared).
-_PRIVATE_SUFFIXES: Final = ("IBAN", "BSN", "Birthday", "Number")
-_NAME_FIELDS: Final = frozenset({"FirstName", "LastName", "Initials", "Prefix"})
+# Field names as either API writes them (SOAP's "Salary.Value", REST's "body.value").
+_PRIVATE_SUFFIXES: Final = ("IBAN", "BSN", "Birthday", "Number", "birthDate", "number")
+_NAME_FIELDS: Final = frozenset({"FirstName", "LastName", "Initials", "Prefix",
+                                 "firstName", "lastName", "initials", "prefix"})  # fmt: skip
+_BIRTH_FIELDS: Final = frozenset({"Birthday", "birthDate"})
+_END_FIELDS: Final = ("EndDate", "endDate")
+_SALARY_FIELDS: Final = ("Salary.Value", "body.value")  # REST: only a salary's body has a value
 _SHOWN_RISKS: Final = 10  # risky rows the console summary lists
 
 
@@ -192,7 +197,7 @@ def _risks(
     for change in changes:
         name = change.field.rsplit(".", 1)[-1]
         had_value = change.before not in ("", NOT_READ)
-        if change.field.endswith("Salary.Value") and had_value:
+        if change.field.endswith(_SALARY_FIELDS) and had_value:
             step = _salary_step(change.before, change.after)
             if step is not None and abs(step) > policy.salary_change:
                 risks.append(f"salary {step:+.0%}")
@@ -200,9 +205,9 @@ def _risks(
             risks.append("IBAN change")
         elif existing and had_value and name in _NAME_FIELDS:
             risks.append("name change")
-        elif existing and had_value and name == "Birthday":
+        elif existing and had_value and name in _BIRTH_FIELDS:
             risks.append("birth-date change")
-        elif name == "EndDate" and change.after not in ("", CLEAR_MARKER):
+        elif name in _END_FIELDS and change.after not in ("", CLEAR_MARKER):
             risks.append("contract end date")
     return tuple(dict.fromkeys(risks))
 
@@ -232,7 +237,7 @@ def _risk_weight(row: PlannedRow) -> Decimal:
     steps = [
         abs(step)
         for change in row.changes
-        if change.field.endswith("Salary.Value")
+        if change.field.endswith(_SALARY_FIELDS)
         and (step := _salary_step(change.before, change.after)) is not None
     ]
     return max(steps, default=Decimal(0)) + len(row.risks)
@@ -291,7 +296,7 @@ def _change_lines(row: PlannedRow) -> list[str]:
     """A change's fields; of a creation only the risky ones (the plan file has them all)."""
     changes = row.changes
     if row.action is PlanAction.CREATE:
-        changes = tuple(change for change in changes if change.field.endswith("EndDate"))
+        changes = tuple(change for change in changes if change.field.endswith(_END_FIELDS))
     return [
         f"      {change.field}: {shown_value(change, change.before)} -> "
         f"{shown_value(change, change.after)}"

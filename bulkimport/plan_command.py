@@ -35,11 +35,17 @@ def _percentage(text: str) -> Decimal:
 
 
 def add(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
-    from bulkimport.cli import add_logging_options
+    from bulkimport.cli import add_api_options, add_logging_options, company_argument
 
     parser.add_argument("file", type=Path, help="the CSV or XLSX file a run would import")
     parser.add_argument("--template", required=True, help="template name or .toml path")
-    parser.add_argument("--company", type=int, required=True, help="Nmbrs company id")
+    parser.add_argument(
+        "--company",
+        type=company_argument,
+        required=True,
+        help="the company: its id (a UUID on REST), its company number (REST) or exact name",
+    )
+    add_api_options(parser)
     target = parser.add_argument_group("target (without credentials: the built-in emulator)")
     target.add_argument("--endpoint", help="base URL of the SOAP services, e.g. .../soap/v3/")
     target.add_argument("--environment", choices=sorted(ENVIRONMENTS), help="Nmbrs environment")
@@ -87,7 +93,14 @@ def add(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from bulkimport.cli import EXIT_OK, EXIT_ROWS_FAILED, _credentials, _say, configure_logging_from
+    from bulkimport.cli import (
+        EXIT_OK,
+        EXIT_ROWS_FAILED,
+        _credentials,
+        _say,
+        configure_logging_from,
+        rest_client,
+    )
     from bulkimport.job import ImportJob
     from bulkimport.plan import PlanAction, RiskPolicy, format_plan_summary
     from bulkimport.planning import make_plan
@@ -98,6 +111,9 @@ def _plan(args: argparse.Namespace) -> int:
         input_path=args.file,
         template=args.template,
         company_id=args.company,
+        api=args.api,
+        profile=args.profile,
+        rest_client=rest_client(args),
         endpoint=args.endpoint,
         environment=args.environment,
         emulator=args.emulator,
@@ -149,6 +165,7 @@ def take_plan(args: argparse.Namespace) -> list[str]:
     args.file = args.file or Path(header.input_path)
     args.template = args.template or header.template
     args.company = header.company_id if args.company is None else args.company
+    args.api = args.api or str(header.options.get("api") or "soap")
     options = header.options
     args.sheet = args.sheet or options.get("sheet")
     ignored = options.get("ignore_columns")

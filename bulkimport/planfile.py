@@ -17,6 +17,7 @@ from typing import Final
 from openpyxl import Workbook
 
 from bulkimport.errors import ConfigError
+from bulkimport.model import NmbrsId
 from bulkimport.plan import FieldChange, PlanAction, PlannedRow
 from bulkimport.report import neutralise
 
@@ -37,7 +38,7 @@ class PlanHeader:
     input_sha256: str
     template: str
     template_sha256: str
-    company_id: int
+    company_id: NmbrsId  # as the plan's API knows it: a number on SOAP, a UUID on REST
     target: str
     salary_threshold: str
     made_at: str
@@ -126,7 +127,7 @@ def read_plan(path: Path) -> tuple[PlanHeader, dict[int, PlannedRow]]:
                 input_sha256=items["input_sha256"],
                 template=items["template"],
                 template_sha256=items["template_sha256"],
-                company_id=int(items["company"]),
+                company_id=_company_id(items["company"]),
                 target=items["target"],
                 salary_threshold=items["salary_threshold"],
                 made_at=items["made_at"],
@@ -135,6 +136,10 @@ def read_plan(path: Path) -> tuple[PlanHeader, dict[int, PlannedRow]]:
         except (KeyError, ValueError) as error:
             raise ConfigError(f"plan file {path}: its header lacks {error}") from None
         return header, _rows(path, csv.DictReader(stream))
+
+
+def _company_id(text: str) -> NmbrsId:
+    return int(text) if text.isdigit() else text
 
 
 def _as_written(cell: str) -> str:

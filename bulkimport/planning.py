@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bulkimport.backend import Backend, BackendOperation, ReadFunction, StepRead, Transport
-from bulkimport.config import RetryPolicy, TransportSettings
+from bulkimport.config import RetryPolicy
 from bulkimport.errors import (
     CellProblem,
     ConfigError,
@@ -31,7 +31,7 @@ from bulkimport.guards import RowGuard, employee_number_of
 from bulkimport.journal import digest_file
 from bulkimport.mapping.mapper import ColumnBinding, MappingContext, bind_columns, map_row
 from bulkimport.mapping.template import Template
-from bulkimport.model import EmployeeRef, RowPlan, SourceRow
+from bulkimport.model import EmployeeRef, NmbrsId, RowPlan, SourceRow
 from bulkimport.plan import (
     PlanAction,
     PlannedRow,
@@ -101,7 +101,7 @@ async def current_plan(
     context = MappingContext(company_id=facts.company_id, country=facts.country)
     numbers = facts.employee_numbers
     planned: dict[int, PlannedRow] = {}
-    mapped: list[tuple[RowPlan, int | None, int | None]] = []  # plan, number, employee id
+    mapped: list[tuple[RowPlan, int | None, NmbrsId | None]] = []  # plan, number, employee id
     order: list[int] = []
     for row in rows:
         order.append(row.row_number)
@@ -147,7 +147,7 @@ async def current_plan(
     return [planned[number] for number in order]
 
 
-def _resolved(values: Mapping[str, Any], employee_id: int) -> dict[str, Any]:
+def _resolved(values: Mapping[str, Any], employee_id: NmbrsId) -> dict[str, Any]:
     return {
         name: employee_id
         if isinstance(value, EmployeeRef)
@@ -169,18 +169,20 @@ async def make_plan(
     """`bulkimport plan`: read the target, plan every row, write the plan file. Sends nothing
     that changes data: only reads, under the same limiter a run uses."""
     from bulkimport.job import (  # the run's own setup, so the plan sees what a run would
+        backend_for,
         describe_company,
         open_input,
+        open_network,
         open_target,
+        resolve_company,
         resolve_template,
         row_guard,
     )
-    from bulkimport.nmbrs.soap.backend import SoapBackend
-    from bulkimport.nmbrs.soap.transport import AiohttpTransport
     from bulkimport.validation import check_input_file
 
     check_input_file(job.input_path)
-    template = resolve_template(job.template)
+    backend = backend_for(job.api)
+    template = resolve_template(job.template, backend)
     async with AsyncExitStack() as stack:
         target = await stack.enter_async_context(open_target(job))
         if on_start is not None:
@@ -191,20 +193,12 @@ async def make_plan(
         if on_warning is not None:
             for warning in warnings:
                 on_warning(warning)
-        settings = TransportSettings(
-            base_url=target.base_url,
-            credentials=target.credentials,
-            rate=job.rate,
-            concurrency=job.concurrency,
-            timeout=job.timeout,
-            insecure=job.insecure,
-        )
-        network = await stack.enter_async_context(AiohttpTransport(settings))
-        backend = SoapBackend()
+        network = await stack.enter_async_context(open_network(job, target))
+        company_id = await resolve_company(network, backend, job, target.description)
         facts = await check_target(
             network,
             backend,
-            job.company_id,
+            company_id,
             target=target.description,
             requested_country=job.country,
             default_country=target.country,
@@ -230,7 +224,7 @@ async def make_plan(
         input_sha256=digest_file(job.input_path).sha256,
         template=job.template,
         template_sha256=template.digest,
-        company_id=job.company_id,
+        company_id=company_id,
         target=target.base_url,
         salary_threshold=str(policy.salary_change),
         made_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -239,6 +233,7 @@ async def make_plan(
             "ignore_columns": list(job.ignore_columns),
             "include_hidden_rows": job.include_hidden_rows,
             "allow_past_periods": job.allow_past_periods,
+            "api": job.api,
         },
     )
     paths = write_plan(output or default_plan_path(job.input_path), header, rows)
@@ -278,7 +273,7 @@ async def plan_for_run(
     policy = RiskPolicy()
     saved: Mapping[int, PlannedRow] | None = None
     if job.plan_path is not None:
-        header, saved = load_plan(job.plan_path, job, template)
+        header, saved = load_plan(job.plan_path, job, template, facts.company_id)
         policy = RiskPolicy(Decimal(header.salary_threshold))
     try:
         now = await current_plan(
@@ -311,10 +306,11 @@ def _rows_until_broken(source: RowSource) -> Iterator[SourceRow]:
 
 
 def load_plan(
-    plan_path: Path, job: ImportJob, template: Template
+    plan_path: Path, job: ImportJob, template: Template, company_id: NmbrsId
 ) -> tuple[PlanHeader, dict[int, PlannedRow]]:
-    """The plan for this job; ConfigError (exit 2) when it was made for another file,
-    template or company, or the file changed since."""
+    """The plan for this job at `company_id` (the company `job.company_id` names); ConfigError
+    (exit 2) when it was made for another file, template, API or company, or the file changed
+    since."""
     header, rows = read_plan(plan_path)
     if digest_file(job.input_path).sha256 != header.input_sha256:
         raise ConfigError(
@@ -325,9 +321,12 @@ def load_plan(
         raise ConfigError(
             f"template {job.template} changed since plan {plan_path} was made: make a new plan"
         )
-    if job.company_id != header.company_id:
+    planned_api = str(header.options.get("api") or "soap")
+    if job.api != planned_api:
+        raise ConfigError(f"plan {plan_path} was made over {planned_api}, not {job.api}")
+    if company_id != header.company_id:
         raise ConfigError(
-            f"plan {plan_path} was made for company {header.company_id}, not {job.company_id}"
+            f"plan {plan_path} was made for company {header.company_id}, not {company_id}"
         )
     return header, rows
 

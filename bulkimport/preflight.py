@@ -11,7 +11,7 @@ run's long backoff: a target that does not answer now is reported now.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -20,6 +20,7 @@ from bulkimport.config import Country, RetryPolicy
 from bulkimport.directory import EmployeeDirectory
 from bulkimport.errors import ConfigError, ProtocolError, RetryableError, RowFault
 from bulkimport.guards import CompanyPeriod
+from bulkimport.model import NmbrsId
 from bulkimport.reconcile import EmployeeEntry
 from bulkimport.retry import call_with_retries
 
@@ -30,7 +31,7 @@ QUICK_RETRY: Final = RetryPolicy(max_attempts=3, base_delay=0.2, max_delay=1.0)
 class TargetFacts:
     """What the pre-flight learnt of the company; the run is checked against it."""
 
-    company_id: int
+    company_id: NmbrsId
     company_name: str
     country: Country
     period: CompanyPeriod
@@ -38,13 +39,13 @@ class TargetFacts:
     notes: tuple[str, ...]  # things the user should know, printed before anything is sent
 
     @property
-    def employee_numbers(self) -> dict[int, int]:
+    def employee_numbers(self) -> dict[int, NmbrsId]:
         """Employee number -> EmployeeId of the employees that have a number."""
         return {entry.number: entry.id for entry in self.employees if entry.number}
 
 
 def decide_country(
-    company_id: int, iso_code: str | None, requested: Country | None, default: Country
+    company_id: NmbrsId, iso_code: str | None, requested: Country | None, default: Country
 ) -> tuple[Country, str | None]:
     """The company's country from its address, and a note when it had to be assumed.
 
@@ -71,7 +72,7 @@ def decide_country(
 async def check_target(
     transport: Transport,
     backend: Backend,
-    company_id: int,
+    company_id: NmbrsId,
     *,
     target: str,
     requested_country: Country | None,
@@ -140,7 +141,7 @@ async def _read(
     return outcome.value
 
 
-def _unknown_company(company_id: int, listed: Mapping[int, Any], target: str) -> str:
+def _unknown_company(company_id: NmbrsId, listed: Mapping[NmbrsId, Any], target: str) -> str:
     shown = ", ".join(str(key) for key in sorted(listed)[:10])
     more = f" and {len(listed) - 10} more" if len(listed) > 10 else ""
     reachable = f"it reaches {shown}{more}" if listed else "it reaches no company"
@@ -148,3 +149,27 @@ def _unknown_company(company_id: int, listed: Mapping[int, Any], target: str) ->
         f"company {company_id} is not one this account can reach at {target} ({reachable}): "
         "check --company and the credentials; nothing was sent"
     )
+
+
+def pick_company(given: NmbrsId, companies: Sequence[tuple[NmbrsId, str, str]]) -> NmbrsId:
+    """The company id `given` names among `companies` (id, number, name): the id itself, the
+    company number, or the exact name. Pure.
+
+    Raises:
+        ConfigError: no company or several match (the candidates are named).
+    """
+    text = str(given).strip()
+    found = [c for c in companies if str(c[0]).lower() == text.lower()]
+    found = (
+        found or [c for c in companies if c[1] == text] or [c for c in companies if c[2] == text]
+    )
+    if len(found) == 1:
+        return found[0][0]
+    if not found:
+        listed = ", ".join(f"{name!r} (number {number})" for _, number, name in companies[:10])
+        raise ConfigError(
+            f"no company {text!r} (give its id, number or exact name; the login reaches "
+            f"{listed or 'no company'}); nothing was sent"
+        )
+    candidates = ", ".join(f"{company_id} (number {number})" for company_id, number, _ in found)
+    raise ConfigError(f"company {text!r} is ambiguous: {candidates}; give its id")

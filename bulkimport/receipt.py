@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bulkimport.model import RowStatus
+from bulkimport.model import NmbrsId, RowStatus
 
 __all__ = ["Receipt", "beside_report", "write_receipt"]
 
@@ -29,7 +29,7 @@ class Receipt:
     api: str
     target: str
     environment: str | None
-    company_id: int
+    company_id: NmbrsId
     counts: Mapping[RowStatus, int]
     first_call_at: datetime | None
     last_call_at: datetime | None

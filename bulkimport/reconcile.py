@@ -16,6 +16,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Final
 
+from bulkimport.model import NmbrsId
+
 
 @dataclass(frozen=True, slots=True)
 class Found:
@@ -31,7 +33,7 @@ class NotFound:
 
 @dataclass(frozen=True, slots=True)
 class Ambiguous:
-    candidates: tuple[int, ...]
+    candidates: tuple[NmbrsId, ...]
     reason: str
 
 
@@ -42,7 +44,7 @@ Reconciled = Found | NotFound | Ambiguous
 class EmployeeEntry:
     """One line of List_GetByCompany."""
 
-    id: int
+    id: NmbrsId
     number: int
     display_name: str
 
@@ -141,9 +143,9 @@ def employee_insert_candidates(
     employees: Iterable[EmployeeEntry],
     *,
     planned: Mapping[str, Any],
-    baseline: frozenset[int],
-    claimed: set[int] | frozenset[int],
-) -> tuple[int, ...]:
+    baseline: frozenset[NmbrsId],
+    claimed: set[NmbrsId] | frozenset[NmbrsId],
+) -> tuple[NmbrsId, ...]:
     """The employees a lost Employee_Insert may have created, judged by DisplayName alone.
 
     `planned` is the PersonalInfo the row writes next (empty if none). Only employees that
@@ -213,7 +215,7 @@ def read_candidate(
 
 def judge_employee_insert(
     sent: Mapping[str, Any],
-    readings: Mapping[int, Mapping[str, Any] | None],
+    readings: Mapping[Any, Mapping[str, Any] | None],  # candidate id -> its personal info
     planned: Mapping[str, Any],
     *,
     rivals: Collection[int] = (),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from bulkimport.backend import Backend, BackendOperation, ReadFunction
 from bulkimport.directory import EmployeeDirectory
+from bulkimport.model import NmbrsId
 from bulkimport.reconcile import (
     MAX_CANDIDATES,
     Ambiguous,
@@ -35,14 +36,14 @@ class Reconciler:
         directory: EmployeeDirectory,
         journal: Journal,
         read: ReadFunction,
-        company_id: int,
+        company_id: NmbrsId,
     ) -> None:
         self._backend = backend
         self._directory = directory
         self._journal = journal
         self._read = read
         self._company_id = company_id
-        self._baseline: frozenset[int] = frozenset()
+        self._baseline: frozenset[NmbrsId] = frozenset()
 
     async def load_baseline(self, known_employees: tuple[EmployeeEntry, ...] | None) -> None:
         """Remember which employees existed before this run created any.
@@ -72,8 +73,9 @@ class Reconciler:
         if operation.creates_employee:
             others = self._journal.unsettled_rows(operation.name, match_key) - {row_number}
             employees = await self._directory.refresh(self._company_id)
+            sent = self._backend.inserted_employee(values)
             candidates = employee_insert_candidates(
-                values,
+                sent,
                 employees,
                 planned=planned_personal_info,
                 baseline=self._baseline,
@@ -88,7 +90,7 @@ class Reconciler:
                 candidate: await self._backend.personal_info(self._read, candidate)
                 for candidate in candidates
             }
-            return judge_employee_insert(values, readings, planned_personal_info, rivals=others)
+            return judge_employee_insert(sent, readings, planned_personal_info, rivals=others)
         check = self._backend.record_check(operation)
         if check is None:
             return Ambiguous((), f"no way to check whether {operation.name} took effect")

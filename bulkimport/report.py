@@ -80,7 +80,7 @@ def neutralise(value: _C) -> _C:
     return value
 
 
-def format_created(created: tuple[tuple[str, int], ...]) -> str:
+def format_created(created: tuple[tuple[str, int | str], ...]) -> str:
     """`(("employee", 1057235), ("address", 88123))` -> "employee=1057235; address=88123"."""
     return "; ".join(f"{step}={new_id}" for step, new_id in created)
 

@@ -27,7 +27,16 @@ from bulkimport.errors import (
     RowUnresolved,
 )
 from bulkimport.journal import StepState, StepStatus
-from bulkimport.model import CLEAR, Call, EmployeeRef, RowPlan, RowResult, RowStatus, StepRef
+from bulkimport.model import (
+    CLEAR,
+    Call,
+    EmployeeRef,
+    NmbrsId,
+    RowPlan,
+    RowResult,
+    RowStatus,
+    StepRef,
+)
 from bulkimport.reconcile import (
     Ambiguous,
     Found,
@@ -64,7 +73,7 @@ class CallCounter:
 class RunSettings:
     """What the row runner needs of the run's options."""
 
-    company_id: int
+    company_id: NmbrsId
     retry: RetryPolicy
     dry_run: bool
     creates_employee: bool  # the template's rows create their employee (else: look it up)
@@ -196,7 +205,7 @@ class RowRunner:
         value = await self._send(progress, call, operation, values, key)
         progress.record(call.step, operation, value)
         if operation.effect is not Effect.READ:
-            result_id = value if isinstance(value, int) else None
+            result_id = value if isinstance(value, int | str) else None
             self._journal.mark_done(progress.row_number, call.step, result_id)
 
     @asynccontextmanager
@@ -264,7 +273,7 @@ class RowRunner:
             match_key=self._backend.insert_match_key(operation, values),
         )
 
-    async def _row_employee(self, plan: RowPlan) -> int | None:
+    async def _row_employee(self, plan: RowPlan) -> NmbrsId | None:
         """The EmployeeId an update row refers to by number (None for rows that create one)."""
         if self._settings.creates_employee:
             return None
@@ -274,7 +283,7 @@ class RowRunner:
                 return await self._employee_id(reference.employee_number)
         return None
 
-    async def _employee_id(self, employee_number: int) -> int:
+    async def _employee_id(self, employee_number: int) -> NmbrsId:
         company = self._settings.company_id
         employee_id = await self.directory.resolve(company, employee_number)
         if employee_id is None:
@@ -300,14 +309,14 @@ class _Progress:
     started: float
     planned_personal_info: Mapping[str, Any]  # what the row writes after its insert, if any
     results: dict[str, Any] = field(default_factory=dict)
-    created: list[tuple[str, int]] = field(default_factory=list)
+    created: list[tuple[str, NmbrsId]] = field(default_factory=list)
     attempts: int = 0
     call: Call | None = None
-    employee_id: int | None = None  # the existing employee an update row refers to
+    employee_id: NmbrsId | None = None  # the existing employee an update row refers to
 
     def record(self, step: str, operation: BackendOperation, value: Any) -> None:
         self.results[step] = value
-        if operation.effect is Effect.INSERT and isinstance(value, int):
+        if operation.effect is Effect.INSERT and isinstance(value, int | str):
             self.created.append((step, value))
 
     def result(
@@ -336,7 +345,9 @@ class _Progress:
         )
 
 
-def _substitute(values: Mapping[str, Any], results: Mapping[str, Any], employee: int | None) -> Any:
+def _substitute(
+    values: Mapping[str, Any], results: Mapping[str, Any], employee: NmbrsId | None
+) -> Any:
     """The call's values with StepRef/EmployeeRef placeholders replaced by real ids."""
     resolved: dict[str, Any] = {}
     for name, value in values.items():

@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from bulkimport.config import ENVIRONMENTS, NMBRS_CALLS_PER_SECOND, Credentials, NamedAccount
+from bulkimport.config import (
+    ENVIRONMENTS,
+    NMBRS_CALLS_PER_SECOND,
+    Credentials,
+    NamedAccount,
+    RestApplication,
+)
 from bulkimport.errors import ConfigError
 
 DEFAULT_CONFIG: Final = Path("~/.config/bulkimport/config.toml")
@@ -173,10 +179,12 @@ def rest_settings(
 
 
 # --- named accounts (job files) -------------------------------------------------------------------
-ACCOUNT_APIS: Final = ("soap",)  # "rest" joins when its backend can take a named login
-ACCOUNT_KEYS: Final = frozenset(
-    {"api", "endpoint", "environment", "username", "domain", "token_env", "rate"}
+ACCOUNT_APIS: Final = ("soap", "rest")
+SOAP_ACCOUNT_KEYS: Final = frozenset({"username", "domain", "token_env"})
+REST_ACCOUNT_KEYS: Final = frozenset(
+    {"profile", "client_id", "client_secret_env", "subscription_key_env"}
 )
+ACCOUNT_KEYS: Final = frozenset({"api", "endpoint", "environment", "rate"})
 KEYRING_SERVICE: Final = "bulkimport"
 
 KeyringLookup = Callable[[str, str], "str | None"]
@@ -194,7 +202,8 @@ def named_accounts(
 
     The token comes from the variable `token_env` names (default `token_variable(NAME)`), else
     from the keyring (service "bulkimport", user "account:NAME"); never from the file, so a job
-    file or config file can be shared without the secret.
+    file or config file can be shared without the secret. A REST account (`api = "rest"`)
+    has no token: it signs in with the login stored for its `profile` (see `_rest_account`).
 
     Raises:
         ConfigError: a table has an unknown key, a missing username, an unknown api or
@@ -209,32 +218,33 @@ def named_accounts(
             raise ConfigError(f"{where} must be a table")
         if "token" in table:
             raise ConfigError(f"{where}: no token in the file; set token_env or use the keyring")
-        unknown = sorted(set(table) - ACCOUNT_KEYS)
+        api = table.get("api") or "soap"
+        if api not in ACCOUNT_APIS:
+            raise ConfigError(f"{where}: unknown api {api!r}; choose {', '.join(ACCOUNT_APIS)}")
+        known = ACCOUNT_KEYS | (REST_ACCOUNT_KEYS if api == "rest" else SOAP_ACCOUNT_KEYS)
+        unknown = sorted(set(table) - known)
         if unknown:
             raise ConfigError(
-                f"{where}: unknown key(s) {', '.join(unknown)};"
-                f" known: {', '.join(sorted(ACCOUNT_KEYS))}"
+                f"{where}: unknown key(s) {', '.join(unknown)} for api {api!r};"
+                f" known: {', '.join(sorted(known))}"
             )
-        text = {key: _text(where, key, table.get(key)) for key in ACCOUNT_KEYS - {"rate"}}
-        api = text["api"] or "soap"
-        if api not in ACCOUNT_APIS:
-            raise ConfigError(
-                f"{where}: api {api!r} cannot be used by job files yet;"
-                f" choose {', '.join(ACCOUNT_APIS)}"
-            )
+        text = {key: _text(where, key, table.get(key)) for key in known - {"rate"}}
         environment = text["environment"] or None
         if environment is not None and environment not in ENVIRONMENTS:
             raise ConfigError(
                 f"{where}: unknown environment {environment!r};"
                 f" choose one of {', '.join(ENVIRONMENTS)}"
             )
-        if not text["username"]:
-            raise ConfigError(f"{where}: username is missing")
         rate = table.get("rate", NMBRS_CALLS_PER_SECOND)
         if isinstance(rate, bool) or not isinstance(rate, int | float):
             raise ConfigError(f"{where}: rate must be a number of calls per second")
         if not 1 <= rate <= NMBRS_CALLS_PER_SECOND:
             raise ConfigError(f"{where}: rate must be 1 to {NMBRS_CALLS_PER_SECOND}, not {rate}")
+        if api == "rest":
+            accounts[name] = _rest_account(name, text, float(rate), file, environ)
+            continue
+        if not text["username"]:
+            raise ConfigError(f"{where}: username is missing")
         variable = text["token_env"] or token_variable(name)
         token, source = environ.get(variable, ""), f"environment variable {variable}"
         if not token:
@@ -256,6 +266,40 @@ def named_accounts(
             rate=float(rate),
         )
     return accounts
+
+
+def _rest_account(
+    name: str, text: Mapping[str, str], rate: float, file: ConfigFile, environ: Mapping[str, str]
+) -> NamedAccount:
+    """A REST account: its own stored login (profile, default the account's name) and the
+    application's values: a secret or key from the variable the table names, else the
+    shared ones (NMBRS_CLIENT_* or the file's [rest] table)."""
+    shared = rest_settings(file, environ)
+    values = {"client_id": text["client_id"] or shared["client_id"].value}
+    missing: list[str] = [] if values["client_id"] else ["client_id"]
+    sources: list[str] = []
+    for key in ("client_secret", "subscription_key"):
+        variable = text[f"{key}_env"]
+        value = environ.get(variable, "") if variable else shared[key].value
+        origin = f"environment variable {variable}" if variable else shared[key].origin
+        values[key] = value
+        if value:
+            sources.append(f"{key} from {origin}")
+        else:
+            missing.append(f"{key} ({variable or REST_VARIABLES[key]} is not set)")
+    application = None if missing else RestApplication(**values)
+    return NamedAccount(
+        name=name,
+        api="rest",
+        endpoint=text["endpoint"] or None,
+        environment=text["environment"] or None,
+        username="",
+        domain="",
+        token_source="; ".join(sources) if application else "missing " + ", ".join(missing),
+        rate=rate,
+        profile=text["profile"] or name,
+        rest_application=application,
+    )
 
 
 def _text(where: str, key: str, value: object) -> str:

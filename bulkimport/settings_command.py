@@ -78,6 +78,12 @@ def format_settings(
     rows += [_row(soap[name]) for name in ("username", "token", "domain")]
     rows += [_row(setting, prefix="rest.") for setting in rest.values()]
     for name, account in (accounts or {}).items():
+        if account.api == "rest":
+            found = f"{MASK} (set)" if account.has_secrets else "(missing)"
+            who = f"login profile {account.profile}"
+            rows.append((f"accounts.{name}", f"rest {account.target} with {who}", file.origin))
+            rows.append((f"accounts.{name}.application", found, account.token_source))
+            continue
         token = f"{MASK} (set)" if account.credentials else "(no token)"
         domain = f" (domain {account.domain})" if account.domain else ""
         rows.append(

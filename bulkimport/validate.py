@@ -24,14 +24,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Final
 
-from bulkimport.config import Country, TransportSettings
+from bulkimport.config import Country
 from bulkimport.errors import CellProblem, ConfigError, InputFileError, RowInvalid
 from bulkimport.guards import CompanyPeriod, PeriodKind, employee_number_of
 from bulkimport.job import (
     ImportJob,
+    backend_for,
     describe_company,
     open_input,
+    open_network,
     open_target,
+    resolve_company,
     resolve_template,
     row_guard,
 )
@@ -39,8 +42,6 @@ from bulkimport.logs import mask_text, mask_value
 from bulkimport.mapping.mapper import MappingContext, bind_columns, map_row
 from bulkimport.mapping.template import Template
 from bulkimport.model import SourceFormat, SourceInfo
-from bulkimport.nmbrs.soap.backend import SoapBackend
-from bulkimport.nmbrs.soap.transport import AiohttpTransport
 from bulkimport.preflight import TargetFacts, check_target
 from bulkimport.report import REPORT_CSV_ENCODING, neutralise
 from bulkimport.sources import RowSource
@@ -156,7 +157,8 @@ async def validate_file(
     if with_target:
         validate_job(job)
     check_input_file(job.input_path)
-    template = resolve_template(job.template)
+    backend = backend_for(job.api)
+    template = resolve_template(job.template, backend)
     path = problems_path or default_problems_path(job.input_path)
     if path.resolve() == job.input_path.resolve():
         raise ConfigError(f"the problems file {path} would overwrite the input file")
@@ -166,19 +168,12 @@ async def validate_file(
         if with_target:
             target = await stack.enter_async_context(open_target(job))
             announce(f"target: {target.description}")
-            settings = TransportSettings(
-                base_url=target.base_url,
-                credentials=target.credentials,
-                rate=job.rate,
-                concurrency=job.concurrency,
-                timeout=job.timeout,
-                insecure=job.insecure,
-            )
-            network = await stack.enter_async_context(AiohttpTransport(settings))
+            network = await stack.enter_async_context(open_network(job, target))
+            company_id = await resolve_company(network, backend, job, target.description)
             facts = await check_target(
                 network,
-                SoapBackend(),
-                job.company_id,
+                backend,
+                company_id,
                 target=target.description,
                 requested_country=job.country,
                 default_country=target.country,
@@ -232,7 +227,7 @@ def _check_rows(
                 ),
             )
         )
-    guard, _ = row_guard(job, template, binding, facts, SoapBackend())
+    guard, _ = row_guard(job, template, binding, facts, backend_for(job.api))
     context = MappingContext(company_id=facts.company_id, country=facts.country)
     existing = facts.employee_numbers
     updates_employees = with_target and not template.creates_employee

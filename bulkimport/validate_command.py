@@ -22,16 +22,17 @@ EXIT_PROBLEMS = 1
 
 
 def add(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
-    from bulkimport.cli import add_logging_options
+    from bulkimport.cli import add_api_options, add_logging_options, company_argument
 
     parser.add_argument("file", type=Path, help="the CSV or XLSX file to check")
     parser.add_argument("--template", required=True, help="template name or .toml path")
     parser.add_argument(
         "--company",
-        type=int,
+        type=company_argument,
         help="also check against this company (reads only): employee numbers it has, its "
-        "current period, the employees an update names",
+        "current period, the employees an update names (id, REST company number or exact name)",
     )
+    add_api_options(parser)
     parser.add_argument(
         "--country",
         choices=[country.value for country in Country],
@@ -77,7 +78,14 @@ def add(parser: argparse.ArgumentParser) -> Callable[[argparse.Namespace], int]:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from bulkimport.cli import _credentials, _say, _say_unless_quiet, _warn, configure_logging_from
+    from bulkimport.cli import (
+        _credentials,
+        _say,
+        _say_unless_quiet,
+        _warn,
+        configure_logging_from,
+        rest_client,
+    )
     from bulkimport.job import ImportJob
     from bulkimport.validate import format_validation, validate_file
 
@@ -93,6 +101,9 @@ def _validate(args: argparse.Namespace) -> int:
         input_path=args.file,
         template=args.template,
         company_id=args.company if with_target else 0,
+        api=args.api,
+        profile=args.profile,
+        rest_client=rest_client(args) if with_target else None,
         endpoint=args.endpoint,
         environment=args.environment,
         emulator=args.emulator,

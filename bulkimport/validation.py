@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
 from bulkimport.config import MAX_CONCURRENCY, NMBRS_CALLS_PER_SECOND
+from bulkimport.endpoints import is_loopback
 from bulkimport.errors import ConfigError, InputFileError
-from bulkimport.nmbrs.soap.transport import _is_loopback
 from bulkimport.report import html_report_path, report_paths
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ def validate_job(job: ImportJob) -> None:
     Raises:
         ConfigError: naming the setting, the value given and what would be accepted.
     """
-    if job.company_id <= 0:
+    if isinstance(job.company_id, int) and job.company_id <= 0:
         raise ConfigError(f"company {job.company_id} is not a Nmbrs company id (a positive number)")
     _validate_rate(job)
     if not 1 <= job.concurrency <= MAX_CONCURRENCY:
@@ -67,7 +67,7 @@ def _validate_rate(job: ImportJob) -> None:
 
 def is_loopback_url(url: str | None) -> bool:
     host = urlsplit(url).hostname if url else None
-    return host is not None and _is_loopback(host)
+    return host is not None and is_loopback(host)
 
 
 def _validate_target(job: ImportJob) -> None:

@@ -27,6 +27,7 @@ OUTPUT = Path("bulkimport/emulator/rest/schemas.py")
 SERVED = (
     "getCompanies",
     "getCurrentPeriod",
+    "getCompanyAddresses",
     "getEmployeesByCompany",
     "createEmployee",
     "getEmployee",

@@ -22,7 +22,7 @@ from bulkimport.config import Country
 from bulkimport.directory import EmployeeDirectory
 from bulkimport.errors import ConfigError
 from bulkimport.guards import ChangeDate, CompanyPeriod, PeriodKind
-from bulkimport.model import Call, RowPlan
+from bulkimport.model import Call, NmbrsId, RowPlan
 from bulkimport.nmbrs.soap.backend import SoapBackend
 from bulkimport.preflight import check_target
 from bulkimport.reconcile import EmployeeEntry, RecordCheck
@@ -58,7 +58,7 @@ class StubTransport:
 
 class StandInLister:
     async def list_employees(
-        self, read: ReadFunction, company_id: int
+        self, read: ReadFunction, company_id: NmbrsId
     ) -> tuple[EmployeeEntry, ...]:
         page = await read(Endpoint("api", "GET /companies/{id}/employees"), {"id": company_id})
         return tuple(EmployeeEntry(item["id"], item["number"], item["name"]) for item in page)
@@ -93,19 +93,24 @@ class StandInBackend:
     def insert_match_key(self, operation: BackendOperation, values: Mapping[str, Any]) -> str:
         return ""
 
+    template_section = "operations"
+
+    def inserted_employee(self, values: Mapping[str, Any]) -> Mapping[str, Any]:
+        return values
+
     def planned_employee(self, plan: RowPlan) -> Mapping[str, Any]:
         return {}
 
-    async def list_companies(self, read: ReadFunction) -> Mapping[int, str]:
+    async def list_companies(self, read: ReadFunction) -> Mapping[NmbrsId, str]:
         companies = await read(Endpoint("api", "GET /companies"), {})
         return {item["number"]: item["name"] for item in companies}
 
-    async def company_country_code(self, read: ReadFunction, company_id: int) -> str | None:
+    async def company_country_code(self, read: ReadFunction, company_id: NmbrsId) -> str | None:
         address = await read(Endpoint("api", "GET /companies/{id}/address"), {"id": company_id})
         code: str | None = address["countryCode"]
         return code
 
-    async def current_period(self, read: ReadFunction, company_id: int) -> CompanyPeriod:
+    async def current_period(self, read: ReadFunction, company_id: NmbrsId) -> CompanyPeriod:
         period = await read(Endpoint("api", "GET /companies/{id}/period"), {"id": company_id})
         return CompanyPeriod(period["year"], period["period"], PeriodKind(period["type"]))
 
@@ -123,11 +128,11 @@ class StandInBackend:
     ) -> Any:
         return None
 
-    async def personal_info(self, read: ReadFunction, employee_id: int) -> Any:
+    async def personal_info(self, read: ReadFunction, employee_id: NmbrsId) -> Any:
         return None
 
     async def current_values(
-        self, read: ReadFunction, company_id: int, steps: Sequence[StepRead]
+        self, read: ReadFunction, company_id: NmbrsId, steps: Sequence[StepRead]
     ) -> list[Mapping[str, Any] | None]:
         return [None] * len(steps)  # the seam's pre-flight reads plan nothing
 

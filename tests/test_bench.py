@@ -85,6 +85,25 @@ def test_bench_smoke(tmp_path: Path) -> None:
     assert figures["accounts_busiest_1s_of_any_account"] <= 150
 
 
+def test_rest_bench_smoke(tmp_path: Path) -> None:
+    """`bench --api rest`: new hires over REST against the emulator's hidden limit."""
+    finished = subprocess.run(
+        [sys.executable, "-m", "bulkimport", "bench", "--api", "rest", "--rest-rows", "30"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=240,
+    )
+    assert finished.returncode == 0, finished.stderr
+    figures = json.loads(finished.stdout.strip().splitlines()[-1])
+    assert figures["rest_rows"] == 30
+    assert figures["rest_rows_ok"] > 0
+    assert figures["rest_calls"] >= figures["rest_rows_ok"] * 7
+    assert figures["rest_hidden_limit_calls_per_s"] == 100
+    assert 0 <= figures["rest_share_429"] <= 1
+    assert "capped_calls" not in figures  # the SOAP scenarios did not run
+
+
 def test_an_unknown_scenario_is_refused_before_anything_runs() -> None:
     ran: list[str] = []
     with pytest.raises(ConfigError, match="nearby"):

@@ -107,7 +107,7 @@ def test_missing_files_accounts_tokens_and_templates_are_found_before_running() 
         plan,
         {"alpha": _account("alpha", token=False)},
         file_exists=lambda path: path.name == "a.csv",
-        template_problem=lambda name: None if name == "new_hire" else "unknown",
+        template_problem=lambda name, api: None if name == "new_hire" else "unknown",
         need_secrets=True,
     )
     assert problems == [
@@ -147,7 +147,7 @@ def test_an_account_takes_its_token_from_its_variable_then_the_keyring() -> None
     ("table", "message"),
     [
         ('username = "u"\ntoken = "secret"', "no token in the file"),
-        ('username = "u"\napi = "graphql"', "api 'graphql' cannot be used"),
+        ('username = "u"\napi = "graphql"', "unknown api 'graphql'"),
         ('username = "u"\nenvironment = "mars"', "unknown environment 'mars'"),
         ('username = "u"\nrate = 500', "rate must be 1 to 150"),
         ('domain = "d"', "username is missing"),

@@ -369,3 +369,34 @@ def test_run_plan_reads_the_file_as_the_plan_did(
 
     # Without the plan's --ignore-column the unknown column would end the run with exit 1.
     assert main(["run", "--plan", str(tmp_path / "salary.csv.plan.csv")]) == EXIT_OK
+
+
+def test_rest_field_names_carry_the_same_risks_and_stay_hidden() -> None:
+    salary = RowPlan(
+        2,
+        (
+            Call("salary", "", "createEmployeeSalary", {
+                "employeeId": EmployeeRef(1001),
+                "body": {"startDate": date(2026, 12, 1), "value": Decimal(4000)},
+            }),
+        ),
+    )  # fmt: skip
+    raised = plan_row(
+        salary, 1001, _before({"body.value": Decimal(3000)}, Effect.INSERT), RiskPolicy()
+    )
+    assert raised.risks == ("salary +33%",)
+    person = RowPlan(
+        3,
+        (
+            Call("personal_info", "", "UpdateEmployeePersonalInfo", {
+                "employeeId": EmployeeRef(1002),
+                "body": {"basicInfo": {"lastName": "Smit"},
+                         "birthInfo": {"birthDate": date(1981, 5, 17)}},
+            }),
+        ),
+    )  # fmt: skip
+    now = {"body.basicInfo.lastName": "Jansen", "body.birthInfo.birthDate": date(1980, 5, 17)}
+    renamed = plan_row(person, 1002, _before(now), RiskPolicy())
+    assert renamed.risks == ("name change", "birth-date change")
+    text = format_plan_summary([raised, renamed])
+    assert "1980-05-17" not in text and "1981-05-17" not in text

@@ -28,7 +28,7 @@ from bulkimport.guards import CompanyPeriod, PeriodKind, parse_company_period
 from bulkimport.job import ImportJob, run_job
 from bulkimport.model import RowStatus
 from bulkimport.nmbrs.soap.schema import OPERATIONS
-from bulkimport.preflight import QUICK_RETRY, decide_country
+from bulkimport.preflight import QUICK_RETRY, decide_country, pick_company
 from bulkimport.synthetic import NewHireSpec, write_new_hires_csv
 
 SAMPLES: Final = Path(__file__).resolve().parent.parent / "samples"
@@ -315,3 +315,20 @@ class _tls_server:
 
 async def _answer_anything(request: web.Request) -> web.Response:
     return web.Response(text="not Nmbrs")
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [("DEMO B.V.", "c-1"), ("444445", "c-1"), ("C-2", "c-2"), (444446, "c-2")],
+)
+def test_a_company_is_named_by_id_number_or_exact_name(given: object, expected: str) -> None:
+    companies = [("c-1", "444445", "DEMO B.V."), ("c-2", "444446", "Other B.V.")]
+    assert pick_company(given, companies) == expected  # type: ignore[arg-type]
+
+
+def test_an_unknown_or_ambiguous_company_names_the_candidates() -> None:
+    companies = [("c-1", "1", "Twin B.V."), ("c-2", "2", "Twin B.V.")]
+    with pytest.raises(ConfigError, match=r"ambiguous: c-1 .*c-2"):
+        pick_company("Twin B.V.", companies)
+    with pytest.raises(ConfigError, match=r"no company 'Nobody'.*Twin B\.V\."):
+        pick_company("Nobody", companies)

@@ -376,7 +376,7 @@ def replace(text: str, old: str, new: str) -> str:
         pytest.param(
             'Address.Street = { column = "street" }',
             "Address.Street = { employee = true }",
-            "an EmployeeId (int) cannot fill a field of type xs:string",
+            "an EmployeeId (int or UUID) cannot fill a field of type xs:string",
             id="employee-into-text",
         ),
         pytest.param(

@@ -22,7 +22,8 @@ from redis.asyncio import Redis
 
 from bulkimport.emulator import EmulatorConfig, RunningEmulator
 from bulkimport.jobs.jobfile import load_job
-from bulkimport.jobs.worker import LEASE_PREFIX, account_key, wait_for_run
+from bulkimport.jobs.runner import account_key
+from bulkimport.jobs.worker import LEASE_PREFIX, wait_for_run
 from bulkimport.settings import named_accounts, read_config_file
 from tests.conftest import EMULATOR_PERIOD
 from tests.jobhelp import (

@@ -123,6 +123,7 @@ class Stats:
         self._first_second = 0  # index of arrivals_per_second[0] since the first arrival
         self._per_second: list[int] = []
         self._accounts: dict[AccountKey, AccountCounters] = {}
+        self._refused_per_second: list[int] = []  # arrivals refused at the gateway (REST 429)
 
     def account_arrival(self, account: AccountKey, now: float, *, throttled: bool) -> None:
         """Count an arrival that named a configured account (after `arrival`)."""
@@ -152,6 +153,18 @@ class Stats:
             del per_second[:excess]
             self._first_second += excess
 
+    def refusal(self, now: float) -> None:
+        """The arrival just counted was refused for the rate or the quota (REST 429)."""
+        first = self._first_arrival if self._first_arrival is not None else now
+        second = int(now - first) - self._first_second
+        refused = self._refused_per_second
+        if second >= len(refused):
+            refused.extend([0] * (second + 1 - len(refused)))
+        refused[second] += 1
+        excess = len(refused) - MAX_SECONDS_KEPT
+        if excess > 0:
+            del refused[:excess]
+
     def arrivals_span(self) -> float:
         """Seconds from the first arrival to the last one (0 before two arrivals)."""
         first = self._first_arrival
@@ -166,6 +179,7 @@ class Stats:
             "max_calls_in_any_1s_window": self.max_calls_in_any_1s_window,
             "arrivals_per_second": list(self._per_second),
             "arrivals_per_second_offset": self._first_second,
+            "refused_per_second": list(self._refused_per_second),
             "arrivals_span_s": self.arrivals_span(),
             "injected_faults": dict(self.injected_faults),
             "responses_by_status": dict(self.responses_by_status),

@@ -114,6 +114,9 @@ def read_accounts(config: Path | None) -> dict[str, NamedAccount]:
     for account in accounts.values():
         if account.credentials is not None:
             register_secret(account.credentials.token)
+        if account.rest_application is not None:
+            register_secret(account.rest_application.client_secret)
+            register_secret(account.rest_application.subscription_key)
     return accounts
 
 

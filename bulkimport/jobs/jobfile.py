@@ -32,6 +32,7 @@ from typing import Any, Final
 
 from bulkimport.config import NamedAccount
 from bulkimport.errors import BulkImportError, ConfigError
+from bulkimport.model import NmbrsId
 
 JOB_KEYS: Final = frozenset({"state"})
 STEP_KEYS: Final = frozenset(
@@ -47,7 +48,7 @@ class JobStep:
     name: str
     file: Path  # absolute: resolved against the job file's folder
     template: str  # a shipped template name, or an absolute path to a .toml file
-    company: int
+    company: NmbrsId  # SOAP: the id; REST: the id (UUID), the company number or exact name
     account: str
     after: tuple[str, ...] = ()
     sheet: str | None = None
@@ -120,7 +121,7 @@ def job_problems(
     accounts: Mapping[str, NamedAccount],
     *,
     file_exists: Callable[[Path], bool],
-    template_problem: Callable[[str], str | None],
+    template_problem: Callable[[str, str], str | None],
     need_secrets: bool,
 ) -> list[str]:
     """What stops the plan from running: unknown accounts, missing secrets, files, templates."""
@@ -131,13 +132,14 @@ def job_problems(
         if account is None:
             known = ", ".join(sorted(accounts)) or "none: add [accounts.NAME] to the config file"
             problems.append(f"{where}: unknown account {step.account!r} (accounts: {known})")
-        elif need_secrets and account.credentials is None:
+        elif need_secrets and not account.has_secrets:
+            lacks = "its REST application's values" if account.api == "rest" else "no token"
             problems.append(
-                f"{where}: account {step.account!r} has no token ({account.token_source})"
+                f"{where}: account {step.account!r} has {lacks} ({account.token_source})"
             )
         if not file_exists(step.file):
             problems.append(f"{where}: file {step.file} does not exist")
-        template = template_problem(step.template)
+        template = template_problem(step.template, account.api if account else "soap")
         if template is not None:
             problems.append(f"{where}: {template}")
     return problems
@@ -168,11 +170,12 @@ def load_job(
     return plan
 
 
-def _template_problem(name_or_path: str) -> str | None:
-    from bulkimport.job import resolve_template
+def _template_problem(name_or_path: str, api: str) -> str | None:
+    """Why the template cannot run over the account's API (None: it can)."""
+    from bulkimport.job import backend_for, resolve_template
 
     try:
-        resolve_template(name_or_path)
+        resolve_template(name_or_path, backend_for(api))
     except BulkImportError as exc:
         return str(exc)
     return None
@@ -201,10 +204,16 @@ def _parse_step(name: str, value: object, folder: Path, problems: list[str]) -> 
         if text is not None and not (isinstance(text, str) and text):
             problems.append(f"{where}: {key} must be text")
     company = value.get("company")
-    if company is not None and (
-        isinstance(company, bool) or not isinstance(company, int) or company <= 0
+    if isinstance(company, str):
+        company = company.strip()
+    if company is not None and not (
+        (isinstance(company, int) and not isinstance(company, bool) and company > 0)
+        or (isinstance(company, str) and company)
     ):
-        problems.append(f"{where}: company must be a Nmbrs company id (a positive number)")
+        problems.append(
+            f"{where}: company must be a Nmbrs company id (a positive number; on REST a UUID),"
+            " a REST company number or an exact name (text)"
+        )
     after = _text_list(value.get("after", []), f"{where}: after", problems)
     if name in after:
         problems.append(f"{where}: a step cannot come after itself")
@@ -217,7 +226,7 @@ def _parse_step(name: str, value: object, folder: Path, problems: list[str]) -> 
     if len(problems) > count:
         return None
     assert isinstance(file, str) and isinstance(template, str) and isinstance(account, str)
-    assert isinstance(company, int)
+    assert isinstance(company, int | str)
     template_path = Path(template)
     if template_path.suffix == ".toml":  # a template file lives beside the job, like its inputs
         template = str((folder / template_path).resolve())

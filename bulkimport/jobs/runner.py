@@ -10,6 +10,7 @@ content) starts a run of its own instead of being refused by yesterday's journal
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import time
@@ -141,16 +142,25 @@ async def run_step(
     A fatal error is the step's result, not an exception: the job's other steps go on.
     """
     from bulkimport.job import ImportJob, run_job
+    from bulkimport.nmbrs.rest.auth import ClientConfig
 
     plan.state_dir.mkdir(parents=True, exist_ok=True)
     paths = step_paths(plan, step)
     earlier = finished_result(paths)
     if earlier is not None and not (retry_failed and earlier.state is StepState.ROWS_NOT_OK):
         return replace(earlier, earlier=True)
+    application = account.rest_application
     job = ImportJob(
         input_path=step.file,
         template=step.template,
         company_id=step.company,
+        api=account.api,
+        profile=account.profile or "default",
+        rest_client=None
+        if application is None
+        else ClientConfig(
+            application.client_id, application.client_secret, application.subscription_key
+        ),
         endpoint=account.endpoint,
         environment=None if account.endpoint else account.environment or "nl",
         credentials=account.credentials,
@@ -208,6 +218,24 @@ async def run_step(
     return result
 
 
+def account_key(account: NamedAccount) -> str:
+    """What the service's limit counts behind an account name, so that two names for it share
+    one limiter and one lease: SOAP's login (host, user, domain); REST's subscription key at
+    its host (hashed: the key is a secret)."""
+    application = account.rest_application
+    if account.api == "rest" and application is not None:
+        identity = f"rest|{account.target}|{application.subscription_key}"
+    else:
+        identity = f"{account.api}|{account.target}|{account.username}|{account.domain}"
+    return hashlib.sha256(identity.encode()).hexdigest()[:16]
+
+
+def account_limiter(account: NamedAccount) -> CallRateLimiter:
+    """The limiter an account's steps share; REST publishes no limit: its rate is a first
+    guess that 429s correct."""
+    return CallRateLimiter(account.rate, limit_published=account.api != "rest")
+
+
 @dataclass(frozen=True, slots=True)
 class JobRun:
     """One run of a job: its steps' results in the plan's order."""
@@ -242,9 +270,16 @@ async def run_plan(
     retry_failed: bool = False,
     say: Callable[[str], None] = lambda _: None,
 ) -> JobRun:
-    """Every step as soon as the steps it comes after have finished; one limiter per account."""
+    """Every step as soon as the steps it comes after have finished; one limiter per account
+    (per what its limit counts: names for the same login or subscription key share one)."""
     started_at = datetime.now(UTC)
-    limiters = {name: CallRateLimiter(accounts[name].rate) for name in plan.accounts}
+    shared: dict[str, CallRateLimiter] = {}
+    limiters: dict[str, CallRateLimiter] = {}
+    for name in plan.accounts:
+        key = account_key(accounts[name])
+        if key not in shared:
+            shared[key] = account_limiter(accounts[name])
+        limiters[name] = shared[key]
     done = {step.name: anyio.Event() for step in plan.steps}
     results: dict[str, StepResult] = {}
 

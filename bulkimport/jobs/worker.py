@@ -43,7 +43,15 @@ from bulkimport.config import NamedAccount
 from bulkimport.errors import BulkImportError, ConfigError
 from bulkimport.jobs.jobfile import JobPlan, load_job
 from bulkimport.jobs.lock import JobAlreadyRunning
-from bulkimport.jobs.runner import StepResult, StepState, run_step, summary_json, write_json
+from bulkimport.jobs.runner import (
+    StepResult,
+    StepState,
+    account_key,
+    account_limiter,
+    run_step,
+    summary_json,
+    write_json,
+)
 from bulkimport.limiter import CallRateLimiter
 
 QUEUE: Final = "bulkimport:queue"
@@ -126,12 +134,6 @@ class RunShape:
         return [step for step in self.steps if name in step[2]]
 
 
-def account_key(account: NamedAccount) -> str:
-    """The Nmbrs account behind a name: two configs naming it differently share one lease."""
-    identity = f"{account.api}|{account.target}|{account.username}|{account.domain}"
-    return hashlib.sha256(identity.encode()).hexdigest()[:16]
-
-
 def _job_key(job: Path) -> str:
     return hashlib.sha256(str(job).encode()).hexdigest()[:16]
 
@@ -175,7 +177,7 @@ class WorkerState:
         key = account_key(account)
         limiter = self.limiters.get(key)
         if limiter is None:
-            limiter = self.limiters[key] = CallRateLimiter(account.rate)
+            limiter = self.limiters[key] = account_limiter(account)
         return limiter
 
 
@@ -198,9 +200,10 @@ async def run_queued_step(ctx: dict[str, Any], job_path: str, run_id: str, step_
         plan = load_job(Path(job_path), state.accounts, need_secrets=False)
         step = plan.step(step_name)
         account = state.accounts[step.account]
-        if account.credentials is None:
+        if not account.has_secrets:
+            what = "REST application's values" if account.api == "rest" else "token"
             raise ConfigError(
-                f"worker {state.name} has no token for account {step.account}"
+                f"worker {state.name} has no {what} for account {step.account}"
                 f" ({account.token_source})"
             )
     except BulkImportError as error:

@@ -50,6 +50,7 @@ from bulkimport.model import (
     Call,
     Cell,
     EmployeeRef,
+    NmbrsId,
     RowPlan,
     SourceInfo,
     SourceRow,
@@ -71,9 +72,14 @@ _YYYYMMDD_FROM: Final = 19_000_101  # coerce reads an int from here on as yyyymm
 class MappingContext:
     """What the run knows that rows do not: the company, and its country's identity rule."""
 
-    company_id: int
+    company_id: NmbrsId
     country: Country
     today: date = field(default_factory=date.today)  # what birth dates may not be after
+
+    @property
+    def company_country(self) -> str:
+        """The company's ISO country code (a template's `company_country` context value)."""
+        return self.country.value
 
 
 class _Invalid:
@@ -104,7 +110,8 @@ class _Leaf:
     name: str
     kind: int
     slot: int  # column slot for _COLUMN, else -1
-    constant: Any  # literal or StepRef for _CONSTANT, attribute name for _CONTEXT
+    constant: Any  # literal or StepRef for _CONSTANT, attribute name for _CONTEXT, and for
+    # _COLUMN the attribute sent when the cell is empty ("": none)
     required: bool
     label: str  # "Operation Field.Path", for problems
 
@@ -395,7 +402,7 @@ def _compile_leaf(
     label = f"{operation} {mapping.dotted}"
     source = mapping.source
     if isinstance(source, ColumnSource):
-        return _Leaf(name, _COLUMN, slots[source.column], None, required, label)
+        return _Leaf(name, _COLUMN, slots[source.column], source.otherwise, required, label)
     if isinstance(source, LiteralSource):
         return _Leaf(name, _CONSTANT, -1, source.value, required, label)
     if isinstance(source, StepSource):
@@ -688,6 +695,8 @@ def _fill(
         kind = node.kind
         if kind == _COLUMN:
             value = values[node.slot]
+            if value is None and node.constant:
+                value = getattr(context, node.constant)
             if value is None:
                 if node.required:
                     missing.setdefault(node.slot, f"required for step {step!r} ({node.label})")

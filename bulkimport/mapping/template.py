@@ -94,11 +94,19 @@ BUILTIN_TEMPLATES_FOLDER: Final = "templates"
 LABEL_LANGUAGES: Final = ("nl", "sv", "en")
 
 # What the run itself provides to templates, and the schema type each value has.
-CONTEXT_VALUES: Final[Mapping[str, Xsd]] = {"company_id": Xsd.INT}
+CONTEXT_VALUES: Final[Mapping[str, frozenset[Xsd]]] = {
+    "company_id": frozenset({Xsd.INT, Xsd.UUID}),
+    "company_country": frozenset({Xsd.STRING}),  # the company's ISO country code (NL, SE)
+}
 
 _TOP_KEYS: Final = frozenset(
-    {"name", "description", "creates_employee", "key", "columns", "operations"}
+    {"name", "description", "creates_employee", "key", "columns", "operations", "rest_operations"}
 )
+# Where a template lists its calls, per API: a backend names its section (`template_section`).
+SOAP_SECTION: Final = "operations"
+REST_SECTION: Final = "rest_operations"
+# The schema types an id can have: SOAP's ints, REST's UUIDs.
+_ID_TYPES: Final = frozenset({Xsd.INT, Xsd.UUID})
 _COLUMN_KEYS: Final = frozenset(
     {
         "name",
@@ -148,7 +156,7 @@ _ENUM_COLUMN_TYPES: Final[Mapping[ColumnType, str]] = {
 _SIMPLE_COLUMN_TYPES: Final[Mapping[ColumnType, frozenset[Xsd]]] = {
     ColumnType.INT: frozenset({Xsd.INT, Xsd.DECIMAL}),
     ColumnType.DECIMAL: frozenset({Xsd.DECIMAL}),
-    ColumnType.DATE: frozenset({Xsd.DATETIME}),
+    ColumnType.DATE: frozenset({Xsd.DATETIME, Xsd.DATE}),
     ColumnType.BOOLEAN: frozenset({Xsd.BOOLEAN}),
 }
 
@@ -215,6 +223,7 @@ class Column:
 @dataclass(frozen=True, slots=True)
 class ColumnSource:
     column: str
+    otherwise: str = ""  # a context value sent when the cell is empty (`otherwise = ...`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,8 +313,11 @@ class Template:
 
 
 # --- loading ---------------------------------------------------------------------------------
-def load_template(path: Path | str, operations: OperationLookup) -> Template:
-    """Read and check one template file against a backend's `operations`.
+def load_template(
+    path: Path | str, operations: OperationLookup, section: str = SOAP_SECTION
+) -> Template:
+    """Read and check one template file against a backend's `operations`, listed in the
+    template's `section` (the backend's: `operations` for SOAP, `rest_operations` for REST).
 
     TemplateError names the file and the bad key.
     """
@@ -314,21 +326,28 @@ def load_template(path: Path | str, operations: OperationLookup) -> Template:
         content = path.read_bytes()
     except OSError as exc:
         raise TemplateError(f"{path}: cannot read template ({exc.strerror or exc})") from exc
-    return _parse_template(content, str(path), operations)
+    return _parse_template(content, str(path), operations, section)
 
 
-def load_builtin_template(name: str, operations: OperationLookup) -> Template:
+def load_builtin_template(
+    name: str, operations: OperationLookup, section: str = SOAP_SECTION
+) -> Template:
     """One of the templates shipped inside the package, by name."""
     resource = _builtin_folder() / f"{name}.toml"
     if "/" in name or "\\" in name or not resource.is_file():
         known = ", ".join(_template_name(file) for file in _builtin_files())
         raise TemplateError(f"unknown template {name!r} (shipped templates: {known})")
-    return _parse_template(resource.read_bytes(), str(resource), operations)
+    return _parse_template(resource.read_bytes(), str(resource), operations, section)
 
 
-def list_builtin_templates(operations: OperationLookup) -> list[Template]:
+def list_builtin_templates(
+    operations: OperationLookup, section: str = SOAP_SECTION
+) -> list[Template]:
     """Every shipped template; none at all is an error (a broken installation), not a list."""
-    return [_parse_template(file.read_bytes(), str(file), operations) for file in _builtin_files()]
+    return [
+        _parse_template(file.read_bytes(), str(file), operations, section)
+        for file in _builtin_files()
+    ]
 
 
 def _builtin_folder() -> Traversable:
@@ -354,22 +373,26 @@ def _template_name(file: Traversable) -> str:
     return file.name.removesuffix(".toml")
 
 
-def _parse_template(content: bytes, source: str, operations: OperationLookup) -> Template:
+def _parse_template(
+    content: bytes, source: str, operations: OperationLookup, section: str = SOAP_SECTION
+) -> Template:
     try:
         document = tomllib.loads(content.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise TemplateError(f"{source}: template is not UTF-8 text") from exc
     except tomllib.TOMLDecodeError as exc:
         raise TemplateError(f"{source}: not valid TOML ({exc})") from exc
-    return _Loader(source, operations).template(document, hashlib.sha256(content).hexdigest())
+    loader = _Loader(source, operations, section)
+    return loader.template(document, hashlib.sha256(content).hexdigest())
 
 
 class _Loader:
     """Validates one parsed document; every error message starts with the file name."""
 
-    def __init__(self, source: str, operations: OperationLookup) -> None:
+    def __init__(self, source: str, operations: OperationLookup, section: str) -> None:
         self.source = source
         self.operations = operations
+        self.section = section
 
     def fail(self, where: str, reason: str) -> TemplateError:
         return TemplateError(f"{self.source}: {where}: {reason}")
@@ -393,7 +416,7 @@ class _Loader:
                 f"column {key!r} must be a required int column (Nmbrs employee numbers are "
                 f"whole numbers)",
             )
-        operations = self._operations(document.get("operations"), by_name, creates_employee)
+        operations = self._operations(document.get(self.section), by_name, creates_employee)
         rules = self._rules(columns)
         return Template(
             name=name,
@@ -620,13 +643,13 @@ class _Loader:
         self, raw: object, columns: Mapping[str, Column], creates_employee: bool
     ) -> tuple[OperationStep, ...]:
         if not isinstance(raw, list) or not raw:
-            raise self.fail("operations", "declare at least one [[operations]] table")
+            raise self.fail(self.section, f"declare at least one [[{self.section}]] table")
         steps: list[OperationStep] = []
         for index, entry in enumerate(raw):
+            where = f"{self.section}[{index}]"
             if not isinstance(entry, dict):
-                raise self.fail(f"operations[{index}]", "must be a table")
+                raise self.fail(where, "must be a table")
             later = {str(e.get("step")) for e in raw[index + 1 :] if isinstance(e, dict)}
-            where = f"operations[{index}]"
             loader = _StepLoader(self, entry, where, columns, creates_employee, later, steps)
             steps.append(loader.load())
         return tuple(steps)
@@ -745,6 +768,8 @@ class _StepLoader:
             )
         own = {f.name: f.type for f in operation.request}
         for parameter in reader.request:
+            if parameter.min_occurs < 1:
+                continue  # optional (a page number): the read does without it
             if own.get(parameter.name) != parameter.type:
                 raise self.fail(
                     f"{name} takes {parameter.name}, which {operation.name} does not have, "
@@ -790,7 +815,8 @@ class _StepLoader:
                 "{ step = ... }, { employee = true } or { context = ... }",
                 key,
             )
-        kinds = sorted(spec)
+        otherwise = spec.get(_OTHERWISE)
+        kinds = sorted(k for k in spec if k != _OTHERWISE)
         unknown = [k for k in kinds if k not in _SOURCE_KINDS]
         if unknown:
             raise self.fail(f"unknown source {unknown[0]!r} (use one of {_SOURCE_LIST})", key)
@@ -801,8 +827,18 @@ class _StepLoader:
         raw = spec[kind]
         target = field.type
         assert not isinstance(target, ComplexType)  # _walk only calls this for simple fields
+        if otherwise is not None and kind != "column":
+            raise self.fail(f"{_OTHERWISE!r} goes with a column source only", key)
         if kind == "column":
-            return self._column_source(raw, target, key)
+            source = self._column_source(raw, target, key)
+            if otherwise is None:
+                return source
+            if not isinstance(otherwise, str) or otherwise not in CONTEXT_VALUES:
+                known = ", ".join(CONTEXT_VALUES)
+                raise self.fail(f"otherwise: unknown context value {otherwise!r} ({known})", key)
+            if target not in CONTEXT_VALUES[otherwise]:
+                raise self.fail(f"otherwise: {otherwise} cannot fill {_type_name(target)}", key)
+            return ColumnSource(source.column, otherwise)
         if kind == "value":
             return LiteralSource(self._literal(raw, target, key))
         if kind == "step":
@@ -816,12 +852,19 @@ class _StepLoader:
                     "creates the employee (use { step = ... } with the insert step)",
                     key,
                 )
-            self._expect(Xsd.INT, target, "an EmployeeId (int)", key)
+            if target not in _ID_TYPES:
+                raise self.fail(
+                    f"an EmployeeId (int or UUID) cannot fill a field of type {_type_name(target)}",
+                    key,
+                )
             return EmployeeSource()
         if not isinstance(raw, str) or raw not in CONTEXT_VALUES:
             known = ", ".join(CONTEXT_VALUES)
             raise self.fail(f"unknown context value {raw!r} (known: {known})", key)
-        self._expect(CONTEXT_VALUES[raw], target, f"context {raw} ({CONTEXT_VALUES[raw]})", key)
+        if target not in CONTEXT_VALUES[raw]:
+            raise self.fail(
+                f"context {raw} (an id) cannot fill a field of type {_type_name(target)}", key
+            )
         return ContextSource(raw)
 
     def _column_source(self, raw: object, target: Xsd | EnumType, key: str) -> ColumnSource:
@@ -897,11 +940,16 @@ class _StepLoader:
 
 
 _SOURCE_KINDS: Final = ("column", "value", "step", "employee", "context")
+# With a column: the context value sent when the cell is empty ({ column = "country_code",
+# otherwise = "company_country" }).
+_OTHERWISE: Final = "otherwise"
 _SOURCE_LIST: Final = ", ".join(_SOURCE_KINDS)
 
 
 def _looks_like_source(spec: Mapping[str, Any]) -> bool:
-    return any(key in _SOURCE_KINDS for key in spec)
+    """A source table, not a record's fields: a record may have a field named like a source
+    kind (REST's salary has `value`), but a source's value is never a table."""
+    return any(key in _SOURCE_KINDS and not isinstance(value, dict) for key, value in spec.items())
 
 
 def _column_fits(column_type: ColumnType, target: Xsd | EnumType) -> bool:

@@ -127,6 +127,8 @@ async def test_every_exchange_matches_nmbrs_document(
     saw("getCompanies", status)
     status, _ = await call("GET", f"/api/companies/{COMPANY}/period")
     saw("getCurrentPeriod", status)
+    status, _ = await call("GET", f"/api/companies/{COMPANY}/addresses")
+    saw("getCompanyAddresses", status)
     status, created = await call(
         "POST", f"/api/companies/{COMPANY}/employees", json=new_hire_body(2001)
     )

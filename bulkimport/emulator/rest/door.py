@@ -94,6 +94,8 @@ async def _serve(request: web.Request, operation: RestOperation) -> web.StreamRe
     try:
         door.admit(request.headers, now)
     except RestError as error:
+        if error.status == 429:
+            emulator.stats.refusal(now)
         return _counted(emulator, _problem(emulator, error))
     decision = emulator.faults.decide(operation.operation_id)
     if decision.latency:
@@ -267,6 +269,9 @@ def _on_employee(write: Callable[[RestResources, Any, Any], Any]) -> Action:
 ACTIONS: Final[Mapping[str, Action]] = {
     "getCompanies": lambda resources, call: resources.companies(),
     "getCurrentPeriod": lambda resources, call: resources.current_period(
+        resources.company(call.path["companyId"])
+    ),
+    "getCompanyAddresses": lambda resources, call: resources.company_addresses(
         resources.company(call.path["companyId"])
     ),
     "getEmployeesByCompany": _employee_list,

@@ -156,6 +156,28 @@ class RestResources:
             for company in self.state.companies.values()
         ]
 
+    def company_addresses(self, company: Company) -> list[Json]:
+        """The company's own address (the SOAP door's Address_GetCurrent) as its history."""
+        record = company.address
+        if not record:
+            return []
+        return [
+            {
+                "addressId": uuid_of("companyaddress", record["Id"]),
+                "isDefault": bool(record.get("Default")),
+                "street": record.get("Street") or "",
+                "houseNumber": record.get("HouseNumber"),
+                "houseNumberAddition": record.get("HouseNumberAddition"),
+                "postalCode": record.get("PostalCode"),
+                "city": record.get("City") or "",
+                "stateProvince": record.get("StateProvince"),
+                "countryISOCode": record.get("CountryISOCode"),
+                "period": _period_json(company.current_period),
+                "createdAt": _datetime_text(_midnight(company.current_start)),
+                "type": "companyAddress",
+            }
+        ]
+
     def current_period(self, company: Company) -> list[Json]:
         year, number = company.current_period
         kind = "month" if company.period_type is PeriodType.MONTH else "4-weeks"

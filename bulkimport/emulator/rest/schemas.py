@@ -52,6 +52,13 @@ OPERATIONS: Final[dict[str, dict[str, Any]]] = {
         "scopes": ["company.info.read", "company.info"],
         "body": None,
     },
+    "getCompanyAddresses": {
+        "method": "GET",
+        "path": "/api/companies/{companyId}/addresses",
+        "status": 200,
+        "scopes": ["company.info.read", "company.info"],
+        "body": None,
+    },
     "getEmployeesByCompany": {
         "method": "GET",
         "path": "/api/companies/{companyId}/employees",

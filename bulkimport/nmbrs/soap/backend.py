@@ -12,7 +12,7 @@ import anyio
 
 from bulkimport.backend import SALARY_TYPE, BackendOperation, ComplexType, ReadFunction, StepRead
 from bulkimport.guards import CompanyPeriod, parse_company_period
-from bulkimport.model import RowPlan
+from bulkimport.model import NmbrsId, RowPlan
 from bulkimport.nmbrs.soap.dating import SoapDating
 from bulkimport.nmbrs.soap.schema import (
     COMPANY_SERVICE,
@@ -115,7 +115,7 @@ class SoapEmployeeLister:
         self._employee_types: tuple[int, ...] | None = None
 
     async def list_employees(
-        self, read: ReadFunction, company_id: int
+        self, read: ReadFunction, company_id: NmbrsId
     ) -> tuple[EmployeeEntry, ...]:
         if self._employee_types is None:
             listed = await read(lookup_operation("EmployeeType_GetList"), {})
@@ -147,6 +147,8 @@ class SoapEmployeeLister:
 class SoapBackend:
     """Nmbrs SOAP v3 behind the core's Backend protocol."""
 
+    template_section = "operations"  # where a template lists its calls for this API
+
     def operation(self, service: str, name: str) -> Operation:
         return find_operation(service, name)
 
@@ -167,6 +169,9 @@ class SoapBackend:
             return ""
         return normalise_text(display_name_of(values.get("FirstName"), values.get("LastName")))
 
+    def inserted_employee(self, values: Mapping[str, Any]) -> Mapping[str, Any]:
+        return values  # Employee_Insert's FirstName and LastName are top-level parameters
+
     def planned_employee(self, plan: RowPlan) -> Mapping[str, Any]:
         for call in plan.calls:
             record = call.values.get("PersonalInfo")
@@ -174,7 +179,7 @@ class SoapBackend:
                 return record
         return {}
 
-    async def list_companies(self, read: ReadFunction) -> Mapping[int, str]:
+    async def list_companies(self, read: ReadFunction) -> Mapping[NmbrsId, str]:
         companies = await read(find_operation(COMPANY_SERVICE, "List_GetAll"), {})
         return {
             item["ID"]: item.get("Name") or ""
@@ -182,14 +187,14 @@ class SoapBackend:
             if item
         }
 
-    async def company_country_code(self, read: ReadFunction, company_id: int) -> str | None:
+    async def company_country_code(self, read: ReadFunction, company_id: NmbrsId) -> str | None:
         address = await read(
             find_operation(COMPANY_SERVICE, "Address_GetCurrent"), {"CompanyId": company_id}
         )
         code: str | None = (address or {}).get("CountryISOCode")
         return code
 
-    async def current_period(self, read: ReadFunction, company_id: int) -> CompanyPeriod:
+    async def current_period(self, read: ReadFunction, company_id: NmbrsId) -> CompanyPeriod:
         period_text = await read(
             find_operation(COMPANY_SERVICE, "Company_GetCurrentPeriod"), {"CompanyId": company_id}
         )
@@ -212,13 +217,13 @@ class SoapBackend:
             {"EmployeeId": values[check.employee_field]},
         )
 
-    async def personal_info(self, read: ReadFunction, employee_id: int) -> Any:
+    async def personal_info(self, read: ReadFunction, employee_id: NmbrsId) -> Any:
         return await read(
             find_operation(EMPLOYEE_SERVICE, "PersonalInfo_GetCurrent"), {"EmployeeId": employee_id}
         )
 
     async def current_values(
-        self, read: ReadFunction, company_id: int, steps: Sequence[StepRead]
+        self, read: ReadFunction, company_id: NmbrsId, steps: Sequence[StepRead]
     ) -> list[Mapping[str, Any] | None]:
         """Salary_Update from one Salary_GetAll_AllEmployeesByCompany (it lists future salaries
         too, so the salary valid at the row's Start is found), PersonalInfo_UpdateCurrent from
@@ -229,7 +234,7 @@ class SoapBackend:
         whose meaning is not published: a row that writes either is read with
         PersonalInfo_GetCurrent instead.
         """
-        salaries: Mapping[int, list[Any]] = {}
+        salaries: Mapping[NmbrsId, list[Any]] = {}
         if any(step.operation == "Salary_Update" for step in steps):
             salaries = await _company_salaries(read, company_id)
         listed_people = {
@@ -237,7 +242,7 @@ class SoapBackend:
             for index, step in enumerate(steps)
             if step.operation == "PersonalInfo_UpdateCurrent" and not _writes_coded(step.values)
         }
-        people: Mapping[int, Mapping[str, Any]] = {}
+        people: Mapping[NmbrsId, Mapping[str, Any]] = {}
         if listed_people:
             period = await self.current_period(read, company_id)
             people = await _company_personal_infos(read, company_id, (period.year, period.number))
@@ -287,13 +292,13 @@ def _writes_coded(values: Mapping[str, Any]) -> bool:
 
 
 async def _company_personal_infos(
-    read: ReadFunction, company_id: int, period: tuple[int, int]
-) -> dict[int, Mapping[str, Any]]:
+    read: ReadFunction, company_id: NmbrsId, period: tuple[int, int]
+) -> dict[NmbrsId, Mapping[str, Any]]:
     """Each employee's personal-info record valid in `period` (the latest that starts by it)."""
     listed = await read(
         lookup_operation("PersonalInfo_GetAll_AllEmployeesByCompany"), {"CompanyID": company_id}
     )
-    valid: dict[int, Mapping[str, Any]] = {}
+    valid: dict[NmbrsId, Mapping[str, Any]] = {}
     for item in (listed or {}).get("PersonalInfoItem") or []:
         if not item:
             continue
@@ -311,7 +316,7 @@ async def _company_personal_infos(
     return valid
 
 
-async def _company_salaries(read: ReadFunction, company_id: int) -> dict[int, list[Any]]:
+async def _company_salaries(read: ReadFunction, company_id: NmbrsId) -> dict[NmbrsId, list[Any]]:
     listed = await read(
         lookup_operation("Salary_GetAll_AllEmployeesByCompany"), {"CompanyID": company_id}
     )
@@ -349,13 +354,13 @@ def _day(value: Any) -> date:
 
 
 async def _read_each(
-    read: ReadFunction, wanted: set[tuple[str, int]]
-) -> dict[tuple[str, int], Any]:
+    read: ReadFunction, wanted: set[tuple[str, NmbrsId]]
+) -> dict[tuple[str, NmbrsId], Any]:
     """One read per (operation, employee), a few in flight at a time."""
-    results: dict[tuple[str, int], Any] = {}
+    results: dict[tuple[str, NmbrsId], Any] = {}
     limiter = anyio.CapacityLimiter(_PLAN_READS_IN_FLIGHT)
 
-    async def read_one(operation: str, employee_id: int) -> None:
+    async def read_one(operation: str, employee_id: NmbrsId) -> None:
         async with limiter:
             results[(operation, employee_id)] = await read(
                 lookup_operation(operation), {"EmployeeId": employee_id}
@@ -363,7 +368,7 @@ async def _read_each(
 
     try:
         async with anyio.create_task_group() as group:
-            for operation, employee_id in sorted(wanted):
+            for operation, employee_id in sorted(wanted, key=str):
                 group.start_soon(read_one, operation, employee_id)
     except ExceptionGroup as failed:
         raise failed.exceptions[0] from None

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import itertools
 import math
 import time
@@ -43,7 +42,6 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Final, Protocol
-from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -55,6 +53,7 @@ from bulkimport.backend import (
     TransportStats,
 )
 from bulkimport.config import Credentials, TransportSettings
+from bulkimport.endpoints import check_endpoint
 from bulkimport.errors import (
     AuthenticationError,
     ConfigError,
@@ -124,37 +123,6 @@ class RateLimiter(Protocol):
 
     @property
     def limit_published(self) -> bool: ...
-
-
-def check_endpoint(url: str, *, insecure: bool) -> None:
-    """Refuse endpoints that would send the token where it can be read or would never work.
-
-    https is always allowed (and its certificate always verified); plain http only to a
-    loopback host (127.0.0.0/8, ::1, localhost), unless `insecure` says the user means it.
-    """
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https"):
-        raise ConfigError(f"endpoint {url!r} is not an http(s) URL")
-    host = parts.hostname
-    if not host:
-        raise ConfigError(f"endpoint {url!r} has no host name")
-    if parts.username is not None or parts.password is not None:
-        raise ConfigError("the endpoint URL must not carry a user name or password")
-    if scheme == "http" and not insecure and not _is_loopback(host):
-        raise ConfigError(
-            f"endpoint {url!r} is plain http to {host}, which is not this machine: the API "
-            "token would travel unencrypted. Use https, or --insecure if you really mean it."
-        )
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower().rstrip(".") == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def classify_fault(operation: Operation, fault: Fault) -> Exception:
