@@ -130,6 +130,10 @@ class Importer:
         self._next_to_emit = 0
         self._employee_turns: dict[str, anyio.Event] = {}
         self._counts: dict[RowStatus, int] = dict.fromkeys(RowStatus, 0)
+        # Bound once, with the logging the run was started under: through the module's lazy
+        # proxy every row's line would assemble a new logger (and walk the stack for its
+        # name), even when its level is filtered out.
+        self._log = log.bind()
         self._fatal: FatalError | None = None
         self._guard = guard
         self._known_employees = known_employees
@@ -272,7 +276,7 @@ class Importer:
             self._journal.record_result(result)
         for sink in self._sinks:
             sink.write(row, result)
-        log.info(
+        self._log.info(
             "row",
             row=result.row_number,
             status=str(result.status),
@@ -296,7 +300,7 @@ class Importer:
             self.stop()
             return RowResult(plan.row_number, RowStatus.FAILED, message=str(error))
         except Exception as error:  # a defect must cost one row, never the run
-            log.exception("row crashed", row=plan.row_number)
+            self._log.exception("row crashed", row=plan.row_number)
             return RowResult(
                 plan.row_number,
                 RowStatus.FAILED,
