@@ -466,8 +466,8 @@ def _add_bench(parser: argparse.ArgumentParser) -> Handler:
     from bulkimport.bench import BenchSettings
 
     defaults = BenchSettings()
-    for name in ("capped_rows", "uncapped_rows", "csv_rows", "csv_small_rows", "xlsx_rows",
-                 "new_hire_rows", "zeep_rows", "accounts", "account_rows",
+    for name in ("capped_rows", "uncapped_rows", "uncapped_repeats", "csv_rows", "csv_small_rows",
+                 "xlsx_rows", "new_hire_rows", "zeep_rows", "accounts", "account_rows",
                  "rest_rows"):  # fmt: skip
         parser.add_argument(
             f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name)
@@ -505,6 +505,7 @@ def _bench(args: argparse.Namespace) -> int:
     settings = BenchSettings(
         capped_rows=args.capped_rows,
         uncapped_rows=args.uncapped_rows,
+        uncapped_repeats=args.uncapped_repeats,
         csv_rows=args.csv_rows,
         csv_small_rows=args.csv_small_rows,
         xlsx_rows=args.xlsx_rows,

@@ -10,7 +10,9 @@ import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Final
 
 import anyio
 import structlog
@@ -345,13 +347,20 @@ class _Progress:
         )
 
 
+# Cell values that are never a placeholder nor hold one: most values of a call, passed as they
+# are without the isinstance checks (a Mapping check goes through the ABC machinery).
+_PLAIN_VALUE_TYPES: Final = frozenset({str, int, bool, float, Decimal, date, datetime, type(None)})
+
+
 def _substitute(
     values: Mapping[str, Any], results: Mapping[str, Any], employee: NmbrsId | None
 ) -> Any:
     """The call's values with StepRef/EmployeeRef placeholders replaced by real ids."""
     resolved: dict[str, Any] = {}
     for name, value in values.items():
-        if isinstance(value, StepRef):
+        if type(value) in _PLAIN_VALUE_TYPES:
+            pass
+        elif isinstance(value, StepRef):
             value = results[value.step]
         elif isinstance(value, EmployeeRef):
             value = employee

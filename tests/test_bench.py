@@ -24,7 +24,11 @@ EXPECTED_KEYS = {
     "wall_over_physical_minimum",
     "uncapped_calls_per_s",
     "client_cpu_ms_per_1k_calls",
+    "client_cpu_ms_per_1k_calls_median",
     "csv_rows_per_s",
+    "csv_rows_per_cpu_s",
+    "xlsx_rows_per_cpu_s",
+    "new_hire_rows_per_cpu_s",
     "csv_peak_rss_mb",
     "csv_small_peak_rss_mb",
     "xlsx_rows_per_s",
@@ -52,7 +56,7 @@ def test_bench_smoke(tmp_path: Path) -> None:
     sizes = {"capped": 20, "uncapped": 20, "csv": 300, "csv-small": 100, "xlsx": 100}
     sizes |= {"new-hire": 50, "zeep": 1, "account": 20}
     size_options = [part for name, rows in sizes.items() for part in (f"--{name}-rows", str(rows))]
-    size_options += ["--accounts", "2"]
+    size_options += ["--accounts", "2", "--uncapped-repeats", "2"]
     finished = subprocess.run(
         [sys.executable, "-m", "bulkimport", "bench", *size_options, "--json", str(output)],
         capture_output=True,

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Final
 
 import anyio
+import anyio.lowlevel
 import pytest
 
 from bulkimport.config import Country, Credentials, RetryPolicy
@@ -400,6 +401,31 @@ async def test_dry_run_sends_nothing(emulator: RunningEmulator, tmp_path: Path) 
     assert outcome.summary.counts[RowStatus.SKIPPED] == 22
     assert emulator.stats.calls_by_operation.get("Employee_Insert", 0) == 0
     assert outcome.summary.calls > 22  # every envelope was built
+
+
+async def test_a_dry_run_of_a_long_file_still_hears_a_stop_part_way(
+    emulator: RunningEmulator, tmp_path: Path
+) -> None:
+    """A dry run sends nothing, so only its dispatch loop gives other tasks (a Ctrl-C) a turn."""
+    rows = 3000
+    path = write_new_hires_csv(tmp_path / "hires.csv", NewHireSpec(rows=rows, core_only=True))
+    partial_report = tmp_path / "report.csv.partial"
+    stop = anyio.Event()
+
+    async def stop_once_rows_are_reported() -> None:
+        # Polled at every turn this task gets: whether it gets one is what is tested.
+        while not (partial_report.exists() and partial_report.stat().st_size > 16_384):
+            await anyio.lowlevel.checkpoint()
+        stop.set()
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(stop_once_rows_are_reported)
+        job = _job(emulator, path, "new_hire", dry_run=True, report_base=tmp_path / "report")
+        outcome = await run_job(job, stop=stop)
+        group.cancel_scope.cancel()
+    assert outcome.stopped_early
+    stopped = [row for row in _report_rows(outcome) if "the run was stopped" in row["message"]]
+    assert 0 < len(stopped) < rows
 
 
 class _RecordingLimiter(CallRateLimiter):

@@ -350,25 +350,10 @@ def decode_fields(
     its cardinality; anything else raises SchemaViolation naming the element. Lenient:
     unknown children are skipped and order is not checked.
     """
+    if not strict:
+        return _decode_lenient(parent, _reading_plan_for(fields, namespace), path)
     values: dict[str, Any] = {}
     children = [child for child in parent if isinstance(child.tag, str)]
-    if not strict:
-        by_name = {field.name: field for field in fields}
-        for child in children:
-            qname = etree.QName(child)
-            field = by_name.get(qname.localname)
-            if field is None or qname.namespace != namespace:
-                continue
-            item = _decode_one(child, field, namespace, f"{path}/{field.name}", strict=False)
-            if field.repeated:
-                values.setdefault(field.name, []).append(item)
-            else:
-                values.setdefault(field.name, item)
-        for field in fields:
-            if field.repeated:
-                values.setdefault(field.name, [])
-        return values
-
     position = 0
     for field in fields:
         field_path = f"{path}/{field.name}"
@@ -400,6 +385,53 @@ def decode_fields(
             f"unexpected element (unknown, misplaced or in the wrong namespace; "
             f"expected in order: {expected})",
         )
+    return values
+
+
+class _ReadingPlan:
+    """A field list compiled for lenient decoding: each field by its full element tag."""
+
+    __slots__ = ("by_tag", "lists", "namespace")
+
+    def __init__(self, fields: Sequence[Field], namespace: str) -> None:
+        self.namespace = namespace
+        self.by_tag = {f"{{{namespace}}}{field.name}": field for field in fields}
+        self.lists = tuple(field.name for field in fields if field.repeated)
+
+
+# Keyed like _PLANS: the identity of the immutable field tuple, kept alive by its entry.
+_READING_PLANS: dict[tuple[int, str], tuple[Sequence[Field], _ReadingPlan]] = {}
+
+
+def _reading_plan_for(fields: Sequence[Field], namespace: str) -> _ReadingPlan:
+    if not isinstance(fields, tuple):  # a mutable sequence may change: never cache it
+        return _ReadingPlan(fields, namespace)
+    key = (id(fields), namespace)
+    cached = _READING_PLANS.get(key)
+    if cached is not None and cached[0] is fields:
+        return cached[1]
+    plan = _ReadingPlan(fields, namespace)
+    if len(_READING_PLANS) >= _PLAN_CACHE_LIMIT:
+        _READING_PLANS.clear()
+    _READING_PLANS[key] = (fields, plan)
+    return plan
+
+
+def _decode_lenient(parent: etree._Element, plan: _ReadingPlan, path: str) -> dict[str, Any]:
+    """Known children in the namespace, in any order; the first of a single field wins."""
+    values: dict[str, Any] = {}
+    by_tag = plan.by_tag
+    for child in parent:
+        field = by_tag.get(child.tag)  # comments and PIs have no str tag: never a field
+        if field is None:
+            continue
+        item = _decode_one(child, field, plan.namespace, f"{path}/{field.name}", strict=False)
+        if field.repeated:
+            values.setdefault(field.name, []).append(item)
+        else:
+            values.setdefault(field.name, item)
+    for name in plan.lists:
+        values.setdefault(name, [])
     return values
 
 

@@ -277,16 +277,28 @@ def parse_fault(fault: etree._Element) -> Fault:
     return Fault(faultcode, faultstring, None, faultstring.strip())
 
 
+def _first_child(parent: etree._Element, tag: str) -> etree._Element | None:
+    """`parent.find(tag)` for a plain tag, without ElementPath's Python layer."""
+    for child in parent:
+        if child.tag == tag:
+            return child
+    return None
+
+
 def parse_reply(operation: Operation, document: bytes) -> Result | Fault:
     """Read a reply into a Result or a Fault; raises UnsafeXml/SchemaViolation if it is neither."""
     root = parse_xml(document)
-    body = root.find(_BODY) if root.tag == _ENVELOPE else None
+    body = _first_child(root, _BODY) if root.tag == _ENVELOPE else None
     if body is None:
         raise SchemaViolation(str(root.tag), "the reply is not a SOAP 1.1 envelope with a Body")
-    fault = body.find(_FAULT)
-    if fault is not None:
-        return parse_fault(fault)
-    response = body.find(f"{{{operation.namespace}}}{operation.name}Response")
+    response_tag = f"{{{operation.namespace}}}{operation.name}Response"
+    response = None
+    for child in body:  # one pass: a fault anywhere in the body wins
+        tag = child.tag
+        if tag == _FAULT:
+            return parse_fault(child)
+        if tag == response_tag and response is None:
+            response = child
     if response is None:
         raise SchemaViolation("Body", f"the reply has no {operation.name}Response")
     if operation.result is None:

@@ -202,7 +202,8 @@ class AiohttpTransport:
         self._root = (
             settings.base_url if settings.base_url.endswith("/") else settings.base_url + "/"
         )
-        self._headers: dict[tuple[str, str], dict[str, str]] = {}
+        # Per operation: its URL and headers, built once (every call of a run reuses them).
+        self._addresses: dict[tuple[str, str], tuple[str, dict[str, str]]] = {}
         self._calls = 0
         self._throttled = 0
         # Calls awaiting their reply and not yet suspected, oldest first: number -> start, slot.
@@ -212,6 +213,9 @@ class AiohttpTransport:
         # as the server's when judging whether a call was penalised.
         self._lag_probe: asyncio.Task[None] | None = None
         self._lag_probe_due = math.inf  # when the probe should wake next
+        # The loop's clock, taken in __aenter__: asking for the running loop on every call
+        # costs a getpid() system call each time (CPython checks for a fork).
+        self._loop_time: Callable[[], float] | None = None
         self._last_lag, self._last_lag_at = 0.0, -math.inf  # its last wake-up: how late, when
         # Recent reply times for the benchmark's percentiles; bounded, so a long run stays flat.
         self._latencies: deque[float] = deque(maxlen=LATENCY_SAMPLES)
@@ -248,7 +252,8 @@ class AiohttpTransport:
             headers={"User-Agent": "bulkimport"},
             skip_auto_headers=("Accept-Encoding",),  # no compressed replies: no zip bombs
         )
-        self._lag_probe = asyncio.ensure_future(self._measure_loop_lag())
+        self._loop_time = asyncio.get_running_loop().time
+        self._lag_probe = asyncio.ensure_future(self._measure_loop_lag(self._loop_time))
         return self
 
     async def __aexit__(
@@ -274,7 +279,7 @@ class AiohttpTransport:
                 "AiohttpTransport must be used as `async with AiohttpTransport(...)`"
             )
         body = build_request(operation, values, self._settings.credentials)
-        url = f"{self._root}{operation.service}.asmx"
+        url, headers = self._address_of(operation)
         admission = await limiter.acquire()
         self._calls += 1
         number = self._calls
@@ -284,12 +289,15 @@ class AiohttpTransport:
         self._in_flight[number] = (started, admission)
         try:
             async with session.post(
-                url, data=body, headers=self._headers_for(operation), allow_redirects=False
+                url, data=body, headers=headers, allow_redirects=False
             ) as response:
                 document = await self._read_bounded(operation, response)
                 status = response.status
-                retry_after = parse_retry_after(
-                    response.headers.get("Retry-After"), datetime.now(UTC)
+                retry_header = response.headers.get("Retry-After")
+                retry_after = (
+                    None
+                    if retry_header is None
+                    else parse_retry_after(retry_header, datetime.now(UTC))
                 )
         except aiohttp.ConnectionTimeoutError as exc:
             raise RetryableError(f"{operation.name}: no connection to {url} in time") from exc
@@ -312,13 +320,15 @@ class AiohttpTransport:
             limiter.note_refused()  # refused for the rate: the limiter finds what is allowed
             raise
 
-    def _headers_for(self, operation: Operation) -> dict[str, str]:
-        headers = self._headers.get(operation.key)
-        if headers is None:
+    def _address_of(self, operation: Operation) -> tuple[str, dict[str, str]]:
+        """The operation's URL and request headers."""
+        address = self._addresses.get(operation.key)
+        if address is None:
+            url = f"{self._root}{operation.service}.asmx"
             # Quoted, as on Nmbrs' own help pages.
             headers = {"Content-Type": CONTENT_TYPE, "SOAPAction": f'"{operation.soap_action}"'}
-            self._headers[operation.key] = headers
-        return headers
+            address = self._addresses[operation.key] = (url, headers)
+        return address
 
     async def _read_bounded(self, operation: Operation, response: aiohttp.ClientResponse) -> bytes:
         limit = self._max_reply_bytes
@@ -351,10 +361,9 @@ class AiohttpTransport:
             assert self._limiter is not None  # set in __aenter__, checked in call()
             self._limiter.note_suspected(admission)
 
-    async def _measure_loop_lag(self) -> None:
+    async def _measure_loop_lag(self, loop_time: Callable[[], float]) -> None:
         # On the loop's own clock, not the injected one: lateness is the loop's, and a test's
         # fake clock must not turn its own jumps into lag.
-        loop_time = asyncio.get_running_loop().time
         while True:
             self._lag_probe_due = loop_time() + LAG_TICK
             await asyncio.sleep(LAG_TICK)
@@ -367,7 +376,9 @@ class AiohttpTransport:
         A reply that came in while the loop was busy is handled that much later; lateness
         earlier in the call's flight delayed other work, not this reply.
         """
-        now = asyncio.get_running_loop().time()
+        loop_time = self._loop_time
+        assert loop_time is not None  # set in __aenter__, before any call
+        now = loop_time()
         lag = now - self._lag_probe_due
         if now - self._last_lag_at <= LAG_TICK:
             lag = max(lag, self._last_lag)

@@ -144,3 +144,59 @@ def test_other_credentials_get_their_own_header() -> None:
     assert b"other@example.nl" in other
     assert b"token-456" in other
     assert b"<Domain>" not in other
+
+
+LIST_OPERATION = Operation(
+    EMPLOYEE_SERVICE,
+    "List_Things",
+    (Field("CompanyId", Xsd.INT),),
+    Field("List_ThingsResult", RECORD, 0),
+    Effect.READ,
+    "List the things (a read with a record reply).",
+)
+_NS = LIST_OPERATION.namespace
+
+
+def _reply(inner: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>'
+        '<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">'
+        f'<soap:Body><List_ThingsResponse xmlns="{_NS}">{inner}</List_ThingsResponse>'
+        "</soap:Body></soap:Envelope>"
+    ).encode()
+
+
+def test_a_reply_is_read_leniently_as_a_newer_nmbrs_may_write_it() -> None:
+    reply = _reply(
+        "<List_ThingsResult>"
+        "<Added>a field of a newer Nmbrs</Added>"
+        '<Name xmlns="urn:other">the wrong namespace</Name>'
+        "<!-- a comment -->"
+        "<Count>2</Count><Name>first</Name><Name>second</Name>"
+        "<Items><Code>B</Code><Unknown/></Items><Items><Code>C</Code><Amount>1.50</Amount></Items>"
+        "</List_ThingsResult>"
+    )
+    parsed = envelope.parse_reply(LIST_OPERATION, reply)
+    assert isinstance(parsed, envelope.Result)
+    assert parsed.value == {
+        "Count": 2,
+        "Name": "first",
+        "Items": [{"Code": "B"}, {"Code": "C", "Amount": Decimal("1.50")}],
+        "Tags": [],
+    }
+
+
+def test_a_fault_in_the_body_wins_over_a_response() -> None:
+    reply = _reply("").replace(
+        b"</soap:Body>",
+        b"<soap:Fault><faultcode>soap:Server</faultcode>"
+        b"<faultstring>x ---&gt; 2002: Employee not found</faultstring></soap:Fault></soap:Body>",
+    )
+    parsed = envelope.parse_reply(LIST_OPERATION, reply)
+    assert parsed == envelope.Fault("soap:Server", "x ---> 2002: Employee not found", 2002,
+                                    "Employee not found")  # fmt: skip
+
+
+def test_a_reply_without_the_response_element_is_refused() -> None:
+    with pytest.raises(SchemaViolation, match="no List_ThingsResponse"):
+        envelope.parse_reply(LIST_OPERATION, _reply("").replace(b"List_ThingsResponse", b"Other"))
