@@ -6,6 +6,7 @@ The test starts its own `redis-server` (Debian's package; .ci/run installs it) o
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import socket
@@ -56,7 +57,10 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
     """A redis-server of its own on loopback, nothing saved to disk."""
     server = shutil.which("redis-server")
     if server is None:
-        pytest.fail("redis-server is not installed: apt-get install redis-server (.ci/run does)")
+        missing = "redis-server is not installed: apt-get install redis-server (.ci/run does)"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the worker tests, but {missing}")
+        pytest.skip(missing)
     port = _free_port()
     process = subprocess.Popen(
         [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
