@@ -543,3 +543,9 @@ def test_failed_file_stays_partial_after_a_crash(tmp_path: Path) -> None:
         writer.write(SourceRow(2, (1, "a", None)), RowResult(2, RowStatus.INVALID))
         raise RuntimeError("crash")
     assert [p.name for p in tmp_path.iterdir()] == ["in.failed.xlsx.partial"]
+
+
+def test_calls_per_second_of_a_run_shorter_than_a_second_is_not_read_as_a_rate() -> None:
+    """A resumed run that sent 9 reads in 0.06 s did not call at 150/s: the cap is per second."""
+    assert RunSummary(calls=9, duration_s=0.06).calls_per_s == 9
+    assert RunSummary(calls=300, duration_s=2.0).calls_per_s == 150
