@@ -51,6 +51,7 @@ from bulkimport.errors import (
     RowFault,
     SlowDown,
 )
+from bulkimport.http import api_session
 from bulkimport.limiter import CallRateLimiter
 from bulkimport.nmbrs.rest.codec import EncodedRequest, encode_request
 from bulkimport.nmbrs.rest.schema import lookup_operation
@@ -173,12 +174,10 @@ class RestTransport:
         check_endpoint(self._root + "/", insecure=self._settings.insecure)
         if self._limiter is None:
             self._limiter = CallRateLimiter(self._settings.rate, limit_published=False)
-        timeout = self._settings.timeout
-        self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=self._settings.concurrency, limit_per_host=0),
-            timeout=aiohttp.ClientTimeout(total=None, connect=timeout, sock_read=timeout),
-            headers={"User-Agent": "bulkimport", "Accept": "application/json"},
-            skip_auto_headers=("Accept-Encoding",),
+        self._session = api_session(
+            concurrency=self._settings.concurrency,
+            timeout=self._settings.timeout,
+            headers={"Accept": "application/json"},
         )
         return self
 

@@ -63,6 +63,7 @@ from bulkimport.errors import (
     RowFault,
     SlowDown,
 )
+from bulkimport.http import api_session
 from bulkimport.limiter import Admission, CallRateLimiter
 from bulkimport.nmbrs.soap.envelope import (
     MAX_DOCUMENT_BYTES,
@@ -243,14 +244,8 @@ class AiohttpTransport:
         check_endpoint(self._settings.base_url, insecure=self._settings.insecure)
         if self._limiter is None:
             self._limiter = CallRateLimiter(self._settings.rate)
-        timeout = self._settings.timeout
-        self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=self._settings.concurrency, limit_per_host=0),
-            # `connect` covers waiting for a pooled connection and opening one: nothing was
-            # sent yet. `sock_read` covers the wait for the reply after the request went out.
-            timeout=aiohttp.ClientTimeout(total=None, connect=timeout, sock_read=timeout),
-            headers={"User-Agent": "bulkimport"},
-            skip_auto_headers=("Accept-Encoding",),  # no compressed replies: no zip bombs
+        self._session = api_session(
+            concurrency=self._settings.concurrency, timeout=self._settings.timeout, headers={}
         )
         self._loop_time = asyncio.get_running_loop().time
         self._lag_probe = asyncio.ensure_future(self._measure_loop_lag(self._loop_time))
