@@ -11,9 +11,11 @@ run's long backoff: a target that does not answer now is reported now.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
+
+import anyio
 
 from bulkimport.backend import Backend, BackendOperation, SchemaViolation, Transport
 from bulkimport.config import Country, RetryPolicy
@@ -85,21 +87,27 @@ async def check_target(
     async def read(operation: BackendOperation, values: Mapping[str, Any]) -> Any:
         return await _read(transport, operation, values, target=target, rng=rng)
 
-    listed = await backend.list_companies(read)
+    # The reads are independent, so they go out together (the run's first writes wait for the
+    # slowest, not for their sum), and are judged in the order a person would check them: an
+    # unknown company explains the other reads' faults, not the other way round.
+    settled = await _settle(
+        companies=lambda: backend.list_companies(read),
+        country_code=lambda: backend.company_country_code(read, company_id),
+        period=lambda: backend.current_period(read, company_id),
+        employees=lambda: EmployeeDirectory(read, backend.employee_lister()).refresh(company_id),
+    )
+    listed = settled.value("companies")
     company_name = listed.get(company_id)
     if company_name is None:
         raise ConfigError(_unknown_company(company_id, listed, target))
     country, note = decide_country(
-        company_id,
-        await backend.company_country_code(read, company_id),
-        requested_country,
-        default_country,
+        company_id, settled.value("country_code"), requested_country, default_country
     )
     try:
-        period = await backend.current_period(read, company_id)
+        period = settled.value("period")
     except ValueError as exc:
         raise ConfigError(f"{target}: Company_GetCurrentPeriod for {company_id}: {exc}") from exc
-    employees = await EmployeeDirectory(read, backend.employee_lister()).refresh(company_id)
+    employees = settled.value("employees")
     return TargetFacts(
         company_id=company_id,
         company_name=company_name,
@@ -108,6 +116,38 @@ async def check_target(
         employees=employees,
         notes=(note,) if note else (),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Settled:
+    """The outcome of reads that ran side by side: each one's value or its exception."""
+
+    values: Mapping[str, Any]
+    failures: Mapping[str, Exception]
+
+    def value(self, name: str) -> Any:
+        """The read's value, or its exception raised now."""
+        if name in self.failures:
+            raise self.failures[name]
+        return self.values[name]
+
+
+async def _settle(**reads: Callable[[], Awaitable[Any]]) -> _Settled:
+    """Run `reads` concurrently to the end, keeping each one's exception instead of cancelling
+    the others with it (a task group would, and would raise them all as a group)."""
+    values: dict[str, Any] = {}
+    failures: dict[str, Exception] = {}
+
+    async def keep(name: str, read: Callable[[], Awaitable[Any]]) -> None:
+        try:
+            values[name] = await read()
+        except Exception as exc:  # judged in order by the caller
+            failures[name] = exc
+
+    async with anyio.create_task_group() as group:
+        for name, read in reads.items():
+            group.start_soon(keep, name, read)
+    return _Settled(values, failures)
 
 
 async def _read(
