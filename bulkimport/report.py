@@ -4,8 +4,9 @@ Formatting (`result_cells`, `neutralise`, `format_summary`) is pure. A cell that
 spreadsheet would run as a formula gets a leading apostrophe in CSV (the usual protection) but
 not in XLSX, where a string cell is never a formula: there it is stored as text and shows as
 typed. The writers stream: each
-row goes to disk as it arrives (openpyxl's write-only mode writes inline strings to a temporary
-file), so a million-row run never holds its rows in memory. Finished files appear under their
+row goes to disk as it arrives (the XLSX report through `XlsxSheetWriter`, the failed-rows
+workbook through openpyxl's write-only mode), so a million-row run never holds its rows in
+memory. Finished files appear under their
 final names only when the writer closes cleanly; until then (and after a crash) they carry a
 `.partial` suffix, so a half report never looks complete.
 """
@@ -29,11 +30,11 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
 from openpyxl.cell.cell import Cell as XlsxCell
-from openpyxl.styles import Font
 from openpyxl.styles.numbers import is_date_format
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from bulkimport.model import Cell, RowResult, RowStatus, SourceFormat, SourceInfo, SourceRow
+from bulkimport.sheetwriter import XlsxSheetWriter
 
 if TYPE_CHECKING:
     import _csv
@@ -211,20 +212,12 @@ class ReportWriter:
         self._csv = csv.writer(self._csv_file, delimiter=delimiter)
         self._csv.writerow([_csv_cell(name) for name in header])
 
-        # openpyxl is most of the report's cost (about 10,000 rows/s): huge runs may skip it.
-        self._workbook = Workbook(write_only=True) if xlsx else None
-        if self._workbook is None:
-            return
-        self._sheet: WriteOnlyWorksheet = self._workbook.create_sheet("report")
-        self._sheet.freeze_panes = "A2"
-        bold = Font(bold=True)
-        header_cells = []
-        for name in header:
-            cell = WriteOnlyCell(self._sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", name))
-            cell.data_type = "s"
-            cell.font = bold
-            header_cells.append(cell)
-        self._sheet.append(header_cells)
+        # The XLSX is still most of the report's cost: huge runs may skip it.
+        self._xlsx = (
+            XlsxSheetWriter(_partial(xlsx_path), "report", header)
+            if self.xlsx_path is not None
+            else None
+        )
 
     @property
     def paths(self) -> tuple[Path, ...]:
@@ -244,8 +237,8 @@ class ReportWriter:
         self._last_row_number = row.row_number
         values = (*_aligned(row.cells, self._width), *result_cells(result))
         self._csv.writerow(map(_csv_cell, values))
-        if self._workbook is not None:
-            self._sheet.append([_xlsx_cell(self._sheet, v) for v in values])
+        if self._xlsx is not None:
+            self._xlsx.append(values)
         self.rows_written += 1
 
     def flush(self) -> None:
@@ -257,8 +250,8 @@ class ReportWriter:
         if self._csv_file.closed:
             return
         self._csv_file.close()
-        if self._workbook is not None and self.xlsx_path is not None:
-            self._workbook.save(_partial(self.xlsx_path))
+        if self._xlsx is not None:
+            self._xlsx.close()
         if complete:
             for path in self.paths:
                 os.replace(_partial(path), path)
