@@ -346,7 +346,7 @@ def test_report_refuses_rows_out_of_order_or_with_another_rows_result(tmp_path: 
 def test_report_writing_streams_in_flat_memory(tmp_path: Path) -> None:
     """Rows go to disk as they come: memory after 18,000 more rows is what it was after 2,000.
 
-    (20,000 rows rather than more: openpyxl under tracemalloc is slow, and a retained row would
+    (20,000 rows rather than more: writing under tracemalloc is slow, and a retained row would
     cost hundreds of bytes, so 18,000 of them would show as megabytes.)
     """
     info = SourceInfo(path="x.csv", format=SourceFormat.CSV, headers=("Nummer", "Naam", "Plaats"))
