@@ -7,7 +7,7 @@ deflated straight into the zip (`ZipFile.open(..., "w")`), so memory stays flat 
 number of rows. The static parts go into the zip first: only one member can be open for
 writing, so the sheet, the only part that grows, goes last.
 
-Formatting (`row_xml` and the part texts) is pure; `XlsxSheetWriter` is the thin file shell.
+Formatting (rows and parts as text) is pure; `XlsxSheetWriter` is the thin file shell.
 """
 
 from __future__ import annotations
@@ -16,16 +16,24 @@ import math
 import re
 import zipfile
 from collections.abc import Sequence
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Final, Self
+from typing import IO, Final, NamedTuple, Self
 from xml.sax.saxutils import quoteattr
 
 from bulkimport.model import Cell
 
-__all__ = ["XlsxSheetWriter", "column_letter", "excel_serial", "row_xml"]
+__all__ = [
+    "DATETIME_FORMAT",
+    "DATE_FORMAT",
+    "ColumnFormat",
+    "XlsxSheetWriter",
+    "column_letter",
+    "excel_serial",
+]
 
 # Characters XML 1.0 cannot hold (and lone surrogates, which UTF-8 cannot): openpyxl's
 # ILLEGAL_CHARACTERS_RE plus those. They become U+FFFD, as the report did with openpyxl.
@@ -34,12 +42,15 @@ _ILLEGAL_XML: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe
 _NEEDS_ESCAPE: Final = re.compile("[&<>\r]")
 _ESCAPES: Final = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
 
-# Cell styles (indexes into cellXfs in _STYLES).
-_BOLD: Final = 1
-_DATE: Final = 2
-_DATETIME: Final = 3
+# Default formats of date cells: ISO order, which no reader's locale misreads.
 DATE_FORMAT: Final = "yyyy-mm-dd"
 DATETIME_FORMAT: Final = "yyyy-mm-dd hh:mm:ss"
+# Cell styles are indexes into cellXfs: 0 plain, 1 bold, then one per number format, the
+# format of style N being custom format 164 + N - 2 (164 is the first id for custom formats).
+_BOLD_STYLE: Final = ' s="1"'
+_FIRST_FORMAT_STYLE: Final = 2
+_FIRST_CUSTOM_FORMAT_ID: Final = 164
+_MIDNIGHT: Final = time()
 
 # Excel's 1900 date system: day 0 is 1899-12-30, and serials 1..60 are one off because Excel
 # counts 1900-02-29, which never was (openpyxl's `to_excel` writes the same serials).
@@ -80,29 +91,89 @@ _WORKBOOK_RELS: Final = (
     f'<Relationship Id="rId2" Type="{_REL_NS}/styles" Target="styles.xml"/>'
     "</Relationships>"
 )
-_STYLES: Final = (
-    _XML_DECLARATION + f'<styleSheet xmlns="{_MAIN_NS}">'
-    '<numFmts count="2">'
-    f'<numFmt numFmtId="164" formatCode="{DATE_FORMAT}"/>'
-    f'<numFmt numFmtId="165" formatCode="{DATETIME_FORMAT}"/>'
-    "</numFmts>"
-    '<fonts count="2">'
-    '<font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
-    '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
-    "</fonts>"
-    '<fills count="2"><fill><patternFill patternType="none"/></fill>'
-    '<fill><patternFill patternType="gray125"/></fill></fills>'
-    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="4">'
-    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-    '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
-    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
-    "</cellXfs>"
-    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
-    "</styleSheet>"
-)
+
+
+def _styles_xml(format_codes: Sequence[str]) -> str:
+    """The style sheet: plain, bold, then a style for each number format in `format_codes`."""
+    formats = "".join(
+        f'<numFmt numFmtId="{_FIRST_CUSTOM_FORMAT_ID + index}" formatCode={quoteattr(code)}/>'
+        for index, code in enumerate(format_codes)
+    )
+    formatted = "".join(
+        f'<xf numFmtId="{_FIRST_CUSTOM_FORMAT_ID + index}" fontId="0" fillId="0" borderId="0"'
+        ' xfId="0" applyNumberFormat="1"/>'
+        for index in range(len(format_codes))
+    )
+    return (
+        _XML_DECLARATION + f'<styleSheet xmlns="{_MAIN_NS}">'
+        f'<numFmts count="{len(format_codes)}">{formats}</numFmts>'
+        '<fonts count="2">'
+        '<font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
+        '<font><b/><sz val="11"/><name val="Calibri"/><family val="2"/></font>'
+        "</fonts>"
+        '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+        '<fill><patternFill patternType="gray125"/></fill></fills>'
+        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'
+        "</cellStyleXfs>"
+        f'<cellXfs count="{_FIRST_FORMAT_STYLE + len(format_codes)}">'
+        '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+        f"{formatted}</cellXfs>"
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+        "</styleSheet>"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnFormat:
+    """Number formats for one column's typed cells, e.g. the input's "#,##0.00" or "dd-mm-yyyy".
+
+    None keeps the default: General for numbers, DATE_FORMAT or DATETIME_FORMAT for dates (by
+    whether the value has a time of day). Text cells never get a format.
+    """
+
+    numbers: str | None = None
+    dates: str | None = None
+
+
+class _Column(NamedTuple):
+    """A column's letter and the style attribute of each kind of typed cell in it."""
+
+    letter: str
+    number_style: str
+    date_style: str
+    datetime_style: str
+
+
+def _columns(
+    width: int, formats: Sequence[ColumnFormat]
+) -> tuple[tuple[_Column, ...], tuple[str, ...]]:
+    """Each column with its styles, and the format codes those styles refer to, in order."""
+    codes: list[str] = [DATE_FORMAT, DATETIME_FORMAT]
+
+    def style(code: str | None, default: str) -> str:
+        code = code or default
+        if not code:
+            return ""
+        if code not in codes:
+            codes.append(code)
+        return f' s="{_FIRST_FORMAT_STYLE + codes.index(code)}"'
+
+    columns = []
+    for index in range(width):
+        given = formats[index] if index < len(formats) else ColumnFormat()
+        columns.append(
+            _Column(
+                column_letter(index),
+                style(given.numbers, ""),
+                style(given.dates, DATE_FORMAT),
+                style(given.dates, DATETIME_FORMAT),
+            )
+        )
+    return tuple(columns), tuple(codes)
+
+
 # The header row is frozen: the pane splits below row 1, and scrolling starts at A2.
 _SHEET_HEAD: Final = (
     _XML_DECLARATION + f'<worksheet xmlns="{_MAIN_NS}">'
@@ -161,41 +232,43 @@ def _string_cell(reference: str, value: str, style: str = "") -> str:
     )
 
 
-def _cell(reference: str, value: Cell) -> str:
-    """One non-empty, non-str cell (strings take the fast path in `row_xml`)."""
+def _cell(column: _Column, reference: str, value: Cell) -> str:
+    """One non-empty cell that is not plain str (text takes the fast path in `_row_xml`)."""
     if isinstance(value, bool):
         return f'<c r="{reference}" t="b"><v>{int(value)}</v></c>'
     if isinstance(value, int):
-        return f'<c r="{reference}"><v>{value}</v></c>'
+        return f'<c r="{reference}"{column.number_style}><v>{value}</v></c>'
     if isinstance(value, float):
         if not math.isfinite(value):
             return _string_cell(reference, str(value))
-        return f'<c r="{reference}"><v>{value!r}</v></c>'  # repr: the shortest exact digits
+        # repr: the shortest digits that read back as the same float
+        return f'<c r="{reference}"{column.number_style}><v>{value!r}</v></c>'
     if isinstance(value, Decimal):
         if not value.is_finite():
             return _string_cell(reference, str(value))
-        return f'<c r="{reference}"><v>{value}</v></c>'
+        return f'<c r="{reference}"{column.number_style}><v>{value}</v></c>'
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             # Excel has no time zones (openpyxl refuses such a value): the text keeps the offset.
             return _string_cell(reference, value.isoformat(sep=" "))
-        return f'<c r="{reference}" s="{_DATETIME}"><v>{excel_serial(value)!r}</v></c>'
+        style = column.date_style if value.time() == _MIDNIGHT else column.datetime_style
+        return f'<c r="{reference}"{style}><v>{excel_serial(value)!r}</v></c>'
     if isinstance(value, date):
-        return f'<c r="{reference}" s="{_DATE}"><v>{excel_serial(value)}</v></c>'
+        return f'<c r="{reference}"{column.date_style}><v>{excel_serial(value)}</v></c>'
     return _string_cell(reference, str(value))
 
 
-def row_xml(row_number: int, letters: Sequence[str], values: Sequence[Cell]) -> str:
-    """One `<row>` element; `letters` holds a column letter for each value (None: no cell)."""
+def _row_xml(row_number: int, columns: Sequence[_Column], values: Sequence[Cell]) -> str:
+    """One `<row>` element; a value beyond the last column is left out, None and "" leave gaps."""
     suffix = str(row_number)
     parts = [f'<row r="{suffix}">']
-    for letter, value in zip(letters, values, strict=False):
+    for column, value in zip(columns, values, strict=False):
         if value is None or value == "":
             continue
         if type(value) is str:
-            parts.append(_string_cell(letter + suffix, value))
+            parts.append(_string_cell(column.letter + suffix, value))
         else:
-            parts.append(_cell(letter + suffix, value))
+            parts.append(_cell(column, column.letter + suffix, value))
     parts.append("</row>")
     return "".join(parts)
 
@@ -214,26 +287,33 @@ class XlsxSheetWriter:
     exception: what was appended stays readable). A row longer than the header is cut to it.
     """
 
-    def __init__(self, path: Path, sheet_name: str, header: Sequence[str]) -> None:
+    def __init__(
+        self,
+        path: Path,
+        sheet_name: str,
+        header: Sequence[str],
+        *,
+        formats: Sequence[ColumnFormat] = (),
+    ) -> None:
+        """`formats` holds a ColumnFormat per column, from the first; missing ones are default."""
         _check_sheet_name(sheet_name)
-        self._letters = tuple(column_letter(index) for index in range(len(header)))
+        self._columns, format_codes = _columns(len(header), formats)
         self._zip = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=_COMPRESSLEVEL)
         try:
             self._zip.writestr("[Content_Types].xml", _CONTENT_TYPES)
             self._zip.writestr("_rels/.rels", _ROOT_RELS)
             self._zip.writestr("xl/workbook.xml", _workbook_xml(sheet_name))
             self._zip.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
-            self._zip.writestr("xl/styles.xml", _STYLES)
+            self._zip.writestr("xl/styles.xml", _styles_xml(format_codes))
             self._sheet: IO[bytes] = self._zip.open(
                 "xl/worksheets/sheet1.xml", "w", force_zip64=True
             )
         except BaseException:
             self._zip.close()
             raise
-        bold = f' s="{_BOLD}"'
         header_cells = "".join(
-            _string_cell(f"{letter}1", name, bold)
-            for letter, name in zip(self._letters, header, strict=True)
+            _string_cell(f"{column.letter}1", name, _BOLD_STYLE)
+            for column, name in zip(self._columns, header, strict=True)
         )
         self._pending: list[str] = [_SHEET_HEAD, f'<row r="1">{header_cells}</row>']
         self._rows = 1
@@ -241,7 +321,7 @@ class XlsxSheetWriter:
     def append(self, values: Sequence[Cell]) -> None:
         """Add the next row; None (and "") leaves a cell empty."""
         self._rows += 1
-        self._pending.append(row_xml(self._rows, self._letters, values))
+        self._pending.append(_row_xml(self._rows, self._columns, values))
         if len(self._pending) >= _ROWS_PER_WRITE:
             self._write_pending()
 

@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
 from bulkimport.model import Cell
-from bulkimport.sheetwriter import XlsxSheetWriter, column_letter, excel_serial
+from bulkimport.sheetwriter import ColumnFormat, XlsxSheetWriter, column_letter, excel_serial
 
 HOSTILE = [
     "=SUM(A1)",
@@ -90,6 +90,43 @@ def test_dates_get_date_formats_and_numbers_general(tmp_path: Path) -> None:
     assert sheet["B2"].number_format == "yyyy-mm-dd hh:mm:ss"
     assert sheet["C2"].number_format == "General"
     assert [sheet[ref].is_date for ref in ("A2", "B2", "C2")] == [True, True, False]
+    workbook.close()
+
+
+def test_a_midnight_datetime_shows_as_a_date_as_in_the_csv_report(tmp_path: Path) -> None:
+    path = write(tmp_path / "r.xlsx", ["hired"], [[datetime(2024, 3, 1)]])
+    workbook = openpyxl.load_workbook(path)
+    cell = workbook.active["A2"]  # type: ignore[index]
+    assert (cell.value, cell.number_format) == (datetime(2024, 3, 1), "yyyy-mm-dd")
+    workbook.close()
+
+
+def test_column_formats_apply_to_their_kind_of_value_only(tmp_path: Path) -> None:
+    amount = '[$€-413] #,##0.00 "<&>"'  # a format code with characters XML must escape
+    formats = [
+        ColumnFormat(numbers=amount),
+        ColumnFormat(dates="dd-mm-yyyy"),
+        ColumnFormat(numbers=amount),
+        ColumnFormat(),
+    ]
+    rows: list[list[Cell]] = [
+        [1234.5, date(2024, 3, 1), Decimal("7"), 3],
+        [datetime(2024, 3, 1, 8), datetime(2024, 3, 1, 8), "text", True],
+        [2, 2.5, None, date(2024, 3, 1)],
+    ]
+    path = tmp_path / "r.xlsx"
+    with XlsxSheetWriter(path, "Blad 1", ["a", "b", "c", "d"], formats=formats) as writer:
+        for row in rows:
+            writer.append(row)
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["Blad 1"]
+    assert [[cell.number_format for cell in row] for row in sheet.iter_rows(min_row=2)] == [
+        [amount, "dd-mm-yyyy", amount, "General"],
+        ["yyyy-mm-dd hh:mm:ss", "dd-mm-yyyy", "General", "General"],
+        [amount, "General", "General", "yyyy-mm-dd"],
+    ]
+    assert sheet["A2"].value == 1234.5
+    assert sheet["B3"].value == datetime(2024, 3, 1, 8)
     workbook.close()
 
 
