@@ -1,4 +1,4 @@
-"""A streaming writer of a one-sheet XLSX workbook: each row becomes XML text as it arrives.
+"""A streaming XLSX writer: each row of the workbook's big sheet becomes XML text as it comes.
 
 Why not openpyxl's write-only mode: it builds, binds and type-checks a Cell object per value
 and writes it through lxml (about 200 us per 30-cell row), 10-15% of a run's CPU for the run
@@ -30,6 +30,7 @@ __all__ = [
     "DATETIME_FORMAT",
     "DATE_FORMAT",
     "ColumnFormat",
+    "FixedSheet",
     "XlsxSheetWriter",
     "column_letter",
     "excel_serial",
@@ -69,26 +70,9 @@ _PKG_REL_NS: Final = "http://schemas.openxmlformats.org/package/2006/relationshi
 _DOC_TYPE: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml"
 _XML_DECLARATION: Final = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
-_CONTENT_TYPES: Final = (
-    _XML_DECLARATION
-    + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
-    'relationships+xml"/>'
-    '<Default Extension="xml" ContentType="application/xml"/>'
-    f'<Override PartName="/xl/workbook.xml" ContentType="{_DOC_TYPE}.sheet.main+xml"/>'
-    f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{_DOC_TYPE}.worksheet+xml"/>'
-    f'<Override PartName="/xl/styles.xml" ContentType="{_DOC_TYPE}.styles+xml"/>'
-    "</Types>"
-)
 _ROOT_RELS: Final = (
     _XML_DECLARATION + f'<Relationships xmlns="{_PKG_REL_NS}">'
     f'<Relationship Id="rId1" Type="{_REL_NS}/officeDocument" Target="xl/workbook.xml"/>'
-    "</Relationships>"
-)
-_WORKBOOK_RELS: Final = (
-    _XML_DECLARATION + f'<Relationships xmlns="{_PKG_REL_NS}">'
-    f'<Relationship Id="rId1" Type="{_REL_NS}/worksheet" Target="worksheets/sheet1.xml"/>'
-    f'<Relationship Id="rId2" Type="{_REL_NS}/styles" Target="styles.xml"/>'
     "</Relationships>"
 )
 
@@ -184,13 +168,52 @@ _SHEET_HEAD: Final = (
     "<sheetData>"
 )
 _SHEET_TAIL: Final = "</sheetData></worksheet>"
+_PLAIN_SHEET_HEAD: Final = _XML_DECLARATION + f'<worksheet xmlns="{_MAIN_NS}"><sheetData>'
 
 
-def _workbook_xml(sheet_name: str) -> str:
+def _sheet_part(number: int) -> str:
+    return f"xl/worksheets/sheet{number}.xml"
+
+
+def _content_types_xml(sheet_count: int) -> str:
+    sheets = "".join(
+        f'<Override PartName="/{_sheet_part(number)}" ContentType="{_DOC_TYPE}.worksheet+xml"/>'
+        for number in range(1, sheet_count + 1)
+    )
+    return (
+        _XML_DECLARATION
+        + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+        'relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/xl/workbook.xml" ContentType="{_DOC_TYPE}.sheet.main+xml"/>'
+        f'<Override PartName="/xl/styles.xml" ContentType="{_DOC_TYPE}.styles+xml"/>'
+        f"{sheets}</Types>"
+    )
+
+
+def _workbook_xml(sheet_names: Sequence[str]) -> str:
+    """Sheet N (from 1) is part `_sheet_part(N)` through relationship rIdN."""
+    sheets = "".join(
+        f'<sheet name={quoteattr(name)} sheetId="{number}" r:id="rId{number}"/>'
+        for number, name in enumerate(sheet_names, start=1)
+    )
     return (
         _XML_DECLARATION + f'<workbook xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}">'
-        f'<sheets><sheet name={quoteattr(sheet_name)} sheetId="1" r:id="rId1"/></sheets>'
-        "</workbook>"
+        f"<sheets>{sheets}</sheets></workbook>"
+    )
+
+
+def _workbook_rels_xml(sheet_count: int) -> str:
+    sheets = "".join(
+        f'<Relationship Id="rId{number}" Type="{_REL_NS}/worksheet"'
+        f' Target="worksheets/sheet{number}.xml"/>'
+        for number in range(1, sheet_count + 1)
+    )
+    return (
+        _XML_DECLARATION + f'<Relationships xmlns="{_PKG_REL_NS}">{sheets}'
+        f'<Relationship Id="rId{sheet_count + 1}" Type="{_REL_NS}/styles" Target="styles.xml"/>'
+        "</Relationships>"
     )
 
 
@@ -273,6 +296,21 @@ def _row_xml(row_number: int, columns: Sequence[_Column], values: Sequence[Cell]
     return "".join(parts)
 
 
+@dataclass(frozen=True, slots=True)
+class FixedSheet:
+    """A small sheet written whole, behind the streamed one (e.g. what a plan was made for)."""
+
+    name: str
+    rows: Sequence[Sequence[Cell]]
+
+
+def _fixed_sheet_xml(sheet: FixedSheet) -> str:
+    """A plain sheet: no styled header, default formats."""
+    columns, _ = _columns(max((len(row) for row in sheet.rows), default=0), ())
+    rows = "".join(_row_xml(number, columns, row) for number, row in enumerate(sheet.rows, start=1))
+    return _PLAIN_SHEET_HEAD + rows + _SHEET_TAIL
+
+
 def _check_sheet_name(name: str) -> None:
     if not name or len(name) > _MAX_SHEET_NAME or _SHEET_NAME_FORBIDDEN.search(name):
         raise ValueError(
@@ -281,7 +319,7 @@ def _check_sheet_name(name: str) -> None:
 
 
 class XlsxSheetWriter:
-    """Streams a one-sheet workbook to `path`: a bold, frozen header row, then `append`ed rows.
+    """Streams a sheet to `path`: a bold, frozen header row, then `append`ed rows.
 
     The file is complete only after `close()` (or the end of a `with` block, even on an
     exception: what was appended stays readable). A row longer than the header is cut to it.
@@ -294,20 +332,26 @@ class XlsxSheetWriter:
         header: Sequence[str],
         *,
         formats: Sequence[ColumnFormat] = (),
+        fixed_sheets: Sequence[FixedSheet] = (),
     ) -> None:
-        """`formats` holds a ColumnFormat per column, from the first; missing ones are default."""
-        _check_sheet_name(sheet_name)
+        """`formats` holds a ColumnFormat per column, from the first; missing ones are default.
+        `fixed_sheets` come after the streamed sheet, in this order."""
+        names = [sheet_name, *(sheet.name for sheet in fixed_sheets)]
+        for name in names:
+            _check_sheet_name(name)
+        if len({name.casefold() for name in names}) < len(names):
+            raise ValueError(f"sheet names {names}: Excel needs each one different")
         self._columns, format_codes = _columns(len(header), formats)
         self._zip = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=_COMPRESSLEVEL)
         try:
-            self._zip.writestr("[Content_Types].xml", _CONTENT_TYPES)
+            self._zip.writestr("[Content_Types].xml", _content_types_xml(len(names)))
             self._zip.writestr("_rels/.rels", _ROOT_RELS)
-            self._zip.writestr("xl/workbook.xml", _workbook_xml(sheet_name))
-            self._zip.writestr("xl/_rels/workbook.xml.rels", _WORKBOOK_RELS)
+            self._zip.writestr("xl/workbook.xml", _workbook_xml(names))
+            self._zip.writestr("xl/_rels/workbook.xml.rels", _workbook_rels_xml(len(names)))
             self._zip.writestr("xl/styles.xml", _styles_xml(format_codes))
-            self._sheet: IO[bytes] = self._zip.open(
-                "xl/worksheets/sheet1.xml", "w", force_zip64=True
-            )
+            for number, sheet in enumerate(fixed_sheets, start=2):
+                self._zip.writestr(_sheet_part(number), _fixed_sheet_xml(sheet))
+            self._sheet: IO[bytes] = self._zip.open(_sheet_part(1), "w", force_zip64=True)
         except BaseException:
             self._zip.close()
             raise

@@ -15,7 +15,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
 from bulkimport.model import Cell
-from bulkimport.sheetwriter import ColumnFormat, XlsxSheetWriter, column_letter, excel_serial
+from bulkimport.sheetwriter import (
+    ColumnFormat,
+    FixedSheet,
+    XlsxSheetWriter,
+    column_letter,
+    excel_serial,
+)
 
 HOSTILE = [
     "=SUM(A1)",
@@ -198,7 +204,11 @@ def test_an_empty_report_is_its_header(tmp_path: Path) -> None:
 
 
 def test_the_package_has_its_parts_and_each_part_is_well_formed_xml(tmp_path: Path) -> None:
-    path = write(tmp_path / "r.xlsx", ["a & b", "c"], [["<x>", 1], [date(2024, 1, 1), True]])
+    path = tmp_path / "r.xlsx"
+    about = FixedSheet("about & <more>", [("made", datetime(2024, 1, 1, 8))])
+    with XlsxSheetWriter(path, "report", ["a & b", "c"], fixed_sheets=[about]) as writer:
+        writer.append(["<x>", 1])
+        writer.append([date(2024, 1, 1), True])
     with zipfile.ZipFile(path) as package:
         assert package.testzip() is None
         names = package.namelist()
@@ -210,6 +220,7 @@ def test_the_package_has_its_parts_and_each_part_is_well_formed_xml(tmp_path: Pa
             "xl/_rels/workbook.xml.rels",
             "xl/styles.xml",
             "xl/worksheets/sheet1.xml",
+            "xl/worksheets/sheet2.xml",
         }
         parts = {name: etree.fromstring(package.read(name)) for name in names}
     overrides = {
@@ -225,6 +236,34 @@ def test_the_package_has_its_parts_and_each_part_is_well_formed_xml(tmp_path: Pa
     assert rows is not None
     assert [row.get("r") for row in rows] == ["1", "2", "3"]
     assert [cell.get("r") for cell in rows[2]] == ["A3", "B3"]
+
+
+def test_fixed_sheets_follow_the_streamed_one_plain_and_whole(tmp_path: Path) -> None:
+    path = tmp_path / "plan.xlsx"
+    about = FixedSheet("about", [("input", "=in.csv"), ("rows", 2), (), ("made", date(2024, 1, 1))])
+    empty = FixedSheet("empty", [])
+    with XlsxSheetWriter(path, "plan", ["row"], fixed_sheets=[about, empty]) as writer:
+        writer.append([2])
+    workbook = openpyxl.load_workbook(path)
+    assert workbook.sheetnames == ["plan", "about", "empty"]
+    assert [tuple(row) for row in workbook["about"].iter_rows(values_only=True)] == [
+        ("input", "=in.csv"),
+        ("rows", 2),
+        (None, None),
+        ("made", datetime(2024, 1, 1)),
+    ]
+    assert workbook["about"]["A1"].font.b is False
+    assert workbook["about"].freeze_panes is None
+    assert workbook["about"]["B4"].number_format == "yyyy-mm-dd"
+    assert workbook["empty"].max_row == 1 and workbook["empty"]["A1"].value is None
+    assert [tuple(row) for row in workbook["plan"].iter_rows(values_only=True)] == [("row",), (2,)]
+    workbook.close()
+
+
+def test_sheet_names_must_differ_as_excel_compares_them(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="each one different"):
+        XlsxSheetWriter(tmp_path / "r.xlsx", "Plan", ["a"], fixed_sheets=[FixedSheet("plan", [])])
+    assert not (tmp_path / "r.xlsx").exists()
 
 
 def test_sheet_names_excel_refuses_are_refused(tmp_path: Path) -> None:
