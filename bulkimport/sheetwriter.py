@@ -2,10 +2,13 @@
 
 Why not openpyxl's write-only mode: it builds, binds and type-checks a Cell object per value
 and writes it through lxml (about 200 us per 30-cell row), 10-15% of a run's CPU for the run
-report. Here a row is one string built from precompiled column letters, and the sheet is
-deflated straight into the zip (`ZipFile.open(..., "w")`), so memory stays flat for any
-number of rows. The static parts go into the zip first: only one member can be open for
-writing, so the sheet, the only part that grows, goes last.
+report. Here a row is one string built from precompiled column letters.
+
+The sheet's rows go, as they come, to an anonymous temporary file beside the workbook (not
+/tmp, which may be memory), so memory stays flat for any number of rows; `close()` deflates
+that file into the zip. Only then is the sheet's size known, so the zip uses ZIP64 only for a
+sheet past 4 GiB: Office is known to refuse ZIP64 records in small packages, which a sheet
+deflated straight into the zip (`ZipFile.open(..., "w", force_zip64=True)`) would carry.
 
 Formatting (rows and parts as text) is pure; `XlsxSheetWriter` is the thin file shell.
 """
@@ -14,6 +17,8 @@ from __future__ import annotations
 
 import math
 import re
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -57,8 +62,9 @@ _MIDNIGHT: Final = time()
 # counts 1900-02-29, which never was (openpyxl's `to_excel` writes the same serials).
 _EPOCH_ORDINAL: Final = date(1899, 12, 30).toordinal()
 _SECONDS_PER_DAY: Final = 86400
-# Rows gathered before one write to the deflating stream: fewer, larger writes are cheaper.
+# Rows gathered before one write to the temporary file: fewer, larger writes are cheaper.
 _ROWS_PER_WRITE: Final = 256
+_COPY_CHUNK: Final = 1 << 20
 # Level 1 deflates a report sheet about as well as the default level at a fraction of the CPU.
 _COMPRESSLEVEL: Final = 1
 _MAX_SHEET_NAME: Final = 31
@@ -351,7 +357,9 @@ class XlsxSheetWriter:
             self._zip.writestr("xl/styles.xml", _styles_xml(format_codes))
             for number, sheet in enumerate(fixed_sheets, start=2):
                 self._zip.writestr(_sheet_part(number), _fixed_sheet_xml(sheet))
-            self._sheet: IO[bytes] = self._zip.open(_sheet_part(1), "w", force_zip64=True)
+            self._rows_file: IO[bytes] = tempfile.TemporaryFile(  # noqa: SIM115 - closed by close()
+                dir=path.parent
+            )
         except BaseException:
             self._zip.close()
             raise
@@ -370,18 +378,23 @@ class XlsxSheetWriter:
             self._write_pending()
 
     def _write_pending(self) -> None:
-        self._sheet.write("".join(self._pending).encode())
+        self._rows_file.write("".join(self._pending).encode())
         self._pending.clear()
 
     def close(self) -> None:
-        """Finish the sheet and the zip directory; a second call does nothing."""
-        if self._sheet.closed:
+        """Deflate the sheet into the zip and finish it; a second call does nothing."""
+        if self._rows_file.closed:
             return
         try:
             self._pending.append(_SHEET_TAIL)
             self._write_pending()
-            self._sheet.close()
+            size = self._rows_file.tell()
+            self._rows_file.seek(0)
+            zip64 = size > zipfile.ZIP64_LIMIT
+            with self._zip.open(_sheet_part(1), "w", force_zip64=zip64) as sheet:
+                shutil.copyfileobj(self._rows_file, sheet, _COPY_CHUNK)
         finally:
+            self._rows_file.close()
             self._zip.close()
 
     def __enter__(self) -> Self:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 import zipfile
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
@@ -238,6 +239,27 @@ def test_the_package_has_its_parts_and_each_part_is_well_formed_xml(tmp_path: Pa
     assert [cell.get("r") for cell in rows[2]] == ["A3", "B3"]
 
 
+def test_a_sheet_under_4_gib_carries_no_zip64_record(tmp_path: Path) -> None:
+    """Office is known to refuse ZIP64 records in a small package; Python adds them to a member
+    opened for streaming with force_zip64, so the writer must not."""
+    path = write(tmp_path / "r.xlsx", ["n", "text"], [[n, "x" * 100] for n in range(5000)])
+    with zipfile.ZipFile(path) as package, path.open("rb") as raw:
+        for info in package.infolist():
+            raw.seek(info.header_offset)
+            local = struct.unpack("<4sHHHHHIIIHH", raw.read(30))
+            local_extra = raw.read(local[9] + local[10])[local[9] :]
+            assert local[0] == b"PK\x03\x04"
+            assert local[1] < 45, info.filename  # version 4.5 is ZIP64's
+            assert 0xFFFFFFFF not in local[7:9], info.filename
+            for extra in (local_extra, info.extra):
+                ids = []
+                while extra:
+                    ids.append(int.from_bytes(extra[:2], "little"))
+                    extra = extra[4 + int.from_bytes(extra[2:4], "little") :]
+                assert 1 not in ids, info.filename  # header id 1: the ZIP64 extra field
+    assert [p.name for p in tmp_path.iterdir()] == ["r.xlsx"]  # the rows' file is gone
+
+
 def test_fixed_sheets_follow_the_streamed_one_plain_and_whole(tmp_path: Path) -> None:
     path = tmp_path / "plan.xlsx"
     about = FixedSheet("about", [("input", "=in.csv"), ("rows", 2), (), ("made", date(2024, 1, 1))])
@@ -282,6 +304,7 @@ def test_what_was_appended_before_an_exception_stays_readable(tmp_path: Path) ->
         for number in range(1000):
             writer.append([number])
         raise RuntimeError("crash")
+    assert [p.name for p in tmp_path.iterdir()] == ["r.xlsx"]
     rows = read(path, read_only=True)
     assert len(rows) == 1001
     assert rows[-1] == (999,)
