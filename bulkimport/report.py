@@ -27,7 +27,7 @@ from openpyxl.styles.numbers import is_date_format
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from bulkimport.model import Cell, RowResult, RowStatus, SourceFormat, SourceInfo, SourceRow
-from bulkimport.sheetwriter import ColumnFormat, XlsxSheetWriter
+from bulkimport.sheetwriter import MAX_SHEET_NAME, ColumnFormat, XlsxSheetWriter
 
 if TYPE_CHECKING:
     import _csv
@@ -343,7 +343,8 @@ class FailedRowsWriter:
         else:
             self._xlsx = XlsxSheetWriter(
                 _partial(self.path),
-                info.sheet or "Sheet1",
+                # Excel refuses a longer name, which another program may have written
+                (info.sheet or "Sheet1")[:MAX_SHEET_NAME],
                 info.headers,
                 formats=[_column_format(code) for code in read_number_formats(info)],
             )

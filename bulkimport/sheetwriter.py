@@ -34,6 +34,7 @@ from bulkimport.model import Cell
 __all__ = [
     "DATETIME_FORMAT",
     "DATE_FORMAT",
+    "MAX_SHEET_NAME",
     "ColumnFormat",
     "FixedSheet",
     "XlsxSheetWriter",
@@ -65,9 +66,10 @@ _SECONDS_PER_DAY: Final = 86400
 # Rows gathered before one write to the temporary file: fewer, larger writes are cheaper.
 _ROWS_PER_WRITE: Final = 256
 _COPY_CHUNK: Final = 1 << 20
-# Level 1 deflates a report sheet about as well as the default level at a fraction of the CPU.
+# Level 1 takes about a quarter less CPU than the default (6) for a report about a sixth larger
+# (30,000 rows x 30 cells: 0.61 s and 4.2 MB against 0.83 s and 3.6 MB).
 _COMPRESSLEVEL: Final = 1
-_MAX_SHEET_NAME: Final = 31
+MAX_SHEET_NAME: Final = 31  # Excel's limit
 _SHEET_NAME_FORBIDDEN: Final = re.compile(r"[\[\]:*?/\\]")
 
 _MAIN_NS: Final = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -318,9 +320,9 @@ def _fixed_sheet_xml(sheet: FixedSheet) -> str:
 
 
 def _check_sheet_name(name: str) -> None:
-    if not name or len(name) > _MAX_SHEET_NAME or _SHEET_NAME_FORBIDDEN.search(name):
+    if not name or len(name) > MAX_SHEET_NAME or _SHEET_NAME_FORBIDDEN.search(name):
         raise ValueError(
-            f"sheet name {name!r}: Excel takes 1-{_MAX_SHEET_NAME} characters without []:*?/\\"
+            f"sheet name {name!r}: Excel takes 1-{MAX_SHEET_NAME} characters without []:*?/\\"
         )
 
 

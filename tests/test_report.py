@@ -505,6 +505,20 @@ def test_failed_rows_workbook_writes_dates_as_dates_when_the_input_format_is_unk
     stored.close()
 
 
+def test_failed_rows_workbook_cuts_a_sheet_name_longer_than_excel_takes(tmp_path: Path) -> None:
+    name = "Nieuwe medewerkers afdeling Financiën 2026"  # 42 characters; Excel takes 31
+    info = SourceInfo(
+        path=str(tmp_path / "gone.xlsx"), format=SourceFormat.XLSX, headers=("Naam",), sheet=name
+    )
+    failed = tmp_path / "gone.failed.xlsx"
+    with FailedRowsWriter(failed, info) as writer:
+        writer.write(SourceRow(2, ("Jansen",)), RowResult(2, RowStatus.INVALID))
+    stored = openpyxl.load_workbook(failed)
+    assert stored.sheetnames == [name[:31]]
+    assert stored[name[:31]]["A2"].value == "Jansen"
+    stored.close()
+
+
 def test_failed_file_holds_only_rows_that_changed_nothing_and_should_be_sent_again(
     tmp_path: Path,
 ) -> None:
