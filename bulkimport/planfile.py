@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from openpyxl import Workbook
-
 from bulkimport.errors import ConfigError
 from bulkimport.model import NmbrsId
 from bulkimport.plan import FieldChange, PlanAction, PlannedRow
 from bulkimport.report import neutralise
+from bulkimport.sheetwriter import FixedSheet, XlsxSheetWriter
 
 __all__ = ["PLAN_COLUMNS", "PlanHeader", "default_plan_path", "read_plan", "write_plan"]
 
@@ -79,15 +78,12 @@ def write_plan(path: Path, header: PlanHeader, rows: Sequence[PlannedRow]) -> tu
         writer.writerow(PLAN_COLUMNS)
         writer.writerows(tuple(neutralise(cell) for cell in line) for line in _lines(rows))
     xlsx_path = path.with_suffix(".xlsx")
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("plan")
-    sheet.append(PLAN_COLUMNS)
-    for line in _lines(rows):
-        sheet.append([neutralise(cell) for cell in line])
-    about = book.create_sheet("about")
-    for name, value in _header_items(header):
-        about.append([name, neutralise(value)])
-    book.save(xlsx_path)
+    about = FixedSheet(
+        "about", [(name, neutralise(value)) for name, value in _header_items(header)]
+    )
+    with XlsxSheetWriter(xlsx_path, "plan", PLAN_COLUMNS, fixed_sheets=[about]) as sheet:
+        for line in _lines(rows):
+            sheet.append([neutralise(cell) for cell in line])
     return path, xlsx_path
 
 

@@ -3,11 +3,10 @@
 Formatting (`result_cells`, `neutralise`, `format_summary`) is pure. A cell that a
 spreadsheet would run as a formula gets a leading apostrophe in CSV (the usual protection) but
 not in XLSX, where a string cell is never a formula: there it is stored as text and shows as
-typed. The writers stream: each
-row goes to disk as it arrives (openpyxl's write-only mode writes inline strings to a temporary
-file), so a million-row run never holds its rows in memory. Finished files appear under their
-final names only when the writer closes cleanly; until then (and after a crash) they carry a
-`.partial` suffix, so a half report never looks complete.
+typed. The writers stream: each row goes to disk as it arrives (the XLSX files through
+`XlsxSheetWriter`), so a million-row run never holds its rows in memory. Finished files appear
+under their final names only when the writer closes cleanly; until then (and after a crash)
+they carry a `.partial` suffix, so a half report never looks complete.
 """
 
 from __future__ import annotations
@@ -18,27 +17,20 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Final, Self, TypeVar, cast
 from warnings import catch_warnings, simplefilter
 
 import openpyxl
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
-from openpyxl.cell.cell import Cell as XlsxCell
-from openpyxl.styles import Font
 from openpyxl.styles.numbers import is_date_format
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from bulkimport.model import Cell, RowResult, RowStatus, SourceFormat, SourceInfo, SourceRow
+from bulkimport.sheetwriter import MAX_SHEET_NAME, ColumnFormat, XlsxSheetWriter
 
 if TYPE_CHECKING:
     import _csv
-
-    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 REPORT_COLUMNS: Final[tuple[str, ...]] = (
     "status",
@@ -168,24 +160,6 @@ def _aligned(cells: tuple[Cell, ...], width: int) -> tuple[Cell, ...]:
     return cells + (None,) * (width - len(cells))
 
 
-def _xlsx_cell(sheet: WriteOnlyWorksheet, value: Cell) -> Cell | XlsxCell:
-    """A value openpyxl writes literally: strings never become formulas or error cells, so no
-    apostrophe is needed to keep "=Berg" from running.
-
-    XML cannot hold most control characters; openpyxl would refuse the row, so they become
-    U+FFFD (only hostile or broken input has them, and such a row is invalid anyway).
-    """
-    if not isinstance(value, str):
-        return value
-    if ILLEGAL_CHARACTERS_RE.search(value):
-        value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
-    if not value.startswith("=") and value not in ERROR_CODES:
-        return value  # the common case: a plain value is much cheaper to write than a cell
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"  # openpyxl reads "=..." as a formula and "#N/A" as an error
-    return cell
-
-
 class ReportWriter:
     """Writes `<base>.csv` and `<base>.xlsx`: the input's columns, then REPORT_COLUMNS.
 
@@ -211,20 +185,12 @@ class ReportWriter:
         self._csv = csv.writer(self._csv_file, delimiter=delimiter)
         self._csv.writerow([_csv_cell(name) for name in header])
 
-        # openpyxl is most of the report's cost (about 10,000 rows/s): huge runs may skip it.
-        self._workbook = Workbook(write_only=True) if xlsx else None
-        if self._workbook is None:
-            return
-        self._sheet: WriteOnlyWorksheet = self._workbook.create_sheet("report")
-        self._sheet.freeze_panes = "A2"
-        bold = Font(bold=True)
-        header_cells = []
-        for name in header:
-            cell = WriteOnlyCell(self._sheet, value=ILLEGAL_CHARACTERS_RE.sub("\ufffd", name))
-            cell.data_type = "s"
-            cell.font = bold
-            header_cells.append(cell)
-        self._sheet.append(header_cells)
+        # The XLSX is still most of the report's cost: huge runs may skip it.
+        self._xlsx = (
+            XlsxSheetWriter(_partial(xlsx_path), "report", header)
+            if self.xlsx_path is not None
+            else None
+        )
 
     @property
     def paths(self) -> tuple[Path, ...]:
@@ -244,8 +210,8 @@ class ReportWriter:
         self._last_row_number = row.row_number
         values = (*_aligned(row.cells, self._width), *result_cells(result))
         self._csv.writerow(map(_csv_cell, values))
-        if self._workbook is not None:
-            self._sheet.append([_xlsx_cell(self._sheet, v) for v in values])
+        if self._xlsx is not None:
+            self._xlsx.append(values)
         self.rows_written += 1
 
     def flush(self) -> None:
@@ -257,8 +223,8 @@ class ReportWriter:
         if self._csv_file.closed:
             return
         self._csv_file.close()
-        if self._workbook is not None and self.xlsx_path is not None:
-            self._workbook.save(_partial(self.xlsx_path))
+        if self._xlsx is not None:
+            self._xlsx.close()
         if complete:
             for path in self.paths:
                 os.replace(_partial(path), path)
@@ -277,9 +243,6 @@ class ReportWriter:
 
 # How many data rows the failed-rows workbook looks at to learn each column's number format.
 _FORMAT_SAMPLE_ROWS: Final = 50
-# Formats for typed cells of a column whose own format is unknown: dates as dates, not serials.
-DATE_FORMAT: Final = "yyyy-mm-dd"
-DATETIME_FORMAT: Final = "yyyy-mm-dd hh:mm:ss"
 
 
 def read_number_formats(info: SourceInfo) -> tuple[str | None, ...]:
@@ -313,22 +276,12 @@ def read_number_formats(info: SourceInfo) -> tuple[str | None, ...]:
     return tuple(formats)
 
 
-def _typed_xlsx_cell(
-    sheet: WriteOnlyWorksheet, value: Cell, number_format: str | None
-) -> Cell | XlsxCell:
-    """Dates and numbers as typed cells in their column's format (a sensible one for dates)."""
-    if isinstance(value, bool) or not isinstance(value, date | int | float | Decimal):
-        return _xlsx_cell(sheet, value)
-    is_date = isinstance(value, date)
-    if number_format is None or is_date_format(number_format) != is_date:
-        if not is_date:
-            return value  # General shows a number as it is
-        midnight = not isinstance(value, datetime) or value.time() == time()
-        number_format = DATE_FORMAT if midnight else DATETIME_FORMAT
-    cell = WriteOnlyCell(sheet)
-    cell.value = value
-    cell.number_format = number_format
-    return cell
+def _column_format(code: str | None) -> ColumnFormat:
+    """An input column's format kept for the values it was made for: a date format for dates,
+    any other for numbers; the other kind gets the default (dates still show as dates)."""
+    if code is None:
+        return ColumnFormat()
+    return ColumnFormat(dates=code) if is_date_format(code) else ColumnFormat(numbers=code)
 
 
 # Rows worth correcting and sending again. Not ok rows (done), not skipped ones (never tried: a
@@ -359,9 +312,7 @@ class FailedRowsWriter:
         self.partial_rows_left_out = 0
         self._csv_file: IO[str] | None = None
         self._csv: _csv.Writer | None = None
-        self._workbook: Workbook | None = None
-        self._sheet: WriteOnlyWorksheet | None = None
-        self._formats: tuple[str | None, ...] = ()
+        self._xlsx: XlsxSheetWriter | None = None
         self._closed = False
 
     def write(self, row: SourceRow, result: RowResult) -> None:
@@ -375,14 +326,8 @@ class FailedRowsWriter:
             self._start()
         if self._csv is not None:
             self._csv.writerow(["" if v is None else str(v) for v in row.cells])
-        elif self._sheet is not None:
-            sheet, formats = self._sheet, self._formats
-            self._sheet.append(
-                [
-                    _typed_xlsx_cell(sheet, v, formats[i] if i < len(formats) else None)
-                    for i, v in enumerate(row.cells)
-                ]
-            )
+        elif self._xlsx is not None:
+            self._xlsx.append(row.cells)
         self.rows_written += 1
 
     def _start(self) -> None:
@@ -396,11 +341,13 @@ class FailedRowsWriter:
             self._csv = csv.writer(self._csv_file, delimiter=info.delimiter)
             self._csv.writerow(info.headers)
         else:
-            self._formats = read_number_formats(info)
-            self._workbook = Workbook(write_only=True)
-            self._sheet = self._workbook.create_sheet(info.sheet or "Sheet1")
-            sheet = self._sheet
-            self._sheet.append([_xlsx_cell(sheet, name) for name in info.headers])
+            self._xlsx = XlsxSheetWriter(
+                _partial(self.path),
+                # Excel refuses a longer name, which another program may have written
+                (info.sheet or "Sheet1")[:MAX_SHEET_NAME],
+                info.headers,
+                formats=[_column_format(code) for code in read_number_formats(info)],
+            )
 
     def close(self, *, complete: bool = True) -> None:
         """Finish the file; with complete=False a started file keeps its `.partial` suffix."""
@@ -409,8 +356,8 @@ class FailedRowsWriter:
         self._closed = True
         if self._csv_file is not None:
             self._csv_file.close()
-        elif self._workbook is not None:
-            self._workbook.save(_partial(self.path))
+        elif self._xlsx is not None:
+            self._xlsx.close()
         if not complete:
             return
         if self.rows_written:

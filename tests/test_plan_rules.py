@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 
 from bulkimport.backend import Effect
@@ -199,7 +200,22 @@ def test_a_plan_file_reads_back_as_written(tmp_path: Path) -> None:
     read_header, read_rows = read_plan(csv_path)
     assert read_header == header
     assert read_rows == {2: rows[0], 3: rows[1]}  # a formula-like value survives its quote
-    assert xlsx_path.exists()
+    with csv_path.open(encoding="utf-8", newline="") as stream:
+        csv_lines = [tuple(line) for line in csv.reader(line for line in stream if line[0] != "#")]
+    book = openpyxl.load_workbook(xlsx_path)
+    assert book.sheetnames == ["plan", "about"]
+    plan_lines = [
+        tuple("" if cell is None else cell for cell in line)
+        for line in book["plan"].iter_rows(values_only=True)
+    ]
+    assert plan_lines == csv_lines  # the same lines, "'=cmd|x" quoted in both
+    assert any("'=cmd|x" in line for line in plan_lines)
+    assert book["plan"].freeze_panes == "A2"
+    assert [row for row in book["about"].iter_rows(values_only=True)][:2] == [
+        ("input", "in.csv"),
+        ("input_sha256", "ab" * 32),
+    ]
+    book.close()
     assert write_plan(tmp_path / "named.xlsx", header, rows)[0] == tmp_path / "named.csv"
     assert write_plan(tmp_path / "bare", header, rows)[0] == tmp_path / "bare.csv"
 

@@ -346,7 +346,7 @@ def test_report_refuses_rows_out_of_order_or_with_another_rows_result(tmp_path: 
 def test_report_writing_streams_in_flat_memory(tmp_path: Path) -> None:
     """Rows go to disk as they come: memory after 18,000 more rows is what it was after 2,000.
 
-    (20,000 rows rather than more: openpyxl under tracemalloc is slow, and a retained row would
+    (20,000 rows rather than more: writing under tracemalloc is slow, and a retained row would
     cost hundreds of bytes, so 18,000 of them would show as megabytes.)
     """
     info = SourceInfo(path="x.csv", format=SourceFormat.CSV, headers=("Nummer", "Naam", "Plaats"))
@@ -502,6 +502,20 @@ def test_failed_rows_workbook_writes_dates_as_dates_when_the_input_format_is_unk
         True,
     )
     assert moment.number_format == "yyyy-mm-dd hh:mm:ss"
+    stored.close()
+
+
+def test_failed_rows_workbook_cuts_a_sheet_name_longer_than_excel_takes(tmp_path: Path) -> None:
+    name = "Nieuwe medewerkers afdeling Financiën 2026"  # 42 characters; Excel takes 31
+    info = SourceInfo(
+        path=str(tmp_path / "gone.xlsx"), format=SourceFormat.XLSX, headers=("Naam",), sheet=name
+    )
+    failed = tmp_path / "gone.failed.xlsx"
+    with FailedRowsWriter(failed, info) as writer:
+        writer.write(SourceRow(2, ("Jansen",)), RowResult(2, RowStatus.INVALID))
+    stored = openpyxl.load_workbook(failed)
+    assert stored.sheetnames == [name[:31]]
+    assert stored[name[:31]]["A2"].value == "Jansen"
     stored.close()
 
 
