@@ -25,6 +25,14 @@ loop). Headroom in calls instead (148 in any 1 s, about the same rate) left no r
 pacing burst: one run in five drew a penalty with 151 arrivals in a second; 147 held but lost
 a call a second. With the guard, 150 calls in any 1.015 s pace ~147.8 a second.
 
+A busy event loop makes calls later than that: one callback that runs 50 ms (a step starting,
+a garbage collection) holds back the sends of calls admitted just before it. The transport's
+probe reports how late the loop ran (`note_lag`), and the guard widens to the largest lag of
+the last two periods: the call that such a late one could meet at the service is admitted a
+period later, under the wider guard. Measured with 8 accounts at their caps in one process
+(loop lag p99 11 ms, max 77 ms): without this, 156 arrivals in a second and 47 penalised
+calls.
+
 The control law sets `limit = floor(rate - others - trim) - headroom`, in calls per window:
 
 - headroom: network jitter re-bunches calls by more than the guard. Until Nmbrs shows that
@@ -111,6 +119,7 @@ BASE_JITTER_S: Final = 0.015  # the guard: how much later than another a call ma
 SPREAD_WEIGHT: Final = 0.6  # share of the round-trip spread kept free once jitter showed
 TRIM_SHARE: Final = 0.01  # share of the rate taken off for a penalty at our own limit ...
 TRIM_RECOVERY_SHARE: Final = 0.01  # ... and given back per quiet period
+LAG_MEMORY_PERIODS: Final = 2  # how long a lag spike widens the guard
 SUSPICION_S: Final = 0.5  # how long a late call without its reply yet holds the window
 PROBE_SHARE: Final = 0.01  # share of the rate probed per quiet period after the hold
 PROBE_BACKOFF_SHARE: Final = 0.02  # added back when a probe finds the edge
@@ -158,7 +167,8 @@ class CallRateLimiter:
         self._period = float(period)
         # The window the log keeps: a period, and the guard for lateness (module docstring).
         self._guard = BASE_JITTER_S if headroom is None else 0.0
-        self._window = self._period + self._guard
+        self._lag = 0.0  # the largest lag of the event loop lately, and until when it counts
+        self._lag_until = -math.inf
         self._clock = clock or asyncio.get_running_loop().time
         self._headroom = headroom
         self._admitted: deque[float] = deque()  # admission times within the last window
@@ -257,6 +267,13 @@ class CallRateLimiter:
             limit = min(limit, self._suspected_load - 1)
         return max(1, limit)
 
+    def note_lag(self, seconds: float) -> None:
+        """The event loop just ran `seconds` late: calls admitted before went out that late."""
+        now = self._clock()
+        if seconds >= self._lag or now >= self._lag_until:
+            self._lag = seconds
+            self._lag_until = now + LAG_MEMORY_PERIODS * self._period
+
     def note_spread(self, seconds: float) -> None:
         """The spread of recent round-trip times (5th to 95th percentile), in seconds."""
         self._spread = max(0.0, seconds)
@@ -337,7 +354,7 @@ class CallRateLimiter:
             admitted = self._admitted
             while True:
                 now = self._clock()
-                horizon = now - self._window
+                horizon = now - self._period - self._guard_now(now)
                 while admitted and admitted[0] <= horizon:
                     admitted.popleft()
                 if len(admitted) < limit:
@@ -361,6 +378,12 @@ class CallRateLimiter:
         tb: TracebackType | None,
     ) -> None:
         """Nothing to release: the limiter caps starts, not calls in flight."""
+
+    def _guard_now(self, now: float) -> float:
+        """The guard, widened to the event loop's recent lag (a fixed headroom has none)."""
+        if self._guard and now < self._lag_until:
+            return max(self._guard, self._lag)
+        return self._guard
 
     def _outside_period(self, now: float) -> int:
         """Admissions in the window but in the guard before the last period (a few at most):

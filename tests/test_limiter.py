@@ -523,3 +523,36 @@ def test_a_reply_that_comes_late_with_fewer_of_ours_in_its_window_raises_the_est
     assert limiter.window_limit() == 48
     limiter.note_throttled(Admission(clock.now - 0.59, load=53))  # less evidence: no change
     assert limiter.others == 100
+
+
+def test_a_late_event_loop_widens_the_guard_for_two_periods() -> None:
+    """A call admitted just before a 60 ms stall went out 60 ms late: the call 150 later must
+    be admitted at least 1.06 s after it, or both meet in one second at the service."""
+    clock = FakeClock()
+    limiter = CallRateLimiter(150, clock=clock)
+    assert limiter._guard_now(clock.now) == BASE_JITTER_S
+    limiter.note_lag(0.06)
+    assert limiter._guard_now(clock.now) == 0.06
+    limiter.note_lag(0.01)  # a smaller lag does not shorten it
+    clock.now += 1.99
+    assert limiter._guard_now(clock.now) == 0.06
+    clock.now += 0.01
+    assert limiter._guard_now(clock.now) == BASE_JITTER_S
+    assert CallRateLimiter(150, clock=clock, headroom=0)._guard_now(clock.now) == 0.0
+
+
+def test_after_a_stall_the_window_holds_the_wider_guard(run: Any) -> None:
+    async def main() -> tuple[list[float], float, list[float]]:
+        limiter = CallRateLimiter(150)
+        before = await acquire_all(limiter, tasks=200, each=1)
+        stalled_at = asyncio.get_running_loop().time()
+        limiter.note_lag(0.08)  # the last calls before it may reach Nmbrs 80 ms late
+        return before, stalled_at, await acquire_all(limiter, tasks=300, each=1)
+
+    before, stalled_at, after = run(main)
+    everything = sorted(before + after)
+    # While the wider guard holds, each call has at most 150 in the 1.08 s up to it.
+    for admitted in (t for t in after if t < stalled_at + 2.0):
+        since = bisect.bisect_right(everything, admitted - 1.08)
+        assert bisect.bisect_right(everything, admitted) - since <= 150
+    assert max(after) - min(after) < 2.2  # the rate held up: 300 calls in about two seconds

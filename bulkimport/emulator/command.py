@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import signal
 from collections.abc import Callable
 
@@ -134,6 +135,17 @@ def config_from(args: argparse.Namespace) -> EmulatorConfig:
     )
 
 
+def _steady_collector() -> None:
+    """Keep the garbage collector from pausing the service: it counts arrivals when its loop
+    reads them, so a pause stamps every call it held up late, and calls that left evenly spaced
+    meet in one second (a 40 ms full collection with 8 accounts at their caps: 38 calls
+    penalised that Nmbrs would not have). The seeded state is frozen out of collections, which
+    then run on fewer allocations; this process is the emulator's own, not a client's."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(5000, 10, 10)
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         config = config_from(args)
@@ -149,6 +161,7 @@ def run(args: argparse.Namespace) -> int:
 
 async def _serve(config: EmulatorConfig) -> None:
     async with running_emulator(config) as emulator:
+        _steady_collector()
         account = config.accounts[0]
         print(f"Nmbrs SOAP v3 emulator at {emulator.base_url}", flush=True)
         print(f"  EmployeeService: {emulator.url('EmployeeService')}  (WSDL: ?WSDL)")

@@ -114,6 +114,8 @@ class RateLimiter(Protocol):
 
     def note_spread(self, seconds: float) -> None: ...
 
+    def note_lag(self, seconds: float) -> None: ...
+
     def note_refused(self) -> None: ...
 
     @property
@@ -364,6 +366,8 @@ class AiohttpTransport:
             await asyncio.sleep(LAG_TICK)
             self._last_lag_at = loop_time()
             self._last_lag = self._last_lag_at - self._lag_probe_due
+            if self._last_lag > LAG_SLACK and self._limiter is not None:
+                self._limiter.note_lag(self._last_lag)  # calls admitted before went out late
 
     def _loop_lag(self) -> float:
         """How late this loop runs right now: the probe's wake-up just before, or its overdue.

@@ -68,6 +68,7 @@ class CountingLimiter:
         self.throttle_signals: list[Admission] = []
         self.suspected: list[Admission] = []
         self.spread: float | None = None
+        self.lags: list[float] = []
         self.refusals = 0
         self.found_rate: float | None = None
         self.limit_published = True
@@ -84,6 +85,9 @@ class CountingLimiter:
 
     def note_spread(self, seconds: float) -> None:
         self.spread = seconds
+
+    def note_lag(self, seconds: float) -> None:
+        self.lags.append(seconds)
 
     def note_refused(self) -> None:
         self.refusals += 1
