@@ -38,12 +38,11 @@ The control law sets `limit = floor(rate - others - trim) - headroom`, in calls 
 - headroom: network jitter re-bunches calls by more than the guard. Until Nmbrs shows that
   this happens, none: the guard covers this machine's own lateness. While others share the
   account, the calls of one guard (2 at 150/s): their estimate rests on our calls counted at
-  admission, and the service counted them on arrival (without it, bursty others drew 3.2% of
-  our calls into the penalty, 0.9% with it).
+  admission, and the service counted them on arrival, up to a guard later.
   After a penalty that the engine drew on its own, at its limit, it keeps
   `ceil(0.6 * calls per second * spread)` less the calls the guard already keeps free,
   `spread` being the measured spread (5th to 95th
-  percentile) of its round-trip times. The client cannot tell the way in
+  percentile) of its round-trip times, penalised ones left out. The client cannot tell the way in
   from the service's own time or the way back, so the spread is an upper bound of the jitter
   that matters. 0.6 from a simulation of paced calls with uniform jitter at 150/s: 0-50 ms
   needs 5-6 calls (145 a second drew ~4 penalties in 10,000 calls, 144 none), 0-30 ms 4-5,

@@ -671,6 +671,17 @@ def test_the_spread_runs_from_the_5th_to_the_95th_percentile() -> None:
     assert baseline.spread == pytest.approx(0.09, abs=0.004)
 
 
+def test_penalised_replies_do_not_count_as_jitter() -> None:
+    """Nmbrs' half-second delay is not the network's: a tenth of the replies penalised must not
+    turn the spread into half a second of calls kept free."""
+    baseline = LatencyBaseline(size=64, min_samples=8)
+    for index in range(64):
+        penalised = index % 10 == 0
+        baseline.add(0.6 if penalised else 0.1 + index / 6300, penalised=penalised)
+    assert baseline.spread is not None and baseline.spread < 0.02
+    assert baseline.value == pytest.approx(0.1, abs=0.01)
+
+
 def test_the_baseline_follows_a_server_that_really_became_slower() -> None:
     baseline = LatencyBaseline(size=16, min_samples=4)
     for _ in range(16):
