@@ -268,3 +268,66 @@ def test_a_redis_password_never_shows() -> None:
     assert shown_url("redis://:s3cret@cache:6379/0") == "redis://:***@cache:6379/0"
     assert shown_url("redis://user:s3cret@cache/1") == "redis://user:***@cache/1"
     assert shown_url("redis://127.0.0.1:6379") == "redis://127.0.0.1:6379"
+
+
+async def test_a_worker_runs_a_rest_step_on_the_login_every_worker_reads(
+    redis_url: str, tmp_path: Path
+) -> None:
+    """A REST account on a worker: the step signs in with the login in the token store the
+    workers share (a folder named in their environment), the application's values from the
+    environment; no secret reaches the worker's log."""
+    from bulkimport.emulator import running_emulator
+    from bulkimport.emulator.rest import DEMO_APPLICATION
+    from bulkimport.nmbrs.rest.tokens import TOKEN_DIR_VARIABLE, FileTokenStore
+    from tests.test_jobs_rest import APPLICATION_VARIABLES, _log_in
+    from tests.test_rest_run import DEMO_COMPANY, SAMPLES
+
+    tokens = tmp_path / "tokens"
+    (tmp_path / "personal_info.csv").write_bytes((SAMPLES / "personal_info.csv").read_bytes())
+    job_path = tmp_path / "job.toml"
+    job_path.write_text(
+        '[steps.people]\nfile = "personal_info.csv"\ntemplate = "personal_info"\n'
+        'company = "DEMO B.V."\naccount = "acme"\n',
+        encoding="utf-8",
+    )
+    env = {**environment(), **APPLICATION_VARIABLES, TOKEN_DIR_VARIABLE: str(tokens)}
+    async with running_emulator(EmulatorConfig(current_period=EMULATOR_PERIOD, seed=1)) as emu:
+        await _log_in(emu, FileTokenStore(tokens), "acme")
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[accounts.acme]\napi = "rest"\nendpoint = "{emu.origin}"\n', encoding="utf-8"
+        )
+        with (tmp_path / "w1.log").open("wb") as log:
+            worker = await anyio.open_process(
+                [sys.executable, "-m", "bulkimport", "worker", "--redis", redis_url,
+                 "--config", str(config), "--lease-seconds", LEASE_SECONDS, "--name", "w1"],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+            try:
+                with anyio.fail_after(120):
+                    finished = await anyio.run_process(
+                        [sys.executable, "-m", "bulkimport", "job", "submit", str(job_path),
+                         "--config", str(config), "--redis", redis_url, "--wait"],
+                        env=env,
+                        check=False,
+                    )  # fmt: skip
+            finally:
+                worker.terminate()
+                with anyio.fail_after(15):
+                    await worker.wait()
+        worker_log = (tmp_path / "w1.log").read_text()
+        # The sample's row 5 names an employee who does not exist, on purpose: exit 1.
+        assert finished.returncode == 1, finished.stderr.decode() + worker_log
+        assert "people" in finished.stdout.decode()
+        employee = next(
+            e
+            for e in emu.state.employees.values()
+            if e.company_id == DEMO_COMPANY and e.number == 1001
+        )
+        person = employee.personal_info.valid_in(EMULATOR_PERIOD)
+        assert person is not None and person["EmailPrivate"] == "j.dejong@example.nl"
+    for secret in (DEMO_APPLICATION.client_secret, DEMO_APPLICATION.subscription_key):
+        assert secret not in worker_log
+    assert sorted(path.name for path in tokens.glob("*.json")) == ["acme.json"]
