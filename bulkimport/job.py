@@ -309,20 +309,7 @@ async def run_job(
         network = await stack.enter_async_context(open_network(job, target))
         first_call_at = time.monotonic()  # the pre-flight's reads count at the cap too
         first_call_time = datetime.now(UTC)
-        company_id = await resolve_company(network, backend, job, target.description)
-        facts = await check_target(
-            network,
-            backend,
-            company_id,
-            target=target.description,
-            requested_country=job.country,
-            default_country=target.country,
-            seed=job.seed,
-        )
-        if on_start is not None:
-            on_start(describe_company(facts))
-            for note in facts.notes:
-                on_start(f"warning: {note}")
+        facts = await check_company(network, backend, job, target, on_start)
         guard, rows_total = row_guard(job, template, binding, facts, backend)
         # The before values: the plan to apply, or for the undo file (and risky changes).
         with open_input(job, template) as first_pass:
@@ -339,7 +326,7 @@ async def run_job(
             endpoint=target.base_url,
             environment=job.environment,
             domain=target.credentials.domain if target.credentials else f"profile {job.profile}",
-            company_id=company_id,
+            company_id=facts.company_id,
         )
         journal_path = _journal_path(job, target, report_base, run_target)
         journal: Journal | MemoryJournal | DryRunJournal
@@ -398,7 +385,7 @@ async def run_job(
             journal=journal,
             sinks=sinks,
             options=RunOptions(
-                company_id=company_id,
+                company_id=facts.company_id,
                 country=facts.country,
                 concurrency=job.concurrency,
                 retry=job.retry,
@@ -662,6 +649,32 @@ async def resolve_company(
     if isinstance(backend, RestBackend):
         backend.company_id = company_id
     return company_id
+
+
+async def check_company(
+    network: Transport,
+    backend: Backend,
+    job: ImportJob,
+    target: Target,
+    announce: Callable[[str], None] | None,
+) -> TargetFacts:
+    """The company `--company` names and the pre-flight's facts of it, announced the same way
+    for a run, a plan and a validation."""
+    company_id = await resolve_company(network, backend, job, target.description)
+    facts = await check_target(
+        network,
+        backend,
+        company_id,
+        target=target.description,
+        requested_country=job.country,
+        default_country=target.country,
+        seed=job.seed,
+    )
+    if announce is not None:
+        announce(describe_company(facts))
+        for note in facts.notes:
+            announce(f"warning: {note}")
+    return facts
 
 
 def open_input(job: ImportJob, template: Template) -> RowSource:

@@ -44,7 +44,7 @@ from bulkimport.plan import (
     stale_changes,
 )
 from bulkimport.planfile import PlanHeader, default_plan_path, read_plan, write_plan
-from bulkimport.preflight import TargetFacts, check_target
+from bulkimport.preflight import TargetFacts
 from bulkimport.retry import call_with_retries
 from bulkimport.sources import RowSource
 
@@ -170,11 +170,10 @@ async def make_plan(
     that changes data: only reads, under the same limiter a run uses."""
     from bulkimport.job import (  # the run's own setup, so the plan sees what a run would
         backend_for,
-        describe_company,
+        check_company,
         open_input,
         open_network,
         open_target,
-        resolve_company,
         resolve_template,
         row_guard,
     )
@@ -194,20 +193,7 @@ async def make_plan(
             for warning in warnings:
                 on_warning(warning)
         network = await stack.enter_async_context(open_network(job, target))
-        company_id = await resolve_company(network, backend, job, target.description)
-        facts = await check_target(
-            network,
-            backend,
-            company_id,
-            target=target.description,
-            requested_country=job.country,
-            default_country=target.country,
-            seed=job.seed,
-        )
-        if on_start is not None:
-            on_start(describe_company(facts))
-            for note in facts.notes:
-                on_start(f"warning: {note}")
+        facts = await check_company(network, backend, job, target, on_start)
         rows = await current_plan(
             source.rows(),
             template=template,
@@ -224,7 +210,7 @@ async def make_plan(
         input_sha256=digest_file(job.input_path).sha256,
         template=job.template,
         template_sha256=template.digest,
-        company_id=company_id,
+        company_id=facts.company_id,
         target=target.base_url,
         salary_threshold=str(policy.salary_change),
         made_at=datetime.now(UTC).isoformat(timespec="seconds"),

@@ -30,11 +30,10 @@ from bulkimport.guards import CompanyPeriod, PeriodKind, employee_number_of
 from bulkimport.job import (
     ImportJob,
     backend_for,
-    describe_company,
+    check_company,
     open_input,
     open_network,
     open_target,
-    resolve_company,
     resolve_template,
     row_guard,
 )
@@ -42,7 +41,7 @@ from bulkimport.logs import mask_text, mask_value
 from bulkimport.mapping.mapper import MappingContext, bind_columns, map_row
 from bulkimport.mapping.template import Template
 from bulkimport.model import SourceFormat, SourceInfo
-from bulkimport.preflight import TargetFacts, check_target
+from bulkimport.preflight import TargetFacts
 from bulkimport.report import REPORT_CSV_ENCODING, neutralise
 from bulkimport.sources import RowSource
 from bulkimport.validation import check_input_file, validate_job
@@ -169,20 +168,8 @@ async def validate_file(
             target = await stack.enter_async_context(open_target(job))
             announce(f"target: {target.description}")
             network = await stack.enter_async_context(open_network(job, target))
-            company_id = await resolve_company(network, backend, job, target.description)
-            facts = await check_target(
-                network,
-                backend,
-                company_id,
-                target=target.description,
-                requested_country=job.country,
-                default_country=target.country,
-                seed=job.seed,
-            )
+            facts = await check_company(network, backend, job, target, announce)
             outcome.against = f"company {facts.company_id} {facts.company_name}".strip()
-            announce(describe_company(facts))
-            for note in facts.notes:
-                announce(f"warning: {note}")
         outcome.country = facts.country
         source = stack.enter_context(open_input(job, template))
         for warning in source.warnings:
