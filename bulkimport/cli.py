@@ -16,7 +16,7 @@ import sys
 import traceback
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import anyio
 
@@ -242,26 +242,47 @@ def _soap_settings(args: argparse.Namespace) -> dict[str, Setting]:
     )
 
 
+def job_from_args(
+    args: argparse.Namespace, credentials: Credentials | None, **options: Any
+) -> ImportJob:
+    """The job that `run`, `plan` and `validate` share: input, template, company and target
+    from their common options; `options` adds or replaces the command's own."""
+    from bulkimport.job import ImportJob
+
+    common: dict[str, Any] = {
+        "input_path": args.file,
+        "template": args.template,
+        "company_id": args.company,
+        "api": args.api,
+        "profile": args.profile,
+        # Asked for only when the command does not say: it refuses REST without its values.
+        "rest_client": options.pop("rest_client")
+        if "rest_client" in options
+        else rest_client(args),
+        "endpoint": args.endpoint,
+        "environment": args.environment,
+        "emulator": args.emulator,
+        "credentials": credentials,
+        "sheet": args.sheet,
+        "insecure": args.insecure,
+        "allow_past_periods": args.allow_past_periods,
+        "ignore_columns": tuple(args.ignore_column),
+        "include_hidden_rows": args.include_hidden_rows,
+    }
+    return ImportJob(**{**common, **options})
+
+
 def _run(args: argparse.Namespace) -> int:
     # Imported here so that `bulkimport emulator` and `templates` start without the engine.
-    from bulkimport.job import ImportJob
     from bulkimport.plan_command import confirm_risky, confirm_run, take_plan
 
     configure_logging_from(args)
     risky = take_plan(args)
     args.api = args.api or "soap"
     credentials = _credentials(args)  # may also take endpoint/environment from the file
-    job = ImportJob(
-        input_path=args.file,
-        template=args.template,
-        company_id=args.company,
-        api=args.api,
-        profile=args.profile,
-        rest_client=rest_client(args),
-        endpoint=args.endpoint,
-        environment=args.environment,
-        emulator=args.emulator,
-        credentials=credentials,
+    job = job_from_args(
+        args,
+        credentials,
         rate=args.rate,
         concurrency=args.concurrency,
         timeout=args.timeout,
@@ -273,12 +294,7 @@ def _run(args: argparse.Namespace) -> int:
         xlsx_report=not args.no_xlsx,
         dry_run=args.dry_run,
         retry_failed=args.retry_failed,
-        sheet=args.sheet,
-        insecure=args.insecure,
         seed=args.seed,
-        allow_past_periods=args.allow_past_periods,
-        ignore_columns=tuple(args.ignore_column),
-        include_hidden_rows=args.include_hidden_rows,
         plan_path=args.plan,
     )
     if args.dry_run:

@@ -99,33 +99,19 @@ def _plan(args: argparse.Namespace) -> int:
         _credentials,
         _say,
         configure_logging_from,
-        rest_client,
+        job_from_args,
     )
-    from bulkimport.job import ImportJob
     from bulkimport.plan import PlanAction, RiskPolicy, format_plan_summary
     from bulkimport.planning import make_plan
 
     configure_logging_from(args)
     credentials = _credentials(args)
-    job = ImportJob(
-        input_path=args.file,
-        template=args.template,
-        company_id=args.company,
-        api=args.api,
-        profile=args.profile,
-        rest_client=rest_client(args),
-        endpoint=args.endpoint,
-        environment=args.environment,
-        emulator=args.emulator,
-        credentials=credentials,
+    job = job_from_args(
+        args,
+        credentials,
         rate=args.rate,
         timeout=args.timeout,
         retry=RetryPolicy(max_attempts=args.max_attempts),
-        sheet=args.sheet,
-        insecure=args.insecure,
-        allow_past_periods=args.allow_past_periods,
-        ignore_columns=tuple(args.ignore_column),
-        include_hidden_rows=args.include_hidden_rows,
     )
     from bulkimport.validation import validate_job
 

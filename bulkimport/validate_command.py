@@ -84,9 +84,9 @@ def _validate(args: argparse.Namespace) -> int:
         _say_unless_quiet,
         _warn,
         configure_logging_from,
+        job_from_args,
         rest_client,
     )
-    from bulkimport.job import ImportJob
     from bulkimport.validate import format_validation, validate_file
 
     configure_logging_from(args)
@@ -97,23 +97,12 @@ def _validate(args: argparse.Namespace) -> int:
             "give --company too, or leave the target out to check the file alone"
         )
     credentials = _credentials(args) if with_target else None
-    job = ImportJob(
-        input_path=args.file,
-        template=args.template,
+    job = job_from_args(
+        args,
+        credentials,
         company_id=args.company if with_target else 0,
-        api=args.api,
-        profile=args.profile,
         rest_client=rest_client(args) if with_target else None,
-        endpoint=args.endpoint,
-        environment=args.environment,
-        emulator=args.emulator,
-        credentials=credentials,
         country=Country(args.country) if args.country else None,
-        sheet=args.sheet,
-        insecure=args.insecure,
-        allow_past_periods=args.allow_past_periods,
-        ignore_columns=tuple(args.ignore_column),
-        include_hidden_rows=args.include_hidden_rows,
     )
     outcome = anyio.run(
         lambda: validate_file(
