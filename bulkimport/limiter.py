@@ -401,5 +401,6 @@ class CallRateLimiter:
         return math.ceil(SPREAD_WEIGHT * self._rate / self._period * self._spread)
 
     def _new_pacer(self, limit: int) -> AsyncLimiter:
-        """Spacing for `limit` calls per window: the log then only trims the small burst."""
+        """Spacing for `limit` calls per period, a little faster than the window: the log trims
+        the small burst, and a call the loop woke late is made up for."""
         return AsyncLimiter(PACING_BURST, PACING_BURST * self._period / limit)
